@@ -1,0 +1,56 @@
+import * as path from "path";
+import * as fs from "fs";
+import { Command, CommandIO, UsageError } from "./commands/types";
+
+/** Verbs, loaded lazily so that `platform validate` never pays for the Automation API. */
+const verbs: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  validate: {
+    summary: "validate [env|file...]   check environment specs; exit 1 on any problem",
+    load: async () => (await import("./commands/validate")).validate,
+  },
+};
+
+function findRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(__dirname, "..");
+    dir = parent;
+  }
+}
+
+export function usage(): string {
+  const lines = Object.values(verbs).map((v) => `  platform ${v.summary}`);
+  return ["usage:", ...lines, ""].join("\n");
+}
+
+export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
+  const fullIO: CommandIO = {
+    stdout: io?.stdout ?? ((s) => process.stdout.write(s)),
+    stderr: io?.stderr ?? ((s) => process.stderr.write(s)),
+    root: io?.root ?? findRoot(process.cwd()),
+    env: io?.env ?? process.env,
+  };
+  const [verb, ...rest] = argv;
+  if (!verb || verb === "help" || verb === "--help" || verb === "-h") {
+    fullIO.stdout(usage());
+    return verb ? 0 : 2;
+  }
+  const entry = verbs[verb];
+  if (!entry) {
+    fullIO.stderr(`platform: unknown command "${verb}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command(rest, fullIO);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      fullIO.stderr(`platform ${verb}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    fullIO.stderr(`platform ${verb}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
