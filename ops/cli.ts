@@ -8,6 +8,22 @@ const verbs: Record<string, { summary: string; load: () => Promise<Command> }> =
     summary: "validate [env|file...]   check environment specs; exit 1 on any problem",
     load: async () => (await import("./commands/validate")).validate,
   },
+  toolchain: {
+    summary: "toolchain install|doctor   build or find the pinned engine and control plane tools",
+    load: async () => (await import("./commands/toolchain")).toolchain,
+  },
+  cluster: {
+    summary: "cluster up|down|status     the local Kubernetes control plane (no containers)",
+    load: async () => (await import("./commands/cluster")).cluster,
+  },
+  up: {
+    summary: "up <env> [--yes]           deploy an environment (local: also builds tools, starts the cluster)",
+    load: async () => (await import("./commands/deploy")).up,
+  },
+  destroy: {
+    summary: "destroy <env> [--yes]      remove every resource of an environment",
+    load: async () => (await import("./commands/deploy")).destroy,
+  },
 };
 
 function findRoot(start: string): string {

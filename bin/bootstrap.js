@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm run up` on a fresh clone: install npm dependencies when the lockfile changed (or none are
+// installed), then hand over to `platform <args>`. Plain JavaScript: it runs before tsx exists.
+const { spawnSync } = require("child_process");
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+const root = path.resolve(__dirname, "..");
+const lock = path.join(root, "package-lock.json");
+const stamp = path.join(root, "node_modules", ".platform-lock-sha256");
+const want = crypto.createHash("sha256").update(fs.readFileSync(lock)).digest("hex");
+const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8").trim() : "";
+
+if (have !== want) {
+  process.stderr.write("installing npm dependencies (npm ci) ...\n");
+  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+  if (npm.status !== 0) {
+    process.stderr.write("npm ci failed: check that the npm registry is reachable, then run again\n");
+    process.exit(npm.status || 1);
+  }
+  fs.writeFileSync(stamp, want + "\n");
+}
+
+const args = process.argv.slice(2);
+const res = spawnSync(process.execPath, [path.join(root, "bin", "platform.js"), ...args], { cwd: root, stdio: "inherit" });
+process.exit(res.status === null ? 1 : res.status);

@@ -1,0 +1,96 @@
+import * as readline from "readline";
+import { OutputMap } from "@pulumi/pulumi/automation";
+import { clusterUp } from "../cluster/lifecycle";
+import { auditInfo, auditTags, updateMessage } from "../engine/audit";
+import { openStack } from "../engine/workspace";
+import { installToolchain } from "../toolchain/install";
+import { Command, CommandIO, UsageError } from "./types";
+
+interface DeployArgs {
+  env: string;
+  yes: boolean;
+}
+
+export function parseDeployArgs(verb: string, argv: string[]): DeployArgs {
+  let env: string | undefined;
+  let yes = false;
+  for (const a of argv) {
+    if (a === "--yes" || a === "-y") yes = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> [--yes]`);
+    else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
+    else env = a;
+  }
+  if (!env) throw new UsageError(`which environment? usage: platform ${verb} <env> [--yes]`);
+  return { env, yes };
+}
+
+/** For `local`: the toolchain is installed and the local control plane is running (both idempotent). */
+export async function ensureLocalEngine(io: CommandIO): Promise<void> {
+  const log = (l: string) => io.stderr(l + "\n");
+  await installToolchain({ root: io.root, env: io.env, log });
+  await clusterUp({ root: io.root, env: io.env, log });
+}
+
+async function confirm(io: CommandIO, question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+  rl.close();
+  void io;
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+function programFor(env: string, root: string) {
+  return async () => (await import("../../stacks/run")).runPlatform(env, root);
+}
+
+function renderOutputs(outputs: OutputMap): string {
+  return Object.entries(outputs)
+    .map(([k, v]) => `  ${k}: ${v.secret ? "[secret]" : JSON.stringify(v.value)}`)
+    .join("\n");
+}
+
+async function openFor(args: DeployArgs, io: CommandIO) {
+  if (args.env === "local") await ensureLocalEngine(io);
+  return openStack(args.env, { root: io.root, env: io.env }, programFor(args.env, io.root));
+}
+
+/** `platform up <env> [--yes]`: preview, confirm (or --yes), update; records commit/author/PR. */
+export const up: Command = async (argv, io) => {
+  const args = parseDeployArgs("up", argv);
+  const stack = await openFor(args, io);
+  const onOutput = (s: string) => io.stderr(s);
+  if (!args.yes) {
+    await stack.preview({ onOutput, color: "never" });
+    if (!(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
+      io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
+      return 1;
+    }
+  }
+  const audit = auditInfo(io.root, io.env);
+  const result = await stack.up({ onOutput, color: "never", message: updateMessage("up", args.env, audit) });
+  for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
+  const changes = Object.entries(result.summary.resourceChanges ?? {})
+    .filter(([op]) => op !== "same")
+    .map(([op, n]) => `${op} ${n}`);
+  io.stdout(`\n${args.env}: ${result.summary.result}; ${changes.length ? changes.join(", ") : "no changes"}\n`);
+  io.stdout(`outputs:\n${renderOutputs(result.outputs)}\n`);
+  if (args.env === "local") {
+    io.stdout(`\ntry: kubectl --kubeconfig .platform/cluster/kubeconfig get deploy -A\n`);
+  }
+  return result.summary.result === "succeeded" ? 0 : 1;
+};
+
+/** `platform destroy <env> [--yes]`: removes everything the stack manages. */
+export const destroy: Command = async (argv, io) => {
+  const args = parseDeployArgs("destroy", argv);
+  if (!args.yes && !(await confirm(io, `Destroy every resource of ${args.env}? [y/N] `))) {
+    io.stderr("not destroyed: answer yes at the prompt or pass --yes\n");
+    return 1;
+  }
+  const stack = await openFor(args, io);
+  const audit = auditInfo(io.root, io.env);
+  const result = await stack.destroy({ onOutput: (s) => io.stderr(s), color: "never", message: updateMessage("destroy", args.env, audit) });
+  io.stdout(`\n${args.env}: destroy ${result.summary.result}\n`);
+  return result.summary.result === "succeeded" ? 0 : 1;
+};

@@ -1,0 +1,44 @@
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { platformHome } from "../paths";
+import { toolchainBinDir } from "../toolchain/install";
+import { PULUMI_VERSION } from "../toolchain/tools";
+import { backendSettings } from "./settings";
+
+export interface StackContext {
+  root: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Environment for every CLI run: the pinned tools first on PATH, no downloads, no update nags. */
+export function engineEnv(ctx: StackContext, extra: Record<string, string>): Record<string, string> {
+  const bin = toolchainBinDir(ctx.env);
+  return {
+    PATH: `${bin}${path.delimiter}${ctx.env.PATH ?? ""}`,
+    PULUMI_HOME: path.join(platformHome(ctx.root, ctx.env), "pulumi-home"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
+    ...extra,
+  };
+}
+
+/**
+ * Opens (creating on first use) the stack of an environment with the program run in-process
+ * through the Automation API, the pinned CLI, and the backend its config declares.
+ */
+export async function openStack(
+  envName: string,
+  ctx: StackContext,
+  program: () => Promise<Record<string, unknown> | void>,
+): Promise<Stack> {
+  const settings = backendSettings(ctx.root, envName, ctx.env);
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainBinDir(ctx.env)), version: undefined });
+  const envVars = engineEnv(ctx, { PULUMI_BACKEND_URL: settings.backendUrl, ...settings.env });
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: envName, projectName: "platform", program },
+    { workDir: ctx.root, pulumiCommand, envVars, secretsProvider: settings.secretsProvider },
+  );
+}
+
+export { PULUMI_VERSION };

@@ -1,0 +1,99 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** One pinned tool, built from a wrapper Go module under `tools/`. */
+export interface ToolSpec {
+  /** Binary name, as it appears in the toolchain's bin folder. */
+  name: string;
+  /** Human-facing version, also part of the cache key. */
+  version: string;
+  /** Wrapper module folder under `tools/`. */
+  moduleDir: string;
+  /** Go package to build, relative to the wrapper module ("." for the module itself). */
+  goPackage: string;
+  /** Linker flags (`-X` version stamps). */
+  ldflags: string[];
+  /** Build tags. @default none */
+  tags?: string[];
+  /** Argv that prints the version, used to accept a binary already on PATH. @default never reuse */
+  probe?: { args: string[]; expect: RegExp };
+}
+
+export const PULUMI_VERSION = "3.274.1";
+export const KUBERNETES_PROVIDER_VERSION = "4.25.0";
+export const KUBE_VERSION = "1.34.4";
+export const KINE_VERSION = "0.17.5";
+export const KWOK_VERSION = "0.8.0";
+
+const kubeStamp = (pkg: string) => [
+  `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
+  `-X ${pkg}.gitMajor=${KUBE_VERSION.split(".")[0]}`,
+  `-X ${pkg}.gitMinor=${KUBE_VERSION.split(".")[1]}`,
+];
+const kubeLdflags = [...kubeStamp("k8s.io/component-base/version"), ...kubeStamp("k8s.io/client-go/pkg/version")];
+
+const kubeTool = (name: string, probe?: ToolSpec["probe"]): ToolSpec => ({
+  name,
+  version: KUBE_VERSION,
+  moduleDir: "kube",
+  goPackage: `k8s.io/kubernetes/cmd/${name}`,
+  ldflags: kubeLdflags,
+  probe,
+});
+
+/** Every tool, in build order: the engine first, the control plane after. */
+export const TOOLS: ToolSpec[] = [
+  {
+    name: "pulumi",
+    version: PULUMI_VERSION,
+    moduleDir: "pulumi",
+    goPackage: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+    ldflags: [`-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`],
+    tags: ["osusergo", "grpcnotrace"],
+    probe: { args: ["version"], expect: new RegExp(`^v${PULUMI_VERSION.replace(/\./g, "\\.")}\\s*$`) },
+  },
+  {
+    name: "pulumi-resource-kubernetes",
+    version: KUBERNETES_PROVIDER_VERSION,
+    moduleDir: "kubernetes",
+    goPackage: ".",
+    ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`],
+  },
+  {
+    name: "kine",
+    version: KINE_VERSION,
+    moduleDir: "kine",
+    goPackage: "github.com/k3s-io/kine",
+    ldflags: [`-X github.com/k3s-io/kine/pkg/version.Version=v${KINE_VERSION}`],
+  },
+  kubeTool("kube-apiserver"),
+  kubeTool("kube-controller-manager"),
+  kubeTool("kube-scheduler"),
+  kubeTool("kubectl", {
+    args: ["version", "--client", "-o", "json"],
+    expect: new RegExp(`"gitVersion":\\s*"v${KUBE_VERSION.replace(/\./g, "\\.")}"`),
+  }),
+  {
+    name: "kwok",
+    version: KWOK_VERSION,
+    moduleDir: "kwok",
+    goPackage: "sigs.k8s.io/kwok/cmd/kwok",
+    ldflags: [`-X sigs.k8s.io/kwok/pkg/consts.Version=v${KWOK_VERSION}`],
+  },
+];
+
+/**
+ * The cache key of a tool: its pins (wrapper go.mod and go.sum), build flags and the Go version.
+ * Changing any pin gives a new key, so an old binary is never reused by mistake.
+ */
+export function toolKey(tool: ToolSpec, toolsRoot: string, goVersion: string): string {
+  const hash = crypto.createHash("sha256");
+  const dir = path.join(toolsRoot, tool.moduleDir);
+  for (const file of ["go.mod", "go.sum", "main.go"]) {
+    const p = path.join(dir, file);
+    if (fs.existsSync(p)) hash.update(fs.readFileSync(p));
+  }
+  hash.update(JSON.stringify([tool.goPackage, tool.ldflags, tool.tags ?? [], goVersion]));
+  return `${tool.name}-${tool.version}-${hash.digest("hex").slice(0, 12)}`;
+}

@@ -1,0 +1,79 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderDoctor } from "../../../ops/toolchain/doctor";
+import { installToolchain, ToolchainError } from "../../../ops/toolchain/install";
+import { KWOK_STAGE_FILES } from "../../../ops/toolchain/prepare";
+import { PULUMI_VERSION, TOOLS, toolKey } from "../../../ops/toolchain/tools";
+import { REPO_ROOT } from "../helpers/root";
+
+const toolsRoot = path.join(REPO_ROOT, "tools");
+
+describe("tool pins", () => {
+  test("every tool has a wrapper module with a go.mod and go.sum", () => {
+    for (const t of TOOLS) {
+      expect(fs.existsSync(path.join(toolsRoot, t.moduleDir, "go.mod"))).toBe(true);
+      expect(fs.existsSync(path.join(toolsRoot, t.moduleDir, "go.sum"))).toBe(true);
+    }
+  });
+
+  test("the Pulumi CLI is stamped with its version, or the Automation API rejects it", () => {
+    const pulumi = TOOLS.find((t) => t.name === "pulumi")!;
+    expect(pulumi.ldflags).toContain(`-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`);
+    expect(pulumi.probe!.expect.test(`v${PULUMI_VERSION}\n`)).toBe(true);
+    expect(pulumi.probe!.expect.test("v3.274.10\n")).toBe(false);
+  });
+
+  test("the npm Kubernetes SDK and the provider are the same version", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    const provider = TOOLS.find((t) => t.name === "pulumi-resource-kubernetes")!;
+    expect(pkg.dependencies["@pulumi/kubernetes"]).toBe(provider.version);
+  });
+
+  test("the wrapper module requires the pinned versions", () => {
+    const read = (d: string) => fs.readFileSync(path.join(toolsRoot, d, "go.mod"), "utf8");
+    expect(read("pulumi")).toMatch(/github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.274\.1/);
+    expect(read("pulumi")).toMatch(/github\.com\/pulumi\/pulumi\/sdk\/v3 v3\.274\.1/);
+    expect(read("kube")).toMatch(/k8s\.io\/kubernetes v1\.34\.4/);
+    expect(read("kube")).toMatch(/k8s\.io\/client-go => k8s\.io\/client-go v0\.34\.4/);
+    expect(read("kine")).toMatch(/github\.com\/k3s-io\/kine v0\.17\.5/);
+    expect(read("kubernetes")).toMatch(/github\.com\/pulumi\/pulumi-kubernetes\/sdk\/v4 v4\.25\.0/);
+  });
+
+  test("cache keys are stable, differ per tool, and change with the Go version", () => {
+    const keys = TOOLS.map((t) => toolKey(t, toolsRoot, "go1.26.8"));
+    expect(new Set(keys).size).toBe(TOOLS.length);
+    expect(TOOLS.map((t) => toolKey(t, toolsRoot, "go1.26.8"))).toEqual(keys);
+    expect(toolKey(TOOLS[0], toolsRoot, "go1.27.0")).not.toBe(keys[0]);
+    expect(keys[0]).toMatch(/^pulumi-3\.274\.1-[0-9a-f]{12}$/);
+  });
+
+  test("kwok's default stages cover nodes and pods", () => {
+    expect(KWOK_STAGE_FILES.some((f) => f.includes("node-initialize"))).toBe(true);
+    expect(KWOK_STAGE_FILES.some((f) => f.includes("pod-ready"))).toBe(true);
+  });
+});
+
+describe("toolchain install errors", () => {
+  test("no Go on PATH is a clear error that says what to install", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "platform-tc-"));
+    const env = { PATH: "/nonexistent", PLATFORM_TOOLCHAIN_CACHE: cache, HOME: cache };
+    const run = installToolchain({ root: REPO_ROOT, env, log: () => undefined, only: ["kine"] });
+    await expect(run).rejects.toThrow(ToolchainError);
+    await expect(installToolchain({ root: REPO_ROOT, env, log: () => undefined, only: ["kine"] })).rejects.toThrow(
+      /Go is not installed or not on PATH.*Install Go 1\.26/,
+    );
+  });
+});
+
+describe("doctor rendering", () => {
+  test("lists each tool and names what is missing", () => {
+    const text = renderDoctor([
+      { name: "pulumi", want: "3.274.1", found: "v3.274.1", path: "/x/pulumi", ok: true },
+      { name: "kine", want: "0.17.5", found: undefined, path: undefined, ok: false },
+    ]);
+    expect(text).toMatch(/^ok\s+pulumi\s+3\.274\.1\s+v3\.274\.1\s+\/x\/pulumi$/m);
+    expect(text).toMatch(/^MISSING\s+kine/m);
+    expect(text).toContain("missing: kine: run `platform toolchain install`");
+  });
+});
