@@ -64,7 +64,7 @@ function explainFailure(tool: ToolSpec, logFile: string): string {
 
 async function build(tool: ToolSpec, opts: InstallOptions, outFile: string, logFile: string): Promise<void> {
   const moduleDir = path.join(opts.root, "tools", tool.moduleDir);
-  const env = { ...opts.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
+  const env = { ...opts.env, GOTOOLCHAIN: opts.env.GOTOOLCHAIN ?? "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
   const log = fs.openSync(logFile, "w");
   await prepareTool(tool, moduleDir, env, path.dirname(outFile), (line) => fs.writeSync(log, line + "\n"));
   const tmp = `${outFile}.tmp-${process.pid}`;
