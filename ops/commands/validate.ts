@@ -1,0 +1,101 @@
+/**
+ * `platform validate [--json] [env|file ...]`: checks environment specs without touching any cloud.
+ * No argument checks every environment under stacks/. Exit 0 when all are valid, 1 when any has a
+ * problem, 2 for a usage error.
+ */
+import * as fs from "fs";
+import { Command, UsageError } from "./types";
+import {
+  SpecProblem,
+  checkSpec,
+  displayPath,
+  formatProblem,
+  listEnvironments,
+  resolveSpecPath,
+} from "../spec/load";
+import type { PlatformSpec } from "../spec/types";
+
+const USAGE = "usage: platform validate [--json] [env|file ...]";
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** `3 clusters, 2 tenants, 4 apps`: what a valid spec declares, for the `ok` line. */
+export function summarize(spec: PlatformSpec): string {
+  return [
+    count(Object.keys(spec.clusters).length, "cluster"),
+    count(Object.keys(spec.tenants).length, "tenant"),
+    count(Object.keys(spec.apps ?? {}).length, "app"),
+  ].join(", ");
+}
+
+/**
+ * The `validate` verb. Prints `ok  <file> (<summary>)` per valid spec on stdout and one
+ * `file:line:col path: message` line per problem on stderr. With `--json`, prints instead
+ * `{ "valid": boolean, "files": string[], "problems": SpecProblem[] }` on stdout.
+ */
+export const validate: Command = async (argv, io) => {
+  let json = false;
+  const targets: string[] = [];
+  let flagsDone = false;
+  for (const arg of argv) {
+    if (!flagsDone && arg === "--") flagsDone = true;
+    else if (!flagsDone && arg === "--json") json = true;
+    else if (!flagsDone && (arg === "--help" || arg === "-h")) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    } else if (!flagsDone && arg.startsWith("-")) throw new UsageError(`unknown flag "${arg}"\n${USAGE}`);
+    else targets.push(arg);
+  }
+
+  let files: string[];
+  if (targets.length === 0) {
+    const envs = listEnvironments(io.root);
+    if (envs.length === 0) throw new UsageError(`no environments found under ${io.root}/stacks\n${USAGE}`);
+    files = envs.map((env) => resolveSpecPath(env, io.root));
+  } else {
+    files = targets.map((target) => {
+      try {
+        return resolveSpecPath(target, io.root);
+      } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
+      }
+    });
+  }
+
+  const shown: string[] = [];
+  const problems: SpecProblem[] = [];
+  for (const file of files) {
+    const name = displayPath(file, io.root);
+    shown.push(name);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      problems.push({
+        file: name,
+        line: 1,
+        col: 1,
+        path: "(file)",
+        message: `cannot read the file: ${reason}`,
+      });
+      continue;
+    }
+    const result = checkSpec(text, file, { root: io.root });
+    problems.push(...result.problems);
+    if (!json) {
+      for (const problem of result.problems) io.stderr(`${formatProblem(problem)}\n`);
+      if (result.spec) io.stdout(`ok  ${name} (${summarize(result.spec)})\n`);
+    }
+  }
+
+  if (json) {
+    io.stdout(`${JSON.stringify({ valid: problems.length === 0, files: shown, problems }, null, 2)}\n`);
+  } else if (problems.length > 0) {
+    const failed = new Set(problems.map((p) => p.file)).size;
+    io.stderr(`${count(problems.length, "problem")} in ${count(failed, "file")}\n`);
+  }
+  return problems.length === 0 ? 0 : 1;
+};

@@ -1,0 +1,173 @@
+/**
+ * Reading an environment spec: YAML text → `PlatformSpec`, or every problem with its place in the
+ * file. Three passes, each only when the previous one is clean: YAML syntax (including duplicate
+ * keys), the JSON Schema (stacks/platform.schema.json) and the semantic checks (references,
+ * uniqueness, pinned images, tier rules, no secret values).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Ajv2020 from "ajv/dist/2020";
+import type { ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { Document, LineCounter, isScalar, parseDocument, visit } from "yaml";
+import schema from "../../stacks/platform.schema.json";
+import { Finding, SpecProblem, SpecValidationError, sortProblems } from "./problems";
+import { Locator, formatPath } from "./positions";
+import { translateSchemaErrors } from "./schema-errors";
+import { checkSemantics } from "./semantic";
+import type { PlatformSpec } from "./types";
+
+export { SpecValidationError, formatProblem } from "./problems";
+export type { SpecProblem } from "./problems";
+
+/** Options shared by the loaders. */
+export interface SpecOptions {
+  /** Folder that problem file names are shown relative to. @default the working directory */
+  root?: string;
+}
+
+/** The outcome of checking one spec: the spec when it is valid, and every problem found. */
+export interface SpecCheck {
+  spec?: PlatformSpec;
+  problems: SpecProblem[];
+}
+
+let compiled: ValidateFunction | undefined;
+
+/**
+ * Map keys are names, never numbers, booleans or null: `null:` or `1:` as an app name means the
+ * text as written (YAML would otherwise turn `null:` into an empty key).
+ */
+function keysAsWritten(doc: Document, text: string): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value !== "string" && pair.key.range) {
+        pair.key.value = text.slice(pair.key.range[0], pair.key.range[1]);
+      }
+    },
+  });
+}
+
+/** The schema validator, compiled once per process. */
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+    ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+    addFormats(ajv);
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+/** `file` relative to `root` (POSIX separators) when it is inside it, otherwise unchanged. */
+export function displayPath(file: string, root: string = process.cwd()): string {
+  const relative = path.relative(path.resolve(root), path.resolve(file));
+  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) return file;
+  return relative.split(path.sep).join("/");
+}
+
+/**
+ * Checks spec text without throwing: returns the spec when there is no problem, and all problems
+ * (sorted by line) otherwise. `file` names the spec in problems and decides the expected
+ * `environment` when it is `stacks/<env>/platform.yaml`.
+ */
+export function checkSpec(text: string, file: string, options: SpecOptions = {}): SpecCheck {
+  const shown = displayPath(file, options.root);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, lineCounter, merge: true });
+  const locator = new Locator(doc, lineCounter);
+  const place = (findings: Finding[]): SpecProblem[] =>
+    sortProblems(
+      findings.map((f) => ({
+        file: shown,
+        ...locator.locate(f.segments, f.at),
+        path: formatPath(f.segments),
+        message: f.message,
+      })),
+    );
+
+  // Every duplicate key, but only the first syntax error: the ones after it are mostly its echoes.
+  const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
+  const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").slice(0, 1);
+  const yamlProblems: SpecProblem[] = [...duplicates, ...syntax, ...doc.warnings].map((error) => {
+    const { line, col } = error.linePos?.[0] ?? locator.position(error.pos[0]);
+    const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "");
+    if (error.code === "DUPLICATE_KEY") {
+      const duplicate = locator.duplicateKeyAt(error.pos[0]);
+      if (duplicate) {
+        const key = duplicate.segments[duplicate.segments.length - 1];
+        return {
+          file: shown,
+          line,
+          col,
+          path: formatPath(duplicate.segments),
+          message: `duplicate key "${String(key)}": already defined at line ${duplicate.firstLine}; keep only one`,
+        };
+      }
+    }
+    return { file: shown, line, col, path: "(yaml)", message: `YAML syntax error: ${message}` };
+  });
+  if (yamlProblems.length > 0) return { problems: sortProblems(yamlProblems) };
+
+  keysAsWritten(doc, text);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      problems: [{ file: shown, line: 1, col: 1, path: "(yaml)", message: `YAML error: ${message}` }],
+    };
+  }
+
+  const validate = validator();
+  if (!validate(data)) {
+    const source = (segments: (string | number)[]) => locator.sourceText(text, segments);
+    return { problems: place(translateSchemaErrors(validate.errors ?? [], data, source)) };
+  }
+  const spec = data as PlatformSpec;
+  const problems = place(checkSemantics(spec, file));
+  return problems.length > 0 ? { problems } : { spec, problems };
+}
+
+/**
+ * Parses and validates spec text. Throws `SpecValidationError` listing every problem
+ * (`file:line:col path: message`, sorted by line) when the spec is not valid.
+ */
+export function parseSpec(text: string, file: string, options: SpecOptions = {}): PlatformSpec {
+  const { spec, problems } = checkSpec(text, file, options);
+  if (!spec) throw new SpecValidationError(problems);
+  return spec;
+}
+
+/** Reads, parses and validates a spec file; throws `SpecValidationError` when it is not valid. */
+export function loadSpecFile(file: string, options: SpecOptions = {}): PlatformSpec {
+  return parseSpec(fs.readFileSync(file, "utf8"), file, options);
+}
+
+/** Names of the environments under `<root>/stacks` (folders holding a platform.yaml), sorted. */
+export function listEnvironments(root: string): string[] {
+  const stacks = path.join(root, "stacks");
+  if (!fs.existsSync(stacks)) return [];
+  return fs
+    .readdirSync(stacks, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(stacks, entry.name, "platform.yaml")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/**
+ * Turns a command-line argument into a spec file path: an environment name (`staging`) becomes
+ * `<root>/stacks/staging/platform.yaml`; anything else is a file path (relative to the working
+ * directory). Throws an error naming the available environments when neither exists.
+ */
+export function resolveSpecPath(arg: string, root: string): string {
+  const envFile = path.join(root, "stacks", arg, "platform.yaml");
+  if (/^[a-z][-a-z0-9]*$/.test(arg) && fs.existsSync(envFile)) return envFile;
+  const file = path.resolve(arg);
+  if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+  const envs = listEnvironments(root);
+  const available =
+    envs.length > 0 ? `available environments: ${envs.join(", ")}` : "no environments under stacks/";
+  throw new Error(`no environment or spec file "${arg}" (${available})`);
+}
