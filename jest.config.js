@@ -1,5 +1,7 @@
 /** Two projects: `unit` (mocks, no toolchain, fast) and `e2e` (real engine + local control plane). */
-const transform = { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }] };
+const transform = {
+  "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }],
+};
 
 module.exports = {
   projects: [

@@ -23,5 +23,8 @@ if (have !== want) {
 }
 
 const args = process.argv.slice(2);
-const res = spawnSync(process.execPath, [path.join(root, "bin", "platform.js"), ...args], { cwd: root, stdio: "inherit" });
+const res = spawnSync(process.execPath, [path.join(root, "bin", "platform.js"), ...args], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(res.status === null ? 1 : res.status);

@@ -2,29 +2,35 @@ import * as path from "path";
 import * as fs from "fs";
 import { Command, CommandIO, UsageError } from "./commands/types";
 
-/** Verbs, loaded lazily so that `platform validate` never pays for the Automation API. */
+/**
+ * Verbs, loaded lazily so that `platform validate` never pays for the Automation API. `require`
+ * (not `import()`): tsx compiles TypeScript on require under bin/platform.js.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const verbs: Record<string, { summary: string; load: () => Promise<Command> }> = {
   validate: {
     summary: "validate [env|file...]   check environment specs; exit 1 on any problem",
-    load: async () => (await import("./commands/validate")).validate,
+    load: async () => (require("./commands/validate") as typeof import("./commands/validate")).validate,
   },
   toolchain: {
     summary: "toolchain install|doctor   build or find the pinned engine and control plane tools",
-    load: async () => (await import("./commands/toolchain")).toolchain,
+    load: async () => (require("./commands/toolchain") as typeof import("./commands/toolchain")).toolchain,
   },
   cluster: {
     summary: "cluster up|down|status     the local Kubernetes control plane (no containers)",
-    load: async () => (await import("./commands/cluster")).cluster,
+    load: async () => (require("./commands/cluster") as typeof import("./commands/cluster")).cluster,
   },
   up: {
-    summary: "up <env> [--yes]           deploy an environment (local: also builds tools, starts the cluster)",
-    load: async () => (await import("./commands/deploy")).up,
+    summary:
+      "up <env> [--yes]           deploy an environment (local: also builds tools, starts the cluster)",
+    load: async () => (require("./commands/deploy") as typeof import("./commands/deploy")).up,
   },
   destroy: {
     summary: "destroy <env> [--yes]      remove every resource of an environment",
-    load: async () => (await import("./commands/deploy")).destroy,
+    load: async () => (require("./commands/deploy") as typeof import("./commands/deploy")).destroy,
   },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function findRoot(start: string): string {
   let dir = start;

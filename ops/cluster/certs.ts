@@ -42,13 +42,36 @@ function ecKey(file: string, cwd: string): void {
   fs.chmodSync(file, 0o600);
 }
 
-function signedCert(pki: ClusterPki, key: string, cert: string, subject: string, ext: string, cwd: string): void {
+function signedCert(
+  pki: ClusterPki,
+  key: string,
+  cert: string,
+  subject: string,
+  ext: string,
+  cwd: string,
+): void {
   const csr = `${cert}.csr`;
   const extFile = `${cert}.ext`;
   fs.writeFileSync(extFile, ext);
   openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr], cwd);
   openssl(
-    ["x509", "-req", "-in", csr, "-CA", pki.caCert, "-CAkey", pki.caKey, "-CAcreateserial", "-days", "3650", "-out", cert, "-extfile", extFile],
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      pki.caCert,
+      "-CAkey",
+      pki.caKey,
+      "-CAcreateserial",
+      "-days",
+      "3650",
+      "-out",
+      cert,
+      "-extfile",
+      extFile,
+    ],
     cwd,
   );
   fs.rmSync(csr);
@@ -64,17 +87,43 @@ export function ensurePki(dir: string): ClusterPki {
   fs.mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
   ecKey(pki.caKey, pkiDir);
   openssl(
-    ["req", "-x509", "-new", "-key", pki.caKey, "-subj", "/CN=platform-local-ca", "-days", "3650", "-out", pki.caCert,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"],
+    [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      pki.caKey,
+      "-subj",
+      "/CN=platform-local-ca",
+      "-days",
+      "3650",
+      "-out",
+      pki.caCert,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+    ],
     pkiDir,
   );
   ecKey(pki.serverKey, pkiDir);
-  signedCert(pki, pki.serverKey, pki.serverCert, "/CN=kube-apiserver",
+  signedCert(
+    pki,
+    pki.serverKey,
+    pki.serverCert,
+    "/CN=kube-apiserver",
     "subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
-    pkiDir);
+    pkiDir,
+  );
   ecKey(pki.adminKey, pkiDir);
-  signedCert(pki, pki.adminKey, pki.adminCert, "/O=system:masters/CN=platform-admin",
-    "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n", pkiDir);
+  signedCert(
+    pki,
+    pki.adminKey,
+    pki.adminCert,
+    "/O=system:masters/CN=platform-admin",
+    "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
+    pkiDir,
+  );
   ecKey(pki.saKey, pkiDir);
   openssl(["pkey", "-in", pki.saKey, "-pubout", "-out", pki.saPub], pkiDir);
   return pki;

@@ -27,7 +27,13 @@ export interface ClusterContext {
   log: (line: string) => void;
 }
 
-export const COMPONENTS = ["kine", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export const COMPONENTS = [
+  "kine",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
+] as const;
 /** The simulated node pods are scheduled on (kwok keeps it Ready and runs its pods). */
 export const FAKE_NODE = "platform-node-0";
 
@@ -45,7 +51,9 @@ export function readState(ctx: ClusterContext): ClusterState | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as ClusterState;
   } catch {
-    throw new Error(`${file} is not valid JSON; run \`platform cluster down\` to reset the local cluster's records`);
+    throw new Error(
+      `${file} is not valid JSON; run \`platform cluster down\` to reset the local cluster's records`,
+    );
   }
 }
 
@@ -64,7 +72,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function choosePorts(previous: ClusterPorts | undefined, overrides: Partial<ClusterPorts>): Promise<ClusterPorts> {
+export async function choosePorts(
+  previous: ClusterPorts | undefined,
+  overrides: Partial<ClusterPorts>,
+): Promise<ClusterPorts> {
   const pick = async (k: keyof ClusterPorts) => overrides[k] ?? previous?.[k] ?? (await freePort());
   return {
     kine: await pick("kine"),
@@ -101,17 +112,34 @@ export function apiGet(pki: ClusterPki, port: number, urlPath: string): Promise<
 function tool(env: NodeJS.ProcessEnv, name: string): string {
   const file = path.join(toolchainBinDir(env), name);
   if (!fs.existsSync(file)) {
-    throw new Error(`${name} is not installed; run \`platform toolchain install\` (or \`npm run up\`, which does it)`);
+    throw new Error(
+      `${name} is not installed; run \`platform toolchain install\` (or \`npm run up\`, which does it)`,
+    );
   }
   return file;
 }
 
-export function componentArgv(name: (typeof COMPONENTS)[number], dir: string, pki: ClusterPki, ports: ClusterPorts, env: NodeJS.ProcessEnv): string[] {
+export function componentArgv(
+  name: (typeof COMPONENTS)[number],
+  dir: string,
+  pki: ClusterPki,
+  ports: ClusterPorts,
+  env: NodeJS.ProcessEnv,
+): string[] {
   const kubeconfig = path.join(dir, "kubeconfig");
-  const clientFlags = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
+  const clientFlags = [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+  ];
   switch (name) {
     case "kine":
-      return [tool(env, "kine"), `--listen-address=127.0.0.1:${ports.kine}`, `--endpoint=sqlite://${path.join(dir, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`, "--metrics-bind-address=127.0.0.1:0"];
+      return [
+        tool(env, "kine"),
+        `--listen-address=127.0.0.1:${ports.kine}`,
+        `--endpoint=sqlite://${path.join(dir, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`,
+        "--metrics-bind-address=0",
+      ];
     case "kube-apiserver":
       return [
         tool(env, "kube-apiserver"),
@@ -147,7 +175,14 @@ export function componentArgv(name: (typeof COMPONENTS)[number], dir: string, pk
         "--profiling=false",
       ];
     case "kube-scheduler":
-      return [tool(env, "kube-scheduler"), ...clientFlags, "--bind-address=127.0.0.1", `--secure-port=${ports.scheduler}`, "--leader-elect=false", "--profiling=false"];
+      return [
+        tool(env, "kube-scheduler"),
+        ...clientFlags,
+        "--bind-address=127.0.0.1",
+        `--secure-port=${ports.scheduler}`,
+        "--leader-elect=false",
+        "--profiling=false",
+      ];
     case "kwok":
       return [
         tool(env, "kwok"),
@@ -168,9 +203,17 @@ export function fakeNodeManifest(): string {
     metadata: {
       name: FAKE_NODE,
       annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
-      labels: { "kubernetes.io/hostname": FAKE_NODE, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+      labels: {
+        "kubernetes.io/hostname": FAKE_NODE,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        type: "kwok",
+      },
     },
-    status: { allocatable: { cpu: "64", memory: "256Gi", pods: "250" }, capacity: { cpu: "64", memory: "256Gi", pods: "250" } },
+    status: {
+      allocatable: { cpu: "64", memory: "256Gi", pods: "250" },
+      capacity: { cpu: "64", memory: "256Gi", pods: "250" },
+    },
   });
 }
 

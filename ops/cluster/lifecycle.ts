@@ -22,13 +22,20 @@ import { isAlive, ProcessRecord, startDetached, stopProcess } from "./procs";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean, logFile?: string) {
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean> | boolean,
+  logFile?: string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await sleep(250);
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${logFile ? `; see ${logFile}` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${logFile ? `; see ${logFile}` : ""}`,
+  );
 }
 
 export interface ClusterStatus {
@@ -43,7 +50,10 @@ export async function clusterStatus(ctx: ClusterContext): Promise<ClusterStatus>
   const state = readState(ctx);
   const processes = (state?.processes ?? []).map((p) => ({ ...p, alive: isAlive(p) }));
   const running = processes.length === COMPONENTS.length && processes.every((p) => p.alive);
-  const ready = running && state ? (await apiGet(ensurePki(clusterDir(ctx.root, ctx.env)), state.ports.apiserver, "/readyz")) === 200 : false;
+  const ready =
+    running && state
+      ? (await apiGet(ensurePki(clusterDir(ctx.root, ctx.env)), state.ports.apiserver, "/readyz")) === 200
+      : false;
   return { running, ready, kubeconfig: kubeconfigPath(ctx), ports: state?.ports, processes };
 }
 
@@ -51,7 +61,10 @@ export async function clusterStatus(ctx: ClusterContext): Promise<ClusterStatus>
  * Starts kine, kube-apiserver, the controllers and kwok on 127.0.0.1 and registers a simulated
  * node. Running twice is a no-op; records left by a crash (dead pids) are cleaned first.
  */
-export async function clusterUp(ctx: ClusterContext, overrides: Partial<ClusterPorts> = {}): Promise<ClusterStatus> {
+export async function clusterUp(
+  ctx: ClusterContext,
+  overrides: Partial<ClusterPorts> = {},
+): Promise<ClusterStatus> {
   const dir = clusterDir(ctx.root, ctx.env);
   fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
   const previous = readState(ctx);
@@ -65,13 +78,17 @@ export async function clusterUp(ctx: ClusterContext, overrides: Partial<ClusterP
       }
     }
     if (alive.length !== previous.processes.length) {
-      ctx.log(`cleaning stale records: ${previous.processes.length - alive.length} recorded process(es) are gone`);
+      ctx.log(
+        `cleaning stale records: ${previous.processes.length - alive.length} recorded process(es) are gone`,
+      );
     }
     for (const rec of alive) await stopProcess(rec);
   }
   const pki = ensurePki(dir);
   const ports = await choosePorts(previous?.ports, overrides);
-  fs.writeFileSync(kubeconfigPath(ctx), adminKubeconfig(pki, `https://127.0.0.1:${ports.apiserver}`), { mode: 0o600 });
+  fs.writeFileSync(kubeconfigPath(ctx), adminKubeconfig(pki, `https://127.0.0.1:${ports.apiserver}`), {
+    mode: 0o600,
+  });
   const state: ClusterState = { ports, processes: [] };
   const env = { ...ctx.env };
   try {
@@ -85,18 +102,34 @@ export async function clusterUp(ctx: ClusterContext, overrides: Partial<ClusterP
         if (!isAlive(rec)) throw new Error(`${name} exited during start-up; see ${log}`);
         return true;
       };
-      if (name === "kine") await waitFor("kine", 30_000, async () => alive() && (await portOpen(ports.kine)), log);
+      if (name === "kine")
+        await waitFor("kine", 30_000, async () => alive() && (await portOpen(ports.kine)), log);
       if (name === "kube-apiserver") {
-        await waitFor("the API server's /readyz", 90_000, async () => alive() && (await apiGet(pki, ports.apiserver, "/readyz")) === 200, log);
+        await waitFor(
+          "the API server's /readyz",
+          90_000,
+          async () => alive() && (await apiGet(pki, ports.apiserver, "/readyz")) === 200,
+          log,
+        );
       }
     }
     const res = kubectl(ctx, ["apply", "-f", "-"], fakeNodeManifest());
     if (res.status !== 0) throw new Error(`registering the simulated node failed: ${res.stderr}`);
     await waitFor(`node ${FAKE_NODE} to become Ready`, 60_000, () => {
-      const r = kubectl(ctx, ["get", "node", FAKE_NODE, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]);
+      const r = kubectl(ctx, [
+        "get",
+        "node",
+        FAKE_NODE,
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ]);
       return r.stdout.trim() === "True";
     });
-    await waitFor("the default ServiceAccount", 60_000, () => kubectl(ctx, ["get", "serviceaccount", "default", "-n", "default"]).status === 0);
+    await waitFor(
+      "the default ServiceAccount",
+      60_000,
+      () => kubectl(ctx, ["get", "serviceaccount", "default", "-n", "default"]).status === 0,
+    );
   } catch (err) {
     for (const rec of state.processes.reverse()) await stopProcess(rec);
     fs.rmSync(path.join(dir, "cluster.json"), { force: true });

@@ -28,7 +28,12 @@ export function isAlive(rec: ProcessRecord): boolean {
 }
 
 /** Starts a detached process (own session, so it outlives the CLI) with output to a log file. */
-export function startDetached(name: string, argv: string[], log: string, env: NodeJS.ProcessEnv): ProcessRecord {
+export function startDetached(
+  name: string,
+  argv: string[],
+  log: string,
+  env: NodeJS.ProcessEnv,
+): ProcessRecord {
   const out = fs.openSync(log, "a");
   const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", out, out], env });
   fs.closeSync(out);

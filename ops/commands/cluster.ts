@@ -33,12 +33,15 @@ export const cluster: Command = async (argv, io) => {
   switch (sub) {
     case "up": {
       const status = await clusterUp(ctx, parsePortFlags(rest));
-      io.stdout(`kubeconfig: ${status.kubeconfig}\ntry: kubectl --kubeconfig ${status.kubeconfig} get nodes\n`);
+      io.stdout(
+        `kubeconfig: ${status.kubeconfig}\ntry: kubectl --kubeconfig ${status.kubeconfig} get nodes\n`,
+      );
       return 0;
     }
     case "down": {
       const unknown = rest.filter((a) => a !== "--purge");
-      if (unknown.length) throw new UsageError(`unknown flag ${unknown[0]}; usage: platform cluster down [--purge]`);
+      if (unknown.length)
+        throw new UsageError(`unknown flag ${unknown[0]}; usage: platform cluster down [--purge]`);
       const n = await clusterDown(ctx, { purge: rest.includes("--purge") });
       io.stdout(n ? `stopped ${n} process(es)\n` : "local cluster was not running\n");
       return 0;
@@ -48,9 +51,15 @@ export const cluster: Command = async (argv, io) => {
       if (rest.includes("--json")) {
         io.stdout(JSON.stringify(status, null, 2) + "\n");
       } else {
-        io.stdout(`local cluster: ${status.ready ? "ready" : status.running ? "running, not ready" : "stopped"}\n`);
-        for (const p of status.processes) io.stdout(`  ${p.alive ? "up  " : "gone"}  ${p.name.padEnd(24)} pid ${p.pid}\n`);
-        if (status.ports) io.stdout(`  api server: https://127.0.0.1:${status.ports.apiserver}\n  kubeconfig: ${status.kubeconfig}\n`);
+        io.stdout(
+          `local cluster: ${status.ready ? "ready" : status.running ? "running, not ready" : "stopped"}\n`,
+        );
+        for (const p of status.processes)
+          io.stdout(`  ${p.alive ? "up  " : "gone"}  ${p.name.padEnd(24)} pid ${p.pid}\n`);
+        if (status.ports)
+          io.stdout(
+            `  api server: https://127.0.0.1:${status.ports.apiserver}\n  kubeconfig: ${status.kubeconfig}\n`,
+          );
       }
       return status.ready ? 0 : 3;
     }

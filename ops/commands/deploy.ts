@@ -4,6 +4,7 @@ import { clusterUp } from "../cluster/lifecycle";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { openStack } from "../engine/workspace";
 import { installToolchain } from "../toolchain/install";
+import { runPlatform } from "../../stacks/run";
 import { Command, CommandIO, UsageError } from "./types";
 
 interface DeployArgs {
@@ -16,7 +17,8 @@ export function parseDeployArgs(verb: string, argv: string[]): DeployArgs {
   let yes = false;
   for (const a of argv) {
     if (a === "--yes" || a === "-y") yes = true;
-    else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> [--yes]`);
+    else if (a.startsWith("-"))
+      throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> [--yes]`);
     else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
     else env = a;
   }
@@ -41,7 +43,7 @@ async function confirm(io: CommandIO, question: string): Promise<boolean> {
 }
 
 function programFor(env: string, root: string) {
-  return async () => (await import("../../stacks/run")).runPlatform(env, root);
+  return async () => runPlatform(env, root);
 }
 
 function renderOutputs(outputs: OutputMap): string {
@@ -73,7 +75,9 @@ export const up: Command = async (argv, io) => {
   const changes = Object.entries(result.summary.resourceChanges ?? {})
     .filter(([op]) => op !== "same")
     .map(([op, n]) => `${op} ${n}`);
-  io.stdout(`\n${args.env}: ${result.summary.result}; ${changes.length ? changes.join(", ") : "no changes"}\n`);
+  io.stdout(
+    `\n${args.env}: ${result.summary.result}; ${changes.length ? changes.join(", ") : "no changes"}\n`,
+  );
   io.stdout(`outputs:\n${renderOutputs(result.outputs)}\n`);
   if (args.env === "local") {
     io.stdout(`\ntry: kubectl --kubeconfig .platform/cluster/kubeconfig get deploy -A\n`);
@@ -90,7 +94,11 @@ export const destroy: Command = async (argv, io) => {
   }
   const stack = await openFor(args, io);
   const audit = auditInfo(io.root, io.env);
-  const result = await stack.destroy({ onOutput: (s) => io.stderr(s), color: "never", message: updateMessage("destroy", args.env, audit) });
+  const result = await stack.destroy({
+    onOutput: (s) => io.stderr(s),
+    color: "never",
+    message: updateMessage("destroy", args.env, audit),
+  });
   io.stdout(`\n${args.env}: destroy ${result.summary.result}\n`);
   return result.summary.result === "succeeded" ? 0 : 1;
 };

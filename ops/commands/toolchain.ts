@@ -9,9 +9,15 @@ export const toolchain: Command = async (argv, io) => {
     case "install": {
       const only = rest.filter((a) => !a.startsWith("-"));
       const unknownFlag = rest.find((a) => a.startsWith("-"));
-      if (unknownFlag) throw new UsageError(`unknown flag ${unknownFlag}; usage: platform toolchain install [tool...]`);
+      if (unknownFlag)
+        throw new UsageError(`unknown flag ${unknownFlag}; usage: platform toolchain install [tool...]`);
       try {
-        await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n"), only: only.length ? only : undefined });
+        await installToolchain({
+          root: io.root,
+          env: io.env,
+          log: (l) => io.stderr(l + "\n"),
+          only: only.length ? only : undefined,
+        });
       } catch (err) {
         if (err instanceof ToolchainError) {
           io.stderr(`platform toolchain install: ${err.message}\n`);

@@ -30,7 +30,11 @@ export function auditInfo(root: string, env: NodeJS.ProcessEnv): AuditInfo {
 
 /** One line for `pulumi stack history`: the verb, environment, short commit, author and PR. */
 export function updateMessage(verb: string, envName: string, info: AuditInfo): string {
-  const parts = [`platform ${verb} ${envName}`, `commit ${info.commit.slice(0, 12)}${info.dirty ? "+dirty" : ""}`, `by ${info.author}`];
+  const parts = [
+    `platform ${verb} ${envName}`,
+    `commit ${info.commit.slice(0, 12)}${info.dirty ? "+dirty" : ""}`,
+    `by ${info.author}`,
+  ];
   if (info.pr) parts.push(`PR #${info.pr}`);
   if (info.runUrl) parts.push(info.runUrl);
   return parts.join(" · ");

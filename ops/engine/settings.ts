@@ -30,7 +30,9 @@ export function backendSettings(root: string, stack: string, env: NodeJS.Process
   const file = stackConfigFile(root, stack);
   const rel = path.relative(root, file);
   if (!fs.existsSync(file)) {
-    throw new Error(`${rel} not found: every environment needs its stack config file (see stacks/Pulumi.local.yaml)`);
+    throw new Error(
+      `${rel} not found: every environment needs its stack config file (see stacks/Pulumi.local.yaml)`,
+    );
   }
   let doc: { secretsprovider?: string; config?: Record<string, unknown> };
   try {
@@ -40,11 +42,17 @@ export function backendSettings(root: string, stack: string, env: NodeJS.Process
   }
   if (stack === "local") {
     if (doc.secretsprovider !== "passphrase") {
-      throw new Error(`${rel}: secretsprovider must be "passphrase" for the local stack (got ${JSON.stringify(doc.secretsprovider)})`);
+      throw new Error(
+        `${rel}: secretsprovider must be "passphrase" for the local stack (got ${JSON.stringify(doc.secretsprovider)})`,
+      );
     }
     const dir = stateDir(root, env);
     fs.mkdirSync(dir, { recursive: true });
-    return { backendUrl: `file://${dir}`, secretsProvider: "passphrase", env: { PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE } };
+    return {
+      backendUrl: `file://${dir}`,
+      secretsProvider: "passphrase",
+      env: { PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE },
+    };
   }
   const backend = doc.config?.["platform:backend"];
   if (typeof backend !== "string" || !remoteBackend.test(backend)) {

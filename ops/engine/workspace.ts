@@ -33,7 +33,10 @@ export async function openStack(
   program: () => Promise<Record<string, unknown> | void>,
 ): Promise<Stack> {
   const settings = backendSettings(ctx.root, envName, ctx.env);
-  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainBinDir(ctx.env)), version: undefined });
+  const pulumiCommand = await PulumiCommand.get({
+    root: path.dirname(toolchainBinDir(ctx.env)),
+    version: undefined,
+  });
   const envVars = engineEnv(ctx, { PULUMI_BACKEND_URL: settings.backendUrl, ...settings.env });
   return LocalWorkspace.createOrSelectStack(
     { stackName: envName, projectName: "platform", program },

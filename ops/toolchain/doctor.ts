@@ -33,7 +33,8 @@ function firstLine(file: string, args: string[] | undefined): string | undefined
 
 function toolRow(tool: ToolSpec, binDir: string): DoctorRow {
   const file = path.join(binDir, tool.name);
-  if (!fs.existsSync(file)) return { name: tool.name, want: tool.version, found: undefined, path: undefined, ok: false };
+  if (!fs.existsSync(file))
+    return { name: tool.name, want: tool.version, found: undefined, path: undefined, ok: false };
   const real = fs.realpathSync(file);
   const line = firstLine(file, versionArgs[tool.name]);
   const found = line ?? `${tool.version} (built from the pinned module)`;
@@ -77,7 +78,8 @@ export function renderDoctor(rows: DoctorRow[]): string {
   const header = ["", "tool", "want", "found", "path"];
   const body = rows.map((r) => [r.ok ? "ok" : "MISSING", r.name, r.want, r.found ?? "-", r.path ?? "-"]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
+  const fmt = (row: string[]) =>
+    row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
   const missing = rows.filter((r) => !r.ok).map((r) => r.name);
   const tail = missing.length
     ? `\nmissing: ${missing.join(", ")}: run \`platform toolchain install\`\n`

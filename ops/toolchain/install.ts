@@ -54,17 +54,24 @@ function fromPath(tool: ToolSpec, env: NodeJS.ProcessEnv): string | undefined {
 function explainFailure(tool: ToolSpec, logFile: string): string {
   const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
   const hints: string[] = [];
-  if (/no space left on device/i.test(text)) hints.push("the disk is full: free space (Go's module and build caches need ~8 GB) and run again");
+  if (/no space left on device/i.test(text))
+    hints.push("the disk is full: free space (Go's module and build caches need ~8 GB) and run again");
   if (/dial tcp|i\/o timeout|proxyconnect|no such host|TLS handshake timeout/i.test(text))
     hints.push("the Go module proxy is unreachable: check GOPROXY and the network, then run again");
-  if (/403 Forbidden|not available/i.test(text)) hints.push("the Go module proxy refused a pinned module version");
+  if (/403 Forbidden|not available/i.test(text))
+    hints.push("the Go module proxy refused a pinned module version");
   const hint = hints.length ? ` (${hints.join("; ")})` : "";
   return `building ${tool.name} ${tool.version} failed${hint}; see the build log: ${logFile}`;
 }
 
 async function build(tool: ToolSpec, opts: InstallOptions, outFile: string, logFile: string): Promise<void> {
   const moduleDir = path.join(opts.root, "tools", tool.moduleDir);
-  const env = { ...opts.env, GOTOOLCHAIN: opts.env.GOTOOLCHAIN ?? "local", CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
+  const env = {
+    ...opts.env,
+    GOTOOLCHAIN: opts.env.GOTOOLCHAIN ?? "local",
+    CGO_ENABLED: "0",
+    GOFLAGS: "-mod=readonly -buildvcs=false",
+  };
   const log = fs.openSync(logFile, "w");
   await prepareTool(tool, moduleDir, env, path.dirname(outFile), (line) => fs.writeSync(log, line + "\n"));
   const tmp = `${outFile}.tmp-${process.pid}`;
@@ -151,5 +158,6 @@ function writeAnalyzerShim(binDir: string): void {
     "",
   ].join("\n");
   const file = path.join(binDir, "pulumi-analyzer-policy-nodejs");
-  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== shim) fs.writeFileSync(file, shim, { mode: 0o755 });
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== shim)
+    fs.writeFileSync(file, shim, { mode: 0o755 });
 }

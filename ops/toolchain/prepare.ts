@@ -5,7 +5,11 @@ import { ToolSpec } from "./tools";
 
 /** The module folder of a dependency of a wrapper module, from Go's module cache. */
 export function moduleSourceDir(moduleDir: string, modulePath: string, env: NodeJS.ProcessEnv): string {
-  const res = spawnSync("go", ["list", "-m", "-f", "{{.Dir}}", modulePath], { cwd: moduleDir, env, encoding: "utf8" });
+  const res = spawnSync("go", ["list", "-m", "-f", "{{.Dir}}", modulePath], {
+    cwd: moduleDir,
+    env,
+    encoding: "utf8",
+  });
   const dir = res.stdout.trim();
   if (res.status !== 0 || !dir) {
     throw new Error(`cannot locate ${modulePath} in Go's module cache: ${res.stderr.trim()}`);

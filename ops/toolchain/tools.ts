@@ -31,7 +31,10 @@ const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitMajor=${KUBE_VERSION.split(".")[0]}`,
   `-X ${pkg}.gitMinor=${KUBE_VERSION.split(".")[1]}`,
 ];
-const kubeLdflags = [...kubeStamp("k8s.io/component-base/version"), ...kubeStamp("k8s.io/client-go/pkg/version")];
+const kubeLdflags = [
+  ...kubeStamp("k8s.io/component-base/version"),
+  ...kubeStamp("k8s.io/client-go/pkg/version"),
+];
 
 const kubeTool = (name: string, probe?: ToolSpec["probe"]): ToolSpec => ({
   name,
@@ -58,7 +61,9 @@ export const TOOLS: ToolSpec[] = [
     version: KUBERNETES_PROVIDER_VERSION,
     moduleDir: "kubernetes",
     goPackage: ".",
-    ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`],
+    ldflags: [
+      `-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`,
+    ],
   },
   {
     name: "kine",

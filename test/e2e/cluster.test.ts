@@ -15,7 +15,8 @@ interface Recorded {
   processes: Array<{ name: string; pid: number }>;
   ports: { apiserver: number };
 }
-const recorded = (): Recorded => JSON.parse(fs.readFileSync(ws.file(".platform", "cluster", "cluster.json"), "utf8"));
+const recorded = (): Recorded =>
+  JSON.parse(fs.readFileSync(ws.file(".platform", "cluster", "cluster.json"), "utf8"));
 
 test("status of a cluster never started says stopped and exits non-zero", async () => {
   const res = await ws.platform(["cluster", "status"]);
@@ -33,7 +34,13 @@ test("after a crash (kill -9) the stale records are detected and the cluster res
   const first = await ws.platform(["cluster", "up"]);
   expect(first.code).toBe(0);
   const before = recorded();
-  expect(before.processes.map((p) => p.name)).toEqual(["kine", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]);
+  expect(before.processes.map((p) => p.name)).toEqual([
+    "kine",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+  ]);
   for (const p of before.processes) process.kill(p.pid, "SIGKILL");
   await new Promise((r) => setTimeout(r, 500));
   const status = await ws.platform(["cluster", "status"]);
@@ -54,7 +61,10 @@ test("down stops exactly what up started and nothing survives", async () => {
   const res = await ws.platform(["cluster", "down"]);
   expect(res.code).toBe(0);
   expect(res.stdout).toContain("stopped 5 process(es)");
-  for (const pid of pids) expect(fs.existsSync(`/proc/${pid}/cmdline`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")).toBe(false);
+  for (const pid of pids)
+    expect(
+      fs.existsSync(`/proc/${pid}/cmdline`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "),
+    ).toBe(false);
   expect(processesMentioning(ws.root)).toEqual([]);
   const twice = await ws.platform(["cluster", "down"]);
   expect(twice.stdout).toContain("local cluster was not running");

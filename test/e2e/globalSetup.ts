@@ -7,5 +7,9 @@ import { REPO_ROOT } from "./helpers/workspace";
  */
 export default async function globalSetup(): Promise<void> {
   process.stderr.write("\n[e2e] ensuring the pinned toolchain (a cold build takes tens of minutes) ...\n");
-  await installToolchain({ root: REPO_ROOT, env: process.env, log: (l) => process.stderr.write(`[e2e] ${l}\n`) });
+  await installToolchain({
+    root: REPO_ROOT,
+    env: process.env,
+    log: (l) => process.stderr.write(`[e2e] ${l}\n`),
+  });
 }

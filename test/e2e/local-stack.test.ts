@@ -1,4 +1,4 @@
-import { processesMentioning, TestWorkspace } from "./helpers/workspace";
+import { KubeObject, processesMentioning, TestWorkspace } from "./helpers/workspace";
 
 /**
  * The main job for real: the pinned Pulumi CLI and Kubernetes provider deploy the local stack onto
@@ -53,7 +53,7 @@ test("up local creates the tenants and apps, and the pods become ready", async (
   expect(deploys.map((d) => `${d.ns}/${d.name}`).sort()).toEqual(["payments/checkout", "search/catalog"]);
   for (const d of deploys) expect(d.ready).toBe(d.replicas);
 
-  const checkout = ws.kubectlJson<Record<string, any>>(["get", "deploy", "checkout", "-n", "payments"]);
+  const checkout = ws.kubectlJson<KubeObject>(["get", "deploy", "checkout", "-n", "payments"]);
   const pod = checkout.spec.template.spec;
   expect(pod.securityContext.runAsNonRoot).toBe(true);
   expect(pod.automountServiceAccountToken).toBe(false);
@@ -63,8 +63,12 @@ test("up local creates the tenants and apps, and the pods become ready", async (
     capabilities: { drop: ["ALL"] },
   });
   expect(ws.kubectlJson(["get", "pdb", "-n", "payments"]).items).toHaveLength(1);
-  expect(ws.kubectl(["get", "svc", "checkout", "-n", "payments", "-o", "name"]).trim()).toBe("service/checkout");
-  const policies = ws.kubectlJson(["get", "networkpolicy", "-n", "payments"]).items.map((p) => p.metadata.name);
+  expect(ws.kubectl(["get", "svc", "checkout", "-n", "payments", "-o", "name"]).trim()).toBe(
+    "service/checkout",
+  );
+  const policies = ws
+    .kubectlJson(["get", "networkpolicy", "-n", "payments"])
+    .items.map((p) => p.metadata.name);
   expect(policies.length).toBeGreaterThanOrEqual(3);
 });
 

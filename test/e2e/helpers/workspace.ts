@@ -23,13 +23,23 @@ export class TestWorkspace {
 
   constructor(prefix = "platform-e2e-") {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "bin", "ops", "stacks", "components", "policies", "tools"]) {
+    for (const entry of [
+      "Pulumi.yaml",
+      "package.json",
+      "tsconfig.json",
+      "bin",
+      "ops",
+      "stacks",
+      "components",
+      "policies",
+      "tools",
+    ]) {
       const src = path.join(REPO_ROOT, entry);
       if (fs.existsSync(src)) fs.cpSync(src, path.join(this.root, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(this.root, "node_modules"));
-    const { PLATFORM_HOME: _ignored, ...rest } = process.env;
-    this.env = { ...rest, CI: "true" };
+    this.env = { ...process.env, CI: "true" };
+    delete this.env.PLATFORM_HOME;
   }
 
   /** Path inside the workspace. */
@@ -64,7 +74,10 @@ export class TestWorkspace {
   /** kubectl against the workspace's local cluster; throws with stderr on failure. */
   kubectl(args: string[]): string {
     const bin = path.join(toolchainBin(), "kubectl");
-    const res = spawnSync(bin, ["--kubeconfig", this.kubeconfig, ...args], { encoding: "utf8", timeout: 60_000 });
+    const res = spawnSync(bin, ["--kubeconfig", this.kubeconfig, ...args], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     if (res.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${res.stderr}`);
     return res.stdout;
   }
@@ -75,7 +88,7 @@ export class TestWorkspace {
     return spawnSync(bin, ["--kubeconfig", this.kubeconfig, ...args], { encoding: "utf8", timeout: 60_000 });
   }
 
-  kubectlJson<T = { items: Array<Record<string, any>> }>(args: string[]): T {
+  kubectlJson<T = { items: KubeObject[] }>(args: string[]): T {
     return JSON.parse(this.kubectl([...args, "-o", "json"])) as T;
   }
 
@@ -93,8 +106,14 @@ export class TestWorkspace {
   }
 }
 
+/** A Kubernetes object as kubectl prints it (tests index into it freely). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KubeObject = Record<string, any>;
+
 export function toolchainBin(): string {
-  const base = process.env.PLATFORM_TOOLCHAIN_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "platform-toolchain");
+  const base =
+    process.env.PLATFORM_TOOLCHAIN_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "platform-toolchain");
   return path.join(base, "bin");
 }
 

@@ -42,7 +42,13 @@ describe("audit trail", () => {
   });
 
   test("message and tags carry commit, author, PR and run", () => {
-    const info = { commit: "0123456789abcdef0123", author: "Ana <a@x>", dirty: true, pr: "7", runUrl: "https://ci/run/1" };
+    const info = {
+      commit: "0123456789abcdef0123",
+      author: "Ana <a@x>",
+      dirty: true,
+      pr: "7",
+      runUrl: "https://ci/run/1",
+    };
     expect(updateMessage("up", "staging", info)).toBe(
       "platform up staging · commit 0123456789ab+dirty · by Ana <a@x> · PR #7 · https://ci/run/1",
     );

@@ -5,7 +5,10 @@ import { main } from "../../../ops/cli";
 
 describe("cluster port flags", () => {
   test("accepts both --flag N and --flag=N", () => {
-    expect(parsePortFlags(["--apiserver-port", "6443", "--kine-port=2379"])).toEqual({ apiserver: 6443, kine: 2379 });
+    expect(parsePortFlags(["--apiserver-port", "6443", "--kine-port=2379"])).toEqual({
+      apiserver: 6443,
+      kine: 2379,
+    });
   });
   test.each([
     [["--apiserver-port", "0"], "--apiserver-port must be a port number between 1 and 65535 (got 0)"],

@@ -44,7 +44,8 @@ describe("backendSettings", () => {
 
   test("a file backend for staging is refused", () => {
     const root = tempRoot({
-      "Pulumi.staging.yaml": "secretsprovider: awskms://alias/x\nconfig:\n  platform:backend: file:///tmp/x\n",
+      "Pulumi.staging.yaml":
+        "secretsprovider: awskms://alias/x\nconfig:\n  platform:backend: file:///tmp/x\n",
     });
     expect(() => backendSettings(root, "staging", {})).toThrow(/never falls back to a local backend/);
   });
@@ -55,11 +56,15 @@ describe("backendSettings", () => {
 
   test("malformed YAML names the file", () => {
     const root = tempRoot({ "Pulumi.local.yaml": "secretsprovider: [passphrase\n" });
-    expect(() => backendSettings(root, "local", { PLATFORM_HOME: root })).toThrow(/stacks\/Pulumi\.local\.yaml: not valid YAML/);
+    expect(() => backendSettings(root, "local", { PLATFORM_HOME: root })).toThrow(
+      /stacks\/Pulumi\.local\.yaml: not valid YAML/,
+    );
   });
 
   test("local refuses another secrets provider", () => {
     const root = tempRoot({ "Pulumi.local.yaml": "secretsprovider: awskms://alias/x\n" });
-    expect(() => backendSettings(root, "local", { PLATFORM_HOME: root })).toThrow(/must be "passphrase" for the local stack/);
+    expect(() => backendSettings(root, "local", { PLATFORM_HOME: root })).toThrow(
+      /must be "passphrase" for the local stack/,
+    );
   });
 });

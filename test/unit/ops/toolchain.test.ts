@@ -19,7 +19,9 @@ describe("tool pins", () => {
 
   test("the Pulumi CLI is stamped with its version, or the Automation API rejects it", () => {
     const pulumi = TOOLS.find((t) => t.name === "pulumi")!;
-    expect(pulumi.ldflags).toContain(`-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`);
+    expect(pulumi.ldflags).toContain(
+      `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`,
+    );
     expect(pulumi.probe!.expect.test(`v${PULUMI_VERSION}\n`)).toBe(true);
     expect(pulumi.probe!.expect.test("v3.274.10\n")).toBe(false);
   });
@@ -60,9 +62,9 @@ describe("toolchain install errors", () => {
     const env = { PATH: "/nonexistent", PLATFORM_TOOLCHAIN_CACHE: cache, HOME: cache };
     const run = installToolchain({ root: REPO_ROOT, env, log: () => undefined, only: ["kine"] });
     await expect(run).rejects.toThrow(ToolchainError);
-    await expect(installToolchain({ root: REPO_ROOT, env, log: () => undefined, only: ["kine"] })).rejects.toThrow(
-      /Go is not installed or not on PATH.*Install Go 1\.26/,
-    );
+    await expect(
+      installToolchain({ root: REPO_ROOT, env, log: () => undefined, only: ["kine"] }),
+    ).rejects.toThrow(/Go is not installed or not on PATH.*Install Go 1\.26/);
   });
 });
 
