@@ -1,0 +1,7 @@
+/** Kubernetes components of the platform: secure-by-default tenants, apps and app sets. */
+export * from "./labels";
+export * from "./image";
+export * from "./tenant";
+export * from "./app";
+export * from "./appValidation";
+export * from "./appSet";

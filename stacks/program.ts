@@ -1,0 +1,201 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { AppSet, Tenant } from "../components/kubernetes";
+import type { AppSpec, ClusterSpec, PlatformSpec } from "../ops/spec/types";
+
+/** What the program needs from outside the spec: credentials and run options. */
+export interface PlatformContext {
+  /** The kubeconfig of a declared cluster (made a Pulumi secret before use). */
+  kubeconfigFor(clusterName: string, cluster: ClusterSpec): pulumi.Input<string>;
+  /** Adds `pulumi.com/skipAwait: "true"` to every Kubernetes object. @default false */
+  skipAwait?: boolean;
+}
+
+/** Where one app runs on one cluster. */
+export interface AppEndpoint {
+  service: string;
+  url: string;
+}
+
+/** Stack outputs of the platform. Kubeconfigs are never part of them. */
+export interface PlatformOutputs {
+  environment: string;
+  /** Tenant namespaces on each cluster. */
+  namespaces: pulumi.Output<Record<string, string[]>>;
+  /** Service and in-cluster URL of each app on each of its clusters. */
+  apps: pulumi.Output<Record<string, Record<string, AppEndpoint>>>;
+}
+
+/** Logical name of the Kubernetes provider of a cluster. */
+export function providerName(cluster: string): string {
+  return `k8s-${cluster}`;
+}
+
+/** Context name to select inside the kubeconfig, when the spec names one. */
+function kubeContext(cluster: ClusterSpec): string | undefined {
+  switch (cluster.kind) {
+    case "kubeconfig":
+      return cluster.context;
+    case "local":
+    case "eks":
+    case "gke":
+      return undefined;
+    default: {
+      const unreachable: never = cluster;
+      throw new Error(`unknown cluster kind ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * Clusters each tenant lives on: every cluster hosting one of its apps, or every cluster when the
+ * tenant has no app. Pure; exported for tests.
+ */
+export function tenantPlacement(spec: PlatformSpec): Record<string, string[]> {
+  const allClusters = Object.keys(spec.clusters);
+  const placement: Record<string, string[]> = {};
+  for (const tenant of Object.keys(spec.tenants)) {
+    const apps = Object.values(spec.apps ?? {}).filter((app) => app.tenant === tenant);
+    const hosting = new Set(apps.flatMap((app) => app.clusters));
+    placement[tenant] = apps.length === 0 ? allClusters : allClusters.filter((c) => hosting.has(c));
+  }
+  return placement;
+}
+
+/** Throws when an app names a cluster or tenant the spec does not declare. */
+function checkReferences(spec: PlatformSpec): void {
+  for (const [appName, app] of Object.entries(spec.apps ?? {})) {
+    const where = `${spec.environment}: app "${appName}"`;
+    if (!spec.tenants[app.tenant]) {
+      throw new Error(`${where} names tenant "${app.tenant}", which is not declared under tenants`);
+    }
+    for (const ref of [...app.clusters, ...Object.keys(app.overrides ?? {})]) {
+      if (!spec.clusters[ref]) {
+        throw new Error(
+          `${where} names cluster "${ref}", which is not declared under clusters [${Object.keys(spec.clusters).join(", ")}]`,
+        );
+      }
+    }
+    for (const caller of app.allowFrom ?? []) {
+      if (!spec.tenants[caller]) {
+        throw new Error(`${where} allows calls from tenant "${caller}", which is not declared under tenants`);
+      }
+    }
+  }
+}
+
+/**
+ * Builds the Kubernetes part of an environment: a provider per cluster, the tenants on the
+ * clusters that need them, and an AppSet per app. Cloud resources (EKS/GKE clusters, databases,
+ * buckets, Vault) come later; until then eks/gke kubeconfigs come from `ctx.kubeconfigFor`.
+ */
+export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): PlatformOutputs {
+  checkReferences(spec);
+
+  const providers: Record<string, k8s.Provider> = {};
+  for (const [name, cluster] of Object.entries(spec.clusters)) {
+    const context = kubeContext(cluster);
+    providers[name] = new k8s.Provider(providerName(name), {
+      kubeconfig: pulumi.secret(ctx.kubeconfigFor(name, cluster)),
+      enableServerSideApply: true,
+      ...(context !== undefined ? { context } : {}),
+    });
+  }
+
+  const placement = tenantPlacement(spec);
+  const tenants: Record<string, Record<string, Tenant>> = {};
+  for (const [tenantName, tenant] of Object.entries(spec.tenants)) {
+    for (const cluster of placement[tenantName]) {
+      tenants[cluster] ??= {};
+      tenants[cluster][tenantName] = new Tenant(
+        `${tenantName}-${cluster}`,
+        {
+          tenantName,
+          environment: spec.environment,
+          costCenter: tenant.costCenter,
+          owners: tenant.owners,
+          quota: tenant.quota,
+          skipAwait: ctx.skipAwait,
+        },
+        { provider: providers[cluster] },
+      );
+    }
+  }
+
+  const appSets: Record<string, AppSet> = {};
+  for (const [appName, app] of Object.entries(spec.apps ?? {})) {
+    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants);
+  }
+
+  const namespaces = pulumi.all(
+    Object.fromEntries(
+      Object.entries(tenants).map(([cluster, byTenant]) => [
+        cluster,
+        pulumi.all(Object.values(byTenant).map((t) => t.namespace)),
+      ]),
+    ),
+  );
+  const apps = pulumi.all(
+    Object.fromEntries(
+      Object.entries(appSets).map(([appName, set]) => [
+        appName,
+        pulumi
+          .all([set.serviceNames, set.urls])
+          .apply(([services, urls]) =>
+            Object.fromEntries(
+              Object.keys(services).map((c): [string, AppEndpoint] => [
+                c,
+                { service: services[c], url: urls[c] },
+              ]),
+            ),
+          ),
+      ]),
+    ),
+  );
+  return { environment: spec.environment, namespaces, apps };
+}
+
+function createAppSet(
+  spec: PlatformSpec,
+  ctx: PlatformContext,
+  appName: string,
+  app: AppSpec,
+  providers: Record<string, k8s.Provider>,
+  tenants: Record<string, Record<string, Tenant>>,
+): AppSet {
+  const tenant = spec.tenants[app.tenant];
+  const perCluster = <T>(pick: (cluster: string) => T): Record<string, T> =>
+    Object.fromEntries(app.clusters.map((c) => [c, pick(c)]));
+  // Callers only matter where their tenant has a namespace (it runs no pods elsewhere).
+  const callers = (cluster: string) =>
+    (app.allowFrom ?? []).filter((t) => tenants[cluster]?.[t] !== undefined);
+  return new AppSet(appName, {
+    app: {
+      appName,
+      namespace: app.tenant,
+      environment: spec.environment,
+      tenant: app.tenant,
+      costCenter: tenant.costCenter,
+      owner: tenant.owners[0],
+      image: app.image,
+      tag: app.tag,
+      digest: app.digest,
+      replicas: app.replicas,
+      port: app.port,
+      env: app.env,
+      secrets: app.secrets,
+      resources: app.resources,
+      probes: app.probes,
+      ingress: app.ingress,
+      autoscaling: app.autoscaling,
+      allowFrom: app.allowFrom,
+      skipAwait: ctx.skipAwait,
+    },
+    clusters: app.clusters,
+    providers,
+    overrides: app.overrides,
+    namespaces: perCluster((c) => tenants[c][app.tenant].namespace),
+    allowFrom: perCluster(callers),
+    dependsOn: perCluster((c) => [app.tenant, ...callers(c)].map((t) => tenants[c][t])),
+  });
+}
