@@ -138,11 +138,11 @@ export class App extends pulumi.ComponentResource {
       childOpts,
     );
 
-    // The Secret `<app>-secrets` is not created here: an ExternalSecret (a later issue) will
-    // materialise it from each ref's source and path. Until then pods wait for it to exist.
-    const secretEnv = Object.entries(args.secrets ?? {}).map(([envName, ref]) => ({
+    // The Secret `<app>-secrets` is not created here: its ExternalSecret (AppExternalSecret)
+    // writes one key per env var, reading `ref.key` of `ref.path` in the source.
+    const secretEnv = Object.keys(args.secrets ?? {}).map((envName) => ({
       name: envName,
-      valueFrom: { secretKeyRef: { name: `${appName}-secrets`, key: ref.key ?? envName } },
+      valueFrom: { secretKeyRef: { name: `${appName}-secrets`, key: envName } },
     }));
 
     const probe = (spec: ProbeSpec | undefined, defaultPath: string) => ({

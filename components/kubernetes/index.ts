@@ -5,3 +5,4 @@ export * from "./tenant";
 export * from "./app";
 export * from "./appValidation";
 export * from "./appSet";
+export * from "./externalSecrets";

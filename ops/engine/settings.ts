@@ -41,9 +41,10 @@ export function backendSettings(root: string, stack: string, env: NodeJS.Process
     throw new Error(`${rel}: not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
   if (stack === "local") {
-    if (doc.secretsprovider !== "passphrase") {
+    // Pulumi writes passphrase stacks with only `encryptionsalt`; "passphrase" spelled out is fine too.
+    if (doc.secretsprovider !== undefined && doc.secretsprovider !== "passphrase") {
       throw new Error(
-        `${rel}: secretsprovider must be "passphrase" for the local stack (got ${JSON.stringify(doc.secretsprovider)})`,
+        `${rel}: secretsprovider must be "passphrase" (or absent) for the local stack (got ${JSON.stringify(doc.secretsprovider)})`,
       );
     }
     const dir = stateDir(root, env);

@@ -201,7 +201,10 @@ describe("App options", () => {
         name: "DATABASE_URL",
         valueFrom: { secretKeyRef: { name: "checkout-secrets", key: "DATABASE_URL" } },
       },
-      { name: "STRIPE_API_KEY", valueFrom: { secretKeyRef: { name: "checkout-secrets", key: "api-key" } } },
+      {
+        name: "STRIPE_API_KEY",
+        valueFrom: { secretKeyRef: { name: "checkout-secrets", key: "STRIPE_API_KEY" } },
+      },
     ]);
     expect(mocks.ofType("kubernetes:core/v1:Secret")).toEqual([]);
   });
