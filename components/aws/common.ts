@@ -1,0 +1,69 @@
+/**
+ * Small pure helpers shared by the cloud components (AWS, GCP, Vault): tier-driven defaults, tag
+ * merging and the error factory every component uses to fail before creating children.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Tier } from "../../ops/spec/types";
+
+/** Tags every platform AWS resource carries; `args.tags` are merged over them. */
+export function platformTags(
+  component: string,
+  tier: Tier,
+  extra?: Record<string, string>,
+): Record<string, string> {
+  return { "managed-by": "pulumi", "platform:component": component, "platform:tier": tier, ...extra };
+}
+
+/** Days of automated database backups each tier keeps: 7 / 14 / 30. */
+export function backupRetentionDays(tier: Tier): number {
+  switch (tier) {
+    case "development":
+      return 7;
+    case "staging":
+      return 14;
+    case "production":
+      return 30;
+    default: {
+      const unreachable: never = tier;
+      throw new Error(`unknown tier ${String(unreachable)}; use development, staging or production`);
+    }
+  }
+}
+
+/** True for the tier that turns on Multi-AZ, deletion protection and `protect: true`. */
+export function isProduction(tier: Tier): boolean {
+  return tier === "production";
+}
+
+/** Resource options of a stateful child: `protect: true` in production (platform-protect-stateful). */
+export function statefulOpts(parent: pulumi.Resource, tier: Tier, extra?: pulumi.CustomResourceOptions) {
+  return { ...extra, parent, protect: isProduction(tier) };
+}
+
+/**
+ * Builds the error a component throws from its validation step: a `ResourceError` prefixed with
+ * what is being built (`postgres database "orders"`), so the message names the spec entry.
+ */
+export function failer(resource: pulumi.Resource, what: string): (message: string) => pulumi.ResourceError {
+  return (message: string) => new pulumi.ResourceError(`${what}: ${message}`, resource);
+}
+
+/** Validates node pool sizes (shared by EKS and GKE); returns a message or undefined. */
+export function nodePoolProblem(
+  pool: { name: string; min: number; max: number },
+  where: string,
+): string | undefined {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(pool.name) || pool.name.length > 40) {
+    return `${where}.name "${pool.name}" must be lower-case letters, digits and "-" (at most 40 chars), e.g. "general"`;
+  }
+  if (!Number.isInteger(pool.min) || pool.min < 0) {
+    return `${where}.min is ${pool.min}; it must be a whole number of at least 0`;
+  }
+  if (!Number.isInteger(pool.max) || pool.max < 1) {
+    return `${where}.max is ${pool.max}; it must be a whole number of at least 1`;
+  }
+  if (pool.min > pool.max) {
+    return `${where} has min ${pool.min} greater than max ${pool.max}; set min <= max (e.g. min: ${pool.max}, max: ${pool.min})`;
+  }
+  return undefined;
+}
