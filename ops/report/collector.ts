@@ -1,0 +1,115 @@
+import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import {
+  ChangeModel,
+  CHANGE_OPS,
+  DiagnosticEntry,
+  PropertyChange,
+  PropertyChangeKind,
+  ResourceChange,
+  urnName,
+} from "./model";
+import { maskSecrets, valueAt } from "./propertyPath";
+
+const kindOf = (diffKind: string): PropertyChangeKind =>
+  diffKind.endsWith("replace") ? "replace" : (diffKind as PropertyChangeKind);
+
+/**
+ * The old and new property bags to read values from. A refresh compares state outputs with live
+ * outputs; an update or preview compares old inputs with new inputs.
+ */
+function sides(meta: StepEventMetadata, refresh: boolean): [unknown, unknown] {
+  if (refresh) return [meta.old?.outputs, meta.new?.outputs];
+  return [meta.old?.inputs ?? meta.old?.outputs, meta.new?.inputs];
+}
+
+function propertyChanges(meta: StepEventMetadata, refresh: boolean): PropertyChange[] {
+  const [before, after] = sides(meta, refresh);
+  const detailed = meta.detailedDiff ?? {};
+  const paths = Object.keys(detailed).length ? Object.keys(detailed) : (meta.diffs ?? []);
+  return paths.sort().map((path) => {
+    const kind = detailed[path] ? kindOf(detailed[path].diffKind) : "update";
+    const change: PropertyChange = { path, kind };
+    const b = valueAt(before, path);
+    const a = valueAt(after, path);
+    if (kind !== "add" && b !== undefined) change.before = maskSecrets(b);
+    if (kind !== "delete" && a !== undefined) change.after = maskSecrets(a);
+    return change;
+  });
+}
+
+/** Turns a stream of engine events into a {@link ChangeModel}. Feed `onEvent`, then read `model()`. */
+export class ChangeCollector {
+  private readonly resources = new Map<string, ResourceChange>();
+  private readonly counts: Record<string, number> = {};
+  private readonly model_: ChangeModel;
+
+  constructor(operation: ChangeModel["operation"]) {
+    this.model_ = {
+      operation,
+      resources: [],
+      counts: this.counts,
+      policies: [],
+      diagnostics: [],
+      failed: [],
+    };
+  }
+
+  /** Pass as the Automation API's `onEvent`. */
+  readonly onEvent = (event: EngineEvent): void => {
+    const refresh = this.model_.operation === "refresh-preview";
+    if (event.resourcePreEvent) this.step(event.resourcePreEvent.metadata, refresh);
+    if (event.resOutputsEvent) this.step(event.resOutputsEvent.metadata, refresh);
+    if (event.resOpFailedEvent) this.model_.failed.push(event.resOpFailedEvent.metadata.urn);
+    if (event.policyEvent) {
+      const p = event.policyEvent;
+      this.model_.policies.push({
+        policyPack: p.policyPackName,
+        policyName: p.policyName,
+        level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
+        resourceUrn: p.resourceUrn,
+        message: p.message.trim(),
+      });
+    }
+    if (event.diagnosticEvent) {
+      const d = event.diagnosticEvent;
+      const severity: DiagnosticEntry["severity"] =
+        d.severity === "error" ? "error" : d.severity === "warning" ? "warning" : "info";
+      if (severity !== "info" && !d.ephemeral) {
+        this.model_.diagnostics.push({ severity, urn: d.urn, message: d.message.trim() });
+      }
+    }
+    if (event.summaryEvent) {
+      const s = event.summaryEvent as unknown as Record<string, unknown>;
+      this.model_.summary = {
+        durationSeconds: Number(s.durationSeconds ?? 0),
+        resourceChanges: (s.resourceChanges ?? {}) as Record<string, number>,
+        policyPacks: (s.policyPacks ?? s.PolicyPacks ?? {}) as Record<string, string>,
+      };
+    }
+  };
+
+  private step(meta: StepEventMetadata, refresh: boolean): void {
+    if (meta.type === "pulumi:pulumi:Stack") return;
+    const seen = this.resources.get(meta.urn);
+    if (seen && seen.op === meta.op) {
+      if (!seen.properties.length && CHANGE_OPS.has(meta.op))
+        seen.properties = propertyChanges(meta, refresh);
+      return;
+    }
+    if (seen) this.counts[seen.op]--;
+    const change: ResourceChange = {
+      urn: meta.urn,
+      type: meta.type,
+      name: urnName(meta.urn),
+      op: meta.op,
+      properties: CHANGE_OPS.has(meta.op) ? propertyChanges(meta, refresh) : [],
+    };
+    this.resources.set(meta.urn, change);
+    this.counts[meta.op] = (this.counts[meta.op] ?? 0) + 1;
+  }
+
+  model(): ChangeModel {
+    const counts = Object.fromEntries(Object.entries(this.counts).filter(([, n]) => n > 0));
+    return { ...this.model_, counts, resources: [...this.resources.values()] };
+  }
+}
