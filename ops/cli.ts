@@ -2,35 +2,74 @@ import * as path from "path";
 import * as fs from "fs";
 import { Command, CommandIO, UsageError } from "./commands/types";
 
+/** One verb: the module under ops/commands that exports it, and its usage line. */
+interface Verb {
+  module: string;
+  exportName: string;
+  summary: string;
+}
+
 /**
  * Verbs, loaded lazily so that `platform validate` never pays for the Automation API. `require`
  * (not `import()`): tsx compiles TypeScript on require under bin/platform.js.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
-const verbs: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const verbs: Record<string, Verb> = {
   validate: {
-    summary: "validate [env|file...]   check environment specs; exit 1 on any problem",
-    load: async () => (require("./commands/validate") as typeof import("./commands/validate")).validate,
+    module: "validate",
+    exportName: "validate",
+    summary: "validate [env|file...]        check environment specs; exit 1 on any problem",
   },
   toolchain: {
-    summary: "toolchain install|doctor   build or find the pinned engine and control plane tools",
-    load: async () => (require("./commands/toolchain") as typeof import("./commands/toolchain")).toolchain,
+    module: "toolchain",
+    exportName: "toolchain",
+    summary: "toolchain install|doctor      build or find the pinned engine and control plane tools",
   },
   cluster: {
-    summary: "cluster up|down|status     the local Kubernetes control plane (no containers)",
-    load: async () => (require("./commands/cluster") as typeof import("./commands/cluster")).cluster,
+    module: "cluster",
+    exportName: "cluster",
+    summary: "cluster up|down|status        the local Kubernetes control plane (no containers)",
   },
   up: {
+    module: "deploy",
+    exportName: "up",
     summary:
-      "up <env> [--yes]           deploy an environment (local: also builds tools, starts the cluster)",
-    load: async () => (require("./commands/deploy") as typeof import("./commands/deploy")).up,
+      "up <env> [--yes]              deploy an environment (local: also builds tools, starts the cluster)",
   },
   destroy: {
-    summary: "destroy <env> [--yes]      remove every resource of an environment",
-    load: async () => (require("./commands/deploy") as typeof import("./commands/deploy")).destroy,
+    module: "deploy",
+    exportName: "destroy",
+    summary: "destroy <env> [--yes]         remove every resource of an environment",
+  },
+  preview: {
+    module: "preview",
+    exportName: "preview",
+    summary: "preview <env> [--comment]     what a change would do, with policies; markdown/JSON, PR comment",
+  },
+  drift: {
+    module: "drift",
+    exportName: "drift",
+    summary: "drift <env> [--remediate]     live world vs state vs code; alert, remediate when allowed",
+  },
+  policy: {
+    module: "policy",
+    exportName: "policy",
+    summary: "policy check <env> [--manifests PATH]   offline policy check, no cloud credentials",
+  },
+  promote: {
+    module: "promote",
+    exportName: "promote",
+    summary: "promote <app> --from A --to B  image-tag promotion on a branch, optionally as a PR",
   },
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+
+function loadVerb(verb: Verb): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(`./commands/${verb.module}`) as Record<string, Command>;
+  const command = mod[verb.exportName];
+  if (typeof command !== "function")
+    throw new Error(`ops/commands/${verb.module} does not export ${verb.exportName}`);
+  return command;
+}
 
 function findRoot(start: string): string {
   let dir = start;
@@ -65,7 +104,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     return 2;
   }
   try {
-    const command = await entry.load();
+    const command = loadVerb(entry);
     return await command(rest, fullIO);
   } catch (err) {
     if (err instanceof UsageError) {
