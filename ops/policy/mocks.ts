@@ -1,0 +1,163 @@
+/**
+ * Runs the real platform program under strict Pulumi mocks and records every resource it
+ * registers (type, name, inputs, URN, custom, provider, parent), so the policy packs can be
+ * evaluated offline. Every invoke throws: the program must not read the cloud while being checked.
+ * Clusters get placeholder kubeconfigs (nothing connects under mocks); plaintext stack config from
+ * `stacks/Pulumi.<env>.yaml` is applied and exposed on a synthetic `pulumi:pulumi:Stack` resource
+ * so `platform-no-plaintext-secrets` can scan it.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { loadSpecFile, resolveSpecPath } from "../spec/load";
+import type { OfflineResource } from "./evaluate";
+
+/** One resource the program registered. */
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  inputs: Record<string, unknown>;
+  custom: boolean;
+  /** Provider reference `urn::id`, when the resource has one. */
+  provider?: string;
+  parent?: string;
+  protect?: boolean;
+}
+
+interface MockRequest {
+  getParent(): string;
+  getProtect?(): boolean;
+}
+
+interface MockMonitorLike {
+  registerResource(req: MockRequest, callback: (err: unknown, resp: unknown) => void): Promise<void>;
+}
+
+/** Secrets unwrapped, recursively (the analyzer sees plain values too). */
+function plain(value: unknown): unknown {
+  const v = pulumi.runtime.isRpcSecret(value) ? pulumi.runtime.unwrapRpcSecret(value) : value;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, plain(x)]));
+  }
+  return v;
+}
+
+/** Plaintext `config:` values of `stacks/Pulumi.<env>.yaml` (secure values left out). */
+export function plaintextStackConfig(root: string, env: string): Record<string, string> {
+  const file = path.join(root, "stacks", `Pulumi.${env}.yaml`);
+  if (!fs.existsSync(file)) return {};
+  const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    if (value !== null && typeof value === "object" && "secure" in (value as object)) continue;
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/**
+ * Runs `runPlatform(env, root)` from stacks/run.ts under mocks and returns what it registered.
+ * Throws when the spec is invalid or the program fails.
+ */
+export async function recordProgram(env: string, root: string): Promise<RecordedResource[]> {
+  const spec = loadSpecFile(resolveSpecPath(env, root), { root });
+  const stackConfig = plaintextStackConfig(root, env);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-policy-"));
+  const kubeconfig = path.join(tmp, "kubeconfig");
+  fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n# placeholder: nothing connects under mocks\n");
+  const config: Record<string, string> = { ...stackConfig, "platform:kubeconfig": kubeconfig };
+  const secretKeys: string[] = [];
+  for (const cluster of Object.keys(spec.clusters)) {
+    config[`platform:kubeconfig-${cluster}`] = "apiVersion: v1\nkind: Config\n";
+    secretKeys.push(`platform:kubeconfig-${cluster}`);
+  }
+
+  const resources: RecordedResource[] = [];
+  let pending: { parent?: string; protect?: boolean } = {};
+  try {
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+          const { parent, protect } = pending;
+          pending = {};
+          // The same URN the mock monitor computes: only the parent's own type is prefixed.
+          const parentType = parent?.split("::")[2]?.split("$").pop();
+          const qualified = parentType ? `${parentType}$${args.type}` : args.type;
+          const state = plain(args.inputs) as Record<string, unknown>;
+          let id = `${args.name}-id`;
+          if (args.type.startsWith("kubernetes:")) {
+            const metadata = (state.metadata ?? {}) as Record<string, unknown>;
+            if (metadata.name === undefined) state.metadata = { ...metadata, name: `${args.name}-auto` };
+          } else if (/^aws:s3\/bucket(V2)?:/.test(args.type)) {
+            state.bucket ??= `${args.name}-auto`;
+            id = String(state.bucket);
+          }
+          resources.push({
+            type: args.type,
+            name: args.name,
+            urn: `urn:pulumi:${env}::platform::${qualified}::${args.name}`,
+            inputs: state,
+            custom: args.custom ?? true,
+            provider: args.provider || undefined,
+            parent,
+            protect,
+          });
+          return { id, state };
+        },
+        call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+          throw new Error(
+            `the program called ${args.token} while being policy-checked; invokes are not allowed under mocks`,
+          );
+        },
+      },
+      "platform",
+      env,
+      false,
+    );
+    // The mock monitor calls newResource synchronously from registerResource: capture the parent
+    // and protect flag of the request there, since MockResourceArgs carries neither.
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      pending = { parent: req.getParent() || undefined, protect: req.getProtect?.() ?? undefined };
+      return original(req, callback);
+    };
+
+    // Loaded only now, after setMocks: the program must register against the mock monitor.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const run = require("../../stacks/run") as {
+      runPlatform(env: string, root: string): Promise<Record<string, unknown>>;
+    };
+    await run.runPlatform(env, root);
+    // waitForRPCs is internal to the SDK but exported by its settings module.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  resources.push({
+    type: "pulumi:pulumi:Stack",
+    name: `platform-${env}`,
+    urn: `urn:pulumi:${env}::platform::pulumi:pulumi:Stack::platform-${env}`,
+    inputs: { config: stackConfig },
+    custom: false,
+  });
+  return resources;
+}
+
+/** Recorded resources as evaluator input. */
+export function toOfflineResources(recorded: readonly RecordedResource[]): OfflineResource[] {
+  return recorded.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: r.inputs,
+    opts: { protect: r.protect, parent: r.parent, provider: r.provider },
+  }));
+}

@@ -1,0 +1,15 @@
+/** Every rule of the Kubernetes pack, in catalog order. */
+import { PlatformPolicy } from "../../lib/rule";
+import { accessRules } from "./access";
+import { containerRules } from "./containers";
+import { objectRules } from "./objects";
+import { podSecurityRules } from "./pod-security";
+import { stackRules } from "./stack";
+
+export const kubernetesRules: PlatformPolicy[] = [
+  ...podSecurityRules,
+  ...containerRules,
+  ...objectRules,
+  ...accessRules,
+  ...stackRules,
+];

@@ -1,0 +1,2 @@
+/** Every rule of the Vault pack. */
+export { vaultRules } from "./vault";
