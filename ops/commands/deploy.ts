@@ -2,6 +2,7 @@ import * as readline from "readline";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { clusterUp } from "../cluster/lifecycle";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
+import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../stacks/run";
@@ -63,14 +64,19 @@ export const up: Command = async (argv, io) => {
   const stack = await openFor(args, io);
   const onOutput = (s: string) => io.stderr(s);
   if (!args.yes) {
-    await stack.preview({ onOutput, color: "never" });
+    await stack.preview({ onOutput, color: "never", ...policyPackArgs(io.root, args.env) });
     if (!(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
       io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
       return 1;
     }
   }
   const audit = auditInfo(io.root, io.env);
-  const result = await stack.up({ onOutput, color: "never", message: updateMessage("up", args.env, audit) });
+  const result = await stack.up({
+    onOutput,
+    color: "never",
+    message: updateMessage("up", args.env, audit),
+    ...policyPackArgs(io.root, args.env),
+  });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
   const changes = Object.entries(result.summary.resourceChanges ?? {})
     .filter(([op]) => op !== "same")

@@ -62,14 +62,13 @@ export function doctor(env: NodeJS.ProcessEnv): DoctorRow[] {
     path: process.execPath,
     ok: Number(process.versions.node.split(".")[0]) >= 20,
   });
-  const shim = path.join(binDir, "pulumi-analyzer-policy-nodejs");
   rows.push({
     name: "nodejs language host",
     want: "programs + policy packs",
-    found: fs.existsSync(shim) ? "in-process (Automation API) + pulumi-analyzer-policy-nodejs" : undefined,
-    path: fs.existsSync(shim) ? shim : undefined,
-    ok: fs.existsSync(shim),
-    note: "programs run through the Automation API's in-process language runtime; policy packs through the engine's analyzer fallback",
+    found: "in-process (Automation API) + policies/<pack>/run-pack",
+    path: undefined,
+    ok: true,
+    note: "the module proxy serves no pulumi-language-nodejs: programs run as Automation API inline programs, policy packs as binary analyzer plugins",
   });
   return rows;
 }

@@ -108,7 +108,6 @@ export async function installToolchain(opts: InstallOptions): Promise<ResolvedTo
   const logDir = path.join(cache, "logs");
   fs.mkdirSync(binDir, { recursive: true });
   fs.mkdirSync(logDir, { recursive: true });
-  writeAnalyzerShim(binDir);
   const tools = TOOLS.filter((t) => !opts.only || opts.only.includes(t.name));
   let go: string | undefined;
   const resolved: ResolvedTool[] = [];
@@ -142,22 +141,4 @@ export async function installToolchain(opts: InstallOptions): Promise<ResolvedTo
     resolved.push({ tool, path: outFile, source: "built", seconds });
   }
   return resolved;
-}
-
-/**
- * Without a Node.js language host the engine starts `pulumi-analyzer-policy-nodejs` for a nodejs
- * policy pack, in the pack's folder, with the engine address and the pack path. This shim runs
- * the policy runtime of the `@pulumi/pulumi` package that the pack resolves.
- */
-function writeAnalyzerShim(binDir: string): void {
-  const shim = [
-    "#!/bin/sh",
-    "# Written by `platform toolchain install`: runs a nodejs policy pack for the Pulumi engine.",
-    `runner=$(node -p "require.resolve('@pulumi/pulumi/cmd/run-policy-pack', { paths: [process.cwd()] })") || exit 1`,
-    'exec node "$runner" "$@"',
-    "",
-  ].join("\n");
-  const file = path.join(binDir, "pulumi-analyzer-policy-nodejs");
-  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== shim)
-    fs.writeFileSync(file, shim, { mode: 0o755 });
 }
