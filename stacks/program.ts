@@ -1,15 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { AppSet, Tenant } from "../components/kubernetes";
-import type { AppSpec, ClusterSpec, PlatformSpec } from "../ops/spec/types";
+import type { AppSpec, PlatformSpec } from "../ops/spec/types";
+import { clusterEndpoints, clusterKubeconfigs, createClouds, createClusters, PlatformContext } from "./cloud";
+import { BucketInfo, createData, DatabaseEndpoint } from "./data";
+import { AppSecrets, createSecrets } from "./secrets";
 
-/** What the program needs from outside the spec: credentials and run options. */
-export interface PlatformContext {
-  /** The kubeconfig of a declared cluster (made a Pulumi secret before use). */
-  kubeconfigFor(clusterName: string, cluster: ClusterSpec): pulumi.Input<string>;
-  /** Adds `pulumi.com/skipAwait: "true"` to every Kubernetes object. @default false */
-  skipAwait?: boolean;
-}
+export { providerName } from "./cloud";
+export type { PlatformContext } from "./cloud";
 
 /** Where one app runs on one cluster. */
 export interface AppEndpoint {
@@ -17,34 +15,21 @@ export interface AppEndpoint {
   url: string;
 }
 
-/** Stack outputs of the platform. Kubeconfigs are never part of them. */
+/** Stack outputs of the platform. Kubeconfigs are part of them only as one Pulumi secret. */
 export interface PlatformOutputs {
   environment: string;
   /** Tenant namespaces on each cluster. */
   namespaces: pulumi.Output<Record<string, string[]>>;
   /** Service and in-cluster URL of each app on each of its clusters. */
   apps: pulumi.Output<Record<string, Record<string, AppEndpoint>>>;
-}
-
-/** Logical name of the Kubernetes provider of a cluster. */
-export function providerName(cluster: string): string {
-  return `k8s-${cluster}`;
-}
-
-/** Context name to select inside the kubeconfig, when the spec names one. */
-function kubeContext(cluster: ClusterSpec): string | undefined {
-  switch (cluster.kind) {
-    case "kubeconfig":
-      return cluster.context;
-    case "local":
-    case "eks":
-    case "gke":
-      return undefined;
-    default: {
-      const unreachable: never = cluster;
-      throw new Error(`unknown cluster kind ${JSON.stringify(unreachable)}`);
-    }
-  }
+  /** API endpoint of each EKS and GKE cluster. */
+  clusterEndpoints: pulumi.Output<Record<string, string>>;
+  /** Private endpoint of each database (no credentials: RDS keeps those in Secrets Manager). */
+  databases: pulumi.Output<Record<string, DatabaseEndpoint>>;
+  /** Physical name of each bucket. */
+  buckets: pulumi.Output<Record<string, BucketInfo>>;
+  /** Kubeconfig of each EKS and GKE cluster (exec plugins, no credential inside), always a secret. */
+  kubeconfigs: pulumi.Output<Record<string, string>>;
 }
 
 /**
@@ -85,22 +70,17 @@ function checkReferences(spec: PlatformSpec): void {
 }
 
 /**
- * Builds the Kubernetes part of an environment: a provider per cluster, the tenants on the
- * clusters that need them, and an AppSet per app. Cloud resources (EKS/GKE clusters, databases,
- * buckets, Vault) come later; until then eks/gke kubeconfigs come from `ctx.kubeconfigFor`.
+ * Builds an environment from its spec: cloud providers and networks, the clusters (EKS and GKE
+ * created here, local and kubeconfig clusters reached with `ctx.kubeconfigFor`), databases and
+ * buckets, the tenants on the clusters that need them, the secrets plumbing and an AppSet per app.
  */
 export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): PlatformOutputs {
   checkReferences(spec);
 
-  const providers: Record<string, k8s.Provider> = {};
-  for (const [name, cluster] of Object.entries(spec.clusters)) {
-    const context = kubeContext(cluster);
-    providers[name] = new k8s.Provider(providerName(name), {
-      kubeconfig: pulumi.secret(ctx.kubeconfigFor(name, cluster)),
-      enableServerSideApply: true,
-      ...(context !== undefined ? { context } : {}),
-    });
-  }
+  const clouds = createClouds(spec);
+  const clusters = createClusters(spec, ctx, clouds);
+  const providers = clusters.providers;
+  const data = createData(spec, clouds, clusters);
 
   const placement = tenantPlacement(spec);
   const tenants: Record<string, Record<string, Tenant>> = {};
@@ -122,9 +102,10 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
     }
   }
 
+  const secrets = createSecrets(spec, ctx, clouds, clusters, tenants);
   const appSets: Record<string, AppSet> = {};
   for (const [appName, app] of Object.entries(spec.apps ?? {})) {
-    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants);
+    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
   }
 
   const namespaces = pulumi.all(
@@ -152,7 +133,15 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
       ]),
     ),
   );
-  return { environment: spec.environment, namespaces, apps };
+  return {
+    environment: spec.environment,
+    namespaces,
+    apps,
+    clusterEndpoints: clusterEndpoints(clusters),
+    databases: data.databases,
+    buckets: data.buckets,
+    kubeconfigs: clusterKubeconfigs(clusters),
+  };
 }
 
 function createAppSet(
@@ -162,6 +151,7 @@ function createAppSet(
   app: AppSpec,
   providers: Record<string, k8s.Provider>,
   tenants: Record<string, Record<string, Tenant>>,
+  secrets: AppSecrets,
 ): AppSet {
   const tenant = spec.tenants[app.tenant];
   const perCluster = <T>(pick: (cluster: string) => T): Record<string, T> =>
@@ -196,6 +186,12 @@ function createAppSet(
     overrides: app.overrides,
     namespaces: perCluster((c) => tenants[c][app.tenant].namespace),
     allowFrom: perCluster(callers),
-    dependsOn: perCluster((c) => [app.tenant, ...callers(c)].map((t) => tenants[c][t])),
+    dependsOn: perCluster((c) => [
+      ...[app.tenant, ...callers(c)].map((t) => tenants[c][t]),
+      ...(secrets.dependsOn[appName]?.[c] ?? []),
+    ]),
+    ...(secrets.serviceAccountAnnotations[appName]
+      ? { serviceAccountAnnotations: secrets.serviceAccountAnnotations[appName] }
+      : {}),
   });
 }

@@ -48,7 +48,9 @@ function readKubeconfig(file: string, cluster: string, hint: string): pulumi.Out
  * - `local` clusters read `platform:kubeconfig` (a path, relative to the root) or the local
  *   control plane's kubeconfig (`$PLATFORM_HOME/cluster/kubeconfig`, `<root>/.platform/...` by default);
  * - `kubeconfig` clusters read their `path` (relative to the spec file) or the first `$KUBECONFIG`;
- * - `eks`/`gke` clusters read the secret `platform:kubeconfig-<cluster>`, and fail naming it when unset;
+ * - `eks`/`gke` clusters read the secret `platform:kubeconfig-<cluster>`, and fail naming it when unset
+ *   (a fallback for callers outside the program: the program builds EKS and GKE clusters itself and
+ *   uses their providers, so it never asks for these);
  * - `platform:skipAwait` (boolean) turns on skipAwait.
  * Every kubeconfig is wrapped in `pulumi.secret`.
  */

@@ -35,6 +35,8 @@ export interface GkeClusterArgs {
   network: GkeNetworkRef;
   /** CIDRs allowed to reach a public control-plane endpoint. @default none: private endpoint only */
   masterAuthorizedCidrs?: string[];
+  /** Physical name of the GKE cluster (known before deployment, e.g. for secret stores). @default auto-named */
+  clusterName?: string;
   /** /28 block of the control plane's private endpoint. @default "172.16.0.0/28" */
   masterIpv4CidrBlock?: string;
   /** @default "STABLE" in production, "REGULAR" elsewhere */
@@ -101,6 +103,7 @@ export class GkeCluster extends pulumi.ComponentResource {
     const cluster = new gcp.container.Cluster(
       `${name}-cluster`,
       {
+        ...(args.clusterName !== undefined ? { name: args.clusterName } : {}),
         project: args.project,
         location: args.region,
         minMasterVersion: args.version,
@@ -241,6 +244,11 @@ function validateGke(resource: pulumi.Resource, name: string, args: GkeClusterAr
       throw fail(`nodePools has two pools named "${pool.name}"; give each pool its own name`);
     seen.add(pool.name);
   });
+  if (args.clusterName !== undefined && !/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(args.clusterName)) {
+    throw fail(
+      `clusterName is "${args.clusterName}"; GKE names are 1-40 lower-case letters, digits and "-", starting with a letter`,
+    );
+  }
   const master = args.masterIpv4CidrBlock ?? "172.16.0.0/28";
   if (!isCidr(master) || parseCidr(master).prefix !== 28) {
     throw fail(`masterIpv4CidrBlock is "${master}"; GKE needs a private /28 block, e.g. "172.16.0.0/28"`);

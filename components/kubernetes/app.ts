@@ -74,6 +74,8 @@ export interface AppArgs {
   allowFrom?: string[];
   /** Namespace of the ingress controller, admitted when `ingress` is set. @default "ingress-nginx" */
   ingressControllerNamespace?: string;
+  /** Annotations of the app's ServiceAccount (IRSA role, GCP workload identity). @default none */
+  serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
   /** Extra labels merged over the platform labels of every object. @default none */
   labels?: Record<string, string>;
   /** Adds `pulumi.com/skipAwait: "true"` to every object (for previews and fake clusters). @default false */
@@ -125,9 +127,17 @@ export class App extends pulumi.ComponentResource {
     const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: opts?.dependsOn };
     const replicas = args.autoscaling ? args.autoscaling.min : (args.replicas ?? 2);
 
+    const saAnnotations = args.serviceAccountAnnotations;
+    const saMetadata =
+      saAnnotations === undefined
+        ? metadata(appName)
+        : {
+            ...metadata(appName),
+            annotations: pulumi.output(saAnnotations).apply((extra) => ({ ...annotations, ...extra })),
+          };
     const sa = new k8s.core.v1.ServiceAccount(
       childName(name, "sa"),
-      { metadata: metadata(appName), automountServiceAccountToken: false },
+      { metadata: saMetadata, automountServiceAccountToken: false },
       childOpts,
     );
 

@@ -20,6 +20,8 @@ export interface AppSetArgs {
   namespaces?: Record<string, pulumi.Input<string>>;
   /** Caller tenants of each cluster (only those with a namespace there). @default `app.allowFrom` everywhere */
   allowFrom?: Record<string, string[]>;
+  /** Annotations of the app's ServiceAccount on each cluster (IRSA, workload identity). @default none */
+  serviceAccountAnnotations?: Record<string, pulumi.Input<Record<string, string>>>;
   /** Resources each cluster's App waits for, e.g. the Tenants it lives in and is called from. @default none */
   dependsOn?: Record<string, pulumi.Resource[]>;
 }
@@ -56,6 +58,7 @@ export class AppSet extends pulumi.ComponentResource {
     this.apps = {};
     for (const cluster of args.clusters) {
       const appArgs = appArgsForCluster(args.app, args.overrides?.[cluster]);
+      const saAnnotations = args.serviceAccountAnnotations?.[cluster];
       this.apps[cluster] = new App(
         `${name}-${cluster}`,
         {
@@ -63,6 +66,7 @@ export class AppSet extends pulumi.ComponentResource {
           appName,
           namespace: args.namespaces?.[cluster] ?? appArgs.namespace,
           allowFrom: args.allowFrom?.[cluster] ?? appArgs.allowFrom,
+          ...(saAnnotations !== undefined ? { serviceAccountAnnotations: saAnnotations } : {}),
         },
         { parent: this, provider: args.providers[cluster], dependsOn: args.dependsOn?.[cluster] },
       );

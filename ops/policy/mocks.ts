@@ -1,7 +1,9 @@
 /**
  * Runs the real platform program under strict Pulumi mocks and records every resource it
  * registers (type, name, inputs, URN, custom, provider, parent), so the policy packs can be
- * evaluated offline. Every invoke throws: the program must not read the cloud while being checked.
+ * evaluated offline. Invokes throw, except the few lookups in {@link offlineInvokes} that get fixed
+ * placeholder answers (zones of the spec's region, a dummy account): the program must not read the
+ * cloud while being checked.
  * Clusters get placeholder kubeconfigs (nothing connects under mocks); plaintext stack config from
  * `stacks/Pulumi.<env>.yaml` is applied and exposed on a synthetic `pulumi:pulumi:Stack` resource
  * so `platform-no-plaintext-secrets` can scan it.
@@ -12,6 +14,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { loadSpecFile, resolveSpecPath } from "../spec/load";
+import { computedAttributes } from "./computed";
 import type { OfflineResource } from "./evaluate";
 
 /** One resource the program registered. */
@@ -60,6 +63,44 @@ export function plaintextStackConfig(root: string, env: string): Record<string, 
 }
 
 /**
+ * Lookups the components make that have an obvious offline answer. Anything else throws, so a
+ * program that starts to depend on live cloud data is noticed here.
+ */
+export function offlineInvokes(awsRegion: string): Record<string, () => Record<string, unknown>> {
+  const zones = ["a", "b", "c"].map((z) => `${awsRegion}${z}`);
+  return {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+      names: zones,
+      zoneIds: zones,
+      id: awsRegion,
+    }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+      accountId: "000000000000",
+      arn: "arn:aws:iam::000000000000:user/offline-policy-check",
+      userId: "offline",
+      id: "000000000000",
+    }),
+  };
+}
+
+/** Provider inputs reach the engine JSON-encoded (e.g. AWS `defaultTags`): decode them for the rules. */
+function decodeProviderInputs(state: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(state)) {
+    if (typeof v === "string" && /^[[{]/.test(v)) {
+      try {
+        out[k] = JSON.parse(v);
+        continue;
+      } catch {
+        /* not JSON: keep the string */
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
  * Runs `runPlatform(env, root)` from stacks/run.ts under mocks and returns what it registered.
  * Throws when the spec is invalid or the program fails.
  */
@@ -76,6 +117,9 @@ export async function recordProgram(env: string, root: string): Promise<Recorded
     secretKeys.push(`platform:kubeconfig-${cluster}`);
   }
 
+  const crashes: unknown[] = [];
+  const onCrash = (err: unknown) => crashes.push(err);
+  const invokes = offlineInvokes(spec.clouds?.aws?.region ?? "us-east-1");
   const resources: RecordedResource[] = [];
   let pending: { parent?: string; protect?: boolean } = {};
   try {
@@ -88,7 +132,8 @@ export async function recordProgram(env: string, root: string): Promise<Recorded
           // The same URN the mock monitor computes: only the parent's own type is prefixed.
           const parentType = parent?.split("::")[2]?.split("$").pop();
           const qualified = parentType ? `${parentType}$${args.type}` : args.type;
-          const state = plain(args.inputs) as Record<string, unknown>;
+          const raw = plain(args.inputs) as Record<string, unknown>;
+          const state = args.type.startsWith("pulumi:providers:") ? decodeProviderInputs(raw) : raw;
           let id = `${args.name}-id`;
           if (args.type.startsWith("kubernetes:")) {
             const metadata = (state.metadata ?? {}) as Record<string, unknown>;
@@ -107,9 +152,11 @@ export async function recordProgram(env: string, root: string): Promise<Recorded
             parent,
             protect,
           });
-          return { id, state };
+          return { id, state: { ...state, ...computedAttributes(args.type, args.name, state) } };
         },
         call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+          const answer = invokes[args.token];
+          if (answer) return answer();
           throw new Error(
             `the program called ${args.token} while being policy-checked; invokes are not allowed under mocks`,
           );
@@ -133,12 +180,23 @@ export async function recordProgram(env: string, root: string): Promise<Recorded
     const run = require("../../stacks/run") as {
       runPlatform(env: string, root: string): Promise<Record<string, unknown>>;
     };
+    // A failure inside an apply() surfaces as an unhandled rejection, not from runPlatform: catch
+    // those too, or the check would judge half a program and call it clean.
+    process.on("unhandledRejection", onCrash);
+    process.on("uncaughtException", onCrash);
     await run.runPlatform(env, root);
     // waitForRPCs is internal to the SDK but exported by its settings module.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
+    await new Promise((r) => setImmediate(r));
+    if (crashes.length) {
+      const first = crashes[0] instanceof Error ? crashes[0].message : String(crashes[0]);
+      throw new Error(`the ${env} program failed under mocks: ${first}`);
+    }
   } finally {
+    process.off("unhandledRejection", onCrash);
+    process.off("uncaughtException", onCrash);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   resources.push({

@@ -1,7 +1,10 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec, PlatformSpec } from "../../../ops/spec/types";
-import { inventoryByCluster, isSecretInput, plainInput, setupMocks, valueOf } from "../helpers/mocks";
+import { AWS_INVOKES, setupCloudMocks } from "../cloud/mocks";
+import { isSecretInput, plainInput, valueOf } from "../helpers/mocks";
+import { k8sInventory as inventoryByCluster } from "./inventory";
 
-const mocks = setupMocks({ stack: "production" });
+const mocks = setupCloudMocks({ invokes: AWS_INVOKES, stack: "production" });
 let program: typeof import("../../../stacks/program");
 
 beforeAll(async () => {
@@ -36,9 +39,14 @@ const localSpec: PlatformSpec = {
   },
 };
 
+const aws = { region: "eu-west-1" };
+const gcp = { project: "acme-test", region: "europe-west1" };
+
 const stagingSpec: PlatformSpec = {
   environment: "staging",
   tier: "staging",
+  clouds: { aws },
+  secretSources: { vault: { kind: "vault", address: "https://vault.example", kvMount: "kv" } },
   clusters: { "eks-eu": { kind: "eks", cloud: "aws", version: "1.34", nodePools } },
   tenants,
   apps: {
@@ -57,6 +65,7 @@ const stagingSpec: PlatformSpec = {
 const productionSpec: PlatformSpec = {
   environment: "production",
   tier: "production",
+  clouds: { aws, gcp },
   clusters: {
     "eks-eu": { kind: "eks", cloud: "aws", version: "1.34", nodePools },
     "gke-eu": { kind: "gke", cloud: "gcp", version: "1.34", nodePools },
@@ -138,6 +147,10 @@ describe("createPlatform", () => {
         Ingress: 1,
         HorizontalPodAutoscaler: 1,
         PodDisruptionBudget: 1,
+        // checkout's secrets: the operator, the payments store for vault, the ExternalSecret
+        Release: 1,
+        SecretStore: 1,
+        ExternalSecret: 1,
       },
     });
   });
@@ -186,20 +199,26 @@ describe("createPlatform", () => {
     expect(mocks.byName("checkout-eks-eu-deployment").inputs.spec.replicas).toBe(3);
   });
 
-  it("creates one server-side-apply provider per cluster with its kubeconfig as a secret", async () => {
+  it("uses the providers of the EKS and GKE clusters and never asks the context for their kubeconfig", async () => {
     await runProduction();
     const providers = mocks.ofType("pulumi:providers:kubernetes");
-    expect(providers.map((p) => p.name).sort()).toEqual(["k8s-eks-eu", "k8s-gke-eu"]);
-    for (const p of providers) {
-      const cluster = p.name.replace(/^k8s-/, "");
-      expect(isSecretInput(p.inputs.kubeconfig)).toBe(true);
-      expect(plainInput(p.inputs.kubeconfig)).toBe(kubeconfigOf(cluster));
-      expect(p.inputs.enableServerSideApply).toBe("true");
-    }
-    expect(production?.calls.map(([name, spec]) => [name, spec.kind])).toEqual([
-      ["eks-eu", "eks"],
-      ["gke-eu", "gke"],
+    expect(providers.map((p) => p.typeChain).sort()).toEqual([
+      "platform:aws:EksCluster$pulumi:providers:kubernetes",
+      "platform:gcp:GkeCluster$pulumi:providers:kubernetes",
     ]);
+    for (const p of providers) expect(isSecretInput(p.inputs.kubeconfig)).toBe(true);
+    expect(production?.calls).toEqual([]);
+  });
+
+  it("creates a server-side-apply provider for a local cluster with its kubeconfig as a secret", async () => {
+    calls.length = 0;
+    await run(localSpec);
+    const [provider] = mocks.ofType("pulumi:providers:kubernetes");
+    expect(provider.name).toBe("k8s-local");
+    expect(isSecretInput(provider.inputs.kubeconfig)).toBe(true);
+    expect(plainInput(provider.inputs.kubeconfig)).toBe(kubeconfigOf("local"));
+    expect(provider.inputs.enableServerSideApply).toBe("true");
+    expect(calls.map(([name, spec]) => [name, spec.kind])).toEqual([["local", "local"]]);
   });
 
   it("returns namespaces and app endpoints per cluster, and never a kubeconfig", async () => {
@@ -220,6 +239,7 @@ describe("createPlatform", () => {
     });
     expect(Object.keys(resolved.apps.ledger)).toEqual(["eks-eu"]);
     expect(JSON.stringify(resolved)).not.toMatch(/KUBECONFIG-OF|apiVersion/);
+    expect(await pulumi.isSecret(outputs.kubeconfigs)).toBe(true);
   });
 
   it("passes skipAwait to every Kubernetes object", async () => {

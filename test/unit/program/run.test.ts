@@ -2,12 +2,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSpec, PlatformSpec } from "../../../ops/spec/types";
-import { inventoryByCluster, isSecretInput, plainInput, setupMocks, valueOf } from "../helpers/mocks";
+import type { ClusterSpec } from "../../../ops/spec/types";
+import { setupMocks, valueOf } from "../helpers/mocks";
 
 const mocks = setupMocks({ stack: "unit" });
 let run: typeof import("../../../stacks/run");
-let load: typeof import("../../../ops/spec/load");
 
 const root = path.resolve(__dirname, "../../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-run-"));
@@ -16,7 +15,6 @@ fs.writeFileSync(localKubeconfig, "apiVersion: v1\n# LOCAL-KUBECONFIG\n");
 
 beforeAll(async () => {
   run = await import("../../../stacks/run");
-  load = await import("../../../ops/spec/load");
 });
 beforeEach(() => {
   mocks.reset();
@@ -61,6 +59,7 @@ describe("stackContext", () => {
     expect(() => ctx.kubeconfigFor("edge", { kind: "kubeconfig" })).toThrow(/\$KUBECONFIG is unset/);
   });
 
+  // A fallback for callers outside the program: the program itself uses the EksCluster's provider.
   it("reads eks/gke kubeconfigs from the secret config key and names the key when it is missing", async () => {
     const ctx = run.stackContext(fakeConfig({ "kubeconfig-eks-eu": "# EKS" }), { root, specFile });
     expect(await valueOf(ctx.kubeconfigFor("eks-eu", eks))).toBe("# EKS");
@@ -72,75 +71,5 @@ describe("stackContext", () => {
   it("reads platform:skipAwait, false by default", () => {
     expect(run.stackContext(fakeConfig({ skipAwait: "true" }), { root, specFile }).skipAwait).toBe(true);
     expect(run.stackContext(fakeConfig({}), { root, specFile }).skipAwait).toBe(false);
-  });
-});
-
-/** What the inventory of an environment must be, derived from its spec. */
-function expectedCounts(spec: PlatformSpec, cluster: string) {
-  const apps = Object.values(spec.apps ?? {}).filter((a) => a.clusters.includes(cluster));
-  return {
-    Deployment: apps.length,
-    Service: apps.length,
-    ServiceAccount: apps.length,
-    HorizontalPodAutoscaler: apps.filter((a) => a.autoscaling).length || undefined,
-    Ingress: apps.filter((a) => a.overrides?.[cluster]?.ingress ?? a.ingress).length || undefined,
-  };
-}
-
-describe("runPlatform on the real environments", () => {
-  const secretConfig = (spec: PlatformSpec) => {
-    const keys = Object.entries(spec.clusters)
-      .filter(([, c]) => c.kind === "eks" || c.kind === "gke")
-      .map(([name]) => `platform:kubeconfig-${name}`);
-    const config: Record<string, string> = { "platform:kubeconfig": localKubeconfig };
-    for (const key of keys) config[key] = `apiVersion: v1\n# SECRET-${key}\n`;
-    return { config, keys };
-  };
-
-  it.each(["local", "staging", "production"])("builds %s from its spec and stack config", async (env) => {
-    const spec = load.loadSpecFile(load.resolveSpecPath(env, root));
-    const { config, keys } = secretConfig(spec);
-    pulumi.runtime.setAllConfig(config, keys);
-
-    const outputs = await run.runPlatform(env, root);
-    await mocks.settle();
-
-    expect(outputs.environment).toBe(env);
-    const inventory = inventoryByCluster(mocks.resources);
-    expect(Object.keys(inventory).sort()).toEqual(Object.keys(spec.clusters).sort());
-    for (const cluster of Object.keys(spec.clusters)) {
-      const counts = inventory[cluster];
-      const expected = expectedCounts(spec, cluster);
-      expect({
-        Deployment: counts.Deployment,
-        Service: counts.Service,
-        ServiceAccount: counts.ServiceAccount,
-        HorizontalPodAutoscaler: counts.HorizontalPodAutoscaler,
-        Ingress: counts.Ingress,
-      }).toEqual(expected);
-      expect(counts.Namespace).toBeGreaterThanOrEqual(1);
-      expect(counts.ResourceQuota).toBe(counts.Namespace);
-      expect(counts.NetworkPolicy).toBeGreaterThanOrEqual(2 * counts.Namespace + expected.Deployment);
-    }
-
-    for (const provider of mocks.ofType("pulumi:providers:kubernetes")) {
-      expect(isSecretInput(provider.inputs.kubeconfig)).toBe(true);
-      expect(plainInput<string>(provider.inputs.kubeconfig)).toMatch(
-        /LOCAL-KUBECONFIG|SECRET-platform:kubeconfig-/,
-      );
-    }
-    const resolved = {
-      namespaces: await valueOf(outputs.namespaces as pulumi.Output<unknown>),
-      apps: await valueOf(outputs.apps as pulumi.Output<Record<string, unknown>>),
-    };
-    expect(Object.keys(resolved.apps).sort()).toEqual(Object.keys(spec.apps ?? {}).sort());
-    expect(JSON.stringify(resolved)).not.toMatch(/KUBECONFIG|apiVersion/);
-  });
-
-  it("fails with the missing config key when an eks kubeconfig is not set", async () => {
-    pulumi.runtime.setAllConfig({});
-    await expect(run.runPlatform("staging", root)).rejects.toThrow(
-      /"platform:kubeconfig-eks-eu", which is not set/,
-    );
   });
 });
