@@ -5,6 +5,7 @@ import type { AppSpec, PlatformSpec } from "../ops/spec/types";
 import { clusterEndpoints, clusterKubeconfigs, createClouds, createClusters, PlatformContext } from "./cloud";
 import { BucketInfo, createData, DatabaseEndpoint } from "./data";
 import { AppSecrets, createSecrets } from "./secrets";
+import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
 
 export { providerName } from "./cloud";
 export type { PlatformContext } from "./cloud";
@@ -106,6 +107,15 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
   const appSets: Record<string, AppSet> = {};
   for (const [appName, app] of Object.entries(spec.apps ?? {})) {
     appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
+  }
+
+  // Admission: the Kubernetes rules with a CEL form, enforced by each cluster's API server.
+  for (const [cluster, provider] of Object.entries(providers)) {
+    new AdmissionPolicies(
+      `admission-${cluster}`,
+      { environment: spec.environment, skipAwait: ctx.skipAwait },
+      { provider },
+    );
   }
 
   const namespaces = pulumi.all(

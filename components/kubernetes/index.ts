@@ -6,3 +6,4 @@ export * from "./app";
 export * from "./appValidation";
 export * from "./appSet";
 export * from "./externalSecrets";
+export * from "./admissionPolicies";

@@ -164,3 +164,6 @@ export const containerRules: PlatformPolicy[] = [
   probes,
   noSecretEnvVars,
 ];
+
+/** The CEL (admission) forms of these rules, same names and messages: ./containers.cel.ts */
+export { containerCel } from "./containers.cel";

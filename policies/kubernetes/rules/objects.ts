@@ -198,3 +198,6 @@ export const objectRules: PlatformPolicy[] = [
   externalSecretsV1,
   noPlaintextSecret,
 ];
+
+/** The CEL (admission) forms of these rules, same names and messages: ./objects.cel.ts */
+export { objectCel } from "./objects.cel";

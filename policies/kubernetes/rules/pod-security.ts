@@ -261,3 +261,6 @@ export const podSecurityRules: PlatformPolicy[] = [
   readOnlyRootFs,
   noProcMount,
 ];
+
+/** The CEL (admission) forms of these rules, same names and messages: ./pod-security.cel.ts */
+export { podSecurityCel } from "./pod-security.cel";

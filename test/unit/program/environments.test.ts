@@ -73,11 +73,14 @@ const LOCAL_URNS = [
 ];
 
 describe("local", () => {
-  it("keeps its inventory: the same 30 resources (31 with the stack), names, types and parents", async () => {
+  it("keeps the 30 resources it had before admission policies, with the same names, types and parents", async () => {
     const { resources } = await environment("local");
-    const urns = resources.map((r) => r.urn.replace("urn:pulumi:unit::platform::", "")).sort();
-    expect(urns).toEqual([...LOCAL_URNS].sort());
-    expect(resources).toHaveLength(30);
+    const urns = resources.map((r) => r.urn.replace("urn:pulumi:unit::platform::", ""));
+    const admission = urns.filter((u) => u.startsWith("platform:kubernetes:AdmissionPolicies"));
+    expect(urns.filter((u) => !admission.includes(u)).sort()).toEqual([...LOCAL_URNS].sort());
+    // one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (20)
+    expect(admission).toHaveLength(41);
+    expect(resources).toHaveLength(71);
     const providers = new Set(resources.filter((r) => r.provider).map((r) => r.provider));
     expect([...providers]).toEqual([
       "urn:pulumi:unit::platform::pulumi:providers:kubernetes::k8s-local::k8s-local_id",
@@ -89,6 +92,9 @@ describe("local", () => {
 
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("local")).resources)).toEqual({
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
+      "platform:kubernetes:AdmissionPolicies": 1,
       "kubernetes:apps/v1:Deployment": 2,
       "kubernetes:core/v1:ConfigMap": 2,
       "kubernetes:core/v1:LimitRange": 2,
@@ -110,6 +116,9 @@ describe("local", () => {
 describe("staging", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("staging")).resources)).toEqual({
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
+      "platform:kubernetes:AdmissionPolicies": 1,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
       "aws:ec2/eip:Eip": 1,
@@ -181,6 +190,9 @@ describe("staging", () => {
 describe("production", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("production")).resources)).toEqual({
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 40,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 40,
+      "platform:kubernetes:AdmissionPolicies": 2,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
       "aws:ec2/eip:Eip": 3,
