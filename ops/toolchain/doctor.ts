@@ -22,6 +22,7 @@ const versionArgs: Record<string, string[] | undefined> = {
   "kube-scheduler": ["--version"],
   kubectl: ["version", "--client"],
   kwok: ["--version"],
+  actionlint: ["-version"],
 };
 
 function firstLine(file: string, args: string[] | undefined): string | undefined {

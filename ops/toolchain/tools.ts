@@ -25,6 +25,7 @@ export const KUBERNETES_PROVIDER_VERSION = "4.25.0";
 export const KUBE_VERSION = "1.34.4";
 export const KINE_VERSION = "0.17.5";
 export const KWOK_VERSION = "0.8.0";
+export const ACTIONLINT_VERSION = "1.7.12";
 
 const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
@@ -85,6 +86,14 @@ export const TOOLS: ToolSpec[] = [
     moduleDir: "kwok",
     goPackage: "sigs.k8s.io/kwok/cmd/kwok",
     ldflags: [`-X sigs.k8s.io/kwok/pkg/consts.Version=v${KWOK_VERSION}`],
+  },
+  {
+    name: "actionlint",
+    version: ACTIONLINT_VERSION,
+    moduleDir: "actionlint",
+    goPackage: "github.com/rhysd/actionlint/cmd/actionlint",
+    ldflags: [`-X github.com/rhysd/actionlint.version=v${ACTIONLINT_VERSION}`],
+    probe: { args: ["-version"], expect: new RegExp(`^v${ACTIONLINT_VERSION.replace(/\./g, "\\.")}\\b`) },
   },
 ];
 

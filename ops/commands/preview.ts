@@ -1,0 +1,97 @@
+/**
+ * `platform preview <env> [--refresh] [--json FILE] [--markdown FILE] [--comment]`: what a change
+ * would do, with the environment's policy packs. Prints the markdown report to stdout; `--json`
+ * and `--markdown` also write it; `--comment` keeps one sticky PR comment per (project, stack,
+ * workdir), posted even when the preview fails. Exit 0 when the preview succeeds with no mandatory
+ * violation, 1 otherwise (or when the comment could not be posted), 2 on bad flags.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { commentMarker, upsertStickyComment } from "../github/comments";
+import { pullRequestContext } from "../github/context";
+import { renderMarkdown } from "../preview/markdown";
+import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
+import { runPreview } from "../preview/run";
+import { ensureLocalEngine } from "./deploy";
+import { Command, CommandIO, UsageError } from "./types";
+
+const USAGE = "usage: platform preview <env> [--refresh] [--json FILE] [--markdown FILE] [--comment]";
+
+/** Parsed flags of `platform preview`. */
+export interface PreviewArgs {
+  env: string;
+  refresh: boolean;
+  json?: string;
+  markdown?: string;
+  comment: boolean;
+}
+
+/** Parses the arguments after `preview`; throws UsageError on anything unexpected. */
+export function parsePreviewArgs(argv: string[]): PreviewArgs {
+  let env: string | undefined;
+  const args: Omit<PreviewArgs, "env"> = { refresh: false, comment: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (flag: string) => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a file\n${USAGE}`);
+      return v;
+    };
+    if (a === "--refresh") args.refresh = true;
+    else if (a === "--comment") args.comment = true;
+    else if (a === "--json") args.json = value(a);
+    else if (a.startsWith("--json=")) args.json = a.slice(7);
+    else if (a === "--markdown") args.markdown = value(a);
+    else if (a.startsWith("--markdown=")) args.markdown = a.slice(11);
+    else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}\n${USAGE}`);
+    else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
+    else env = a;
+  }
+  if (!env) throw new UsageError(`which environment?\n${USAGE}`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new UsageError(`"${env}" is not an environment name`);
+  return { env, ...args };
+}
+
+function write(io: CommandIO, file: string, text: string): void {
+  const target = path.resolve(io.root, file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, text);
+}
+
+async function postComment(report: PreviewReport, io: CommandIO): Promise<boolean> {
+  try {
+    const gh = pullRequestContext(io.env);
+    const key = { project: report.project, stack: report.stack, workdir: report.workdir };
+    const body = renderMarkdown(report, {
+      marker: commentMarker(key),
+      fullReportHint: report.runUrl ? `[the job log and artifacts](${report.runUrl})` : "the job log",
+    });
+    const res = await upsertStickyComment(gh.client, gh.issue, key, body);
+    io.stderr(`PR #${gh.issue.number}: comment ${res.id} ${res.action}${res.url ? ` (${res.url})` : ""}\n`);
+    return true;
+  } catch (err) {
+    io.stderr(`could not post the PR comment: ${err instanceof Error ? err.message : String(err)}\n`);
+    return false;
+  }
+}
+
+/** `platform preview`: see the module comment for flags and exit codes. */
+export const preview: Command = async (argv, io) => {
+  const args = parsePreviewArgs(argv);
+  const report = await runPreview({
+    env: args.env,
+    root: io.root,
+    processEnv: io.env,
+    refresh: args.refresh,
+    log: (s) => io.stderr(s),
+    prepare: args.env === "local" ? () => ensureLocalEngine(io) : undefined,
+  });
+  const markdown = renderMarkdown(report, { limit: Number.MAX_SAFE_INTEGER });
+  io.stdout(markdown);
+  if (args.markdown) write(io, args.markdown, markdown);
+  if (args.json) write(io, args.json, toJson(report));
+  const code = exitCodeOf(report);
+  if (report.error) io.stderr(`\n${args.env}: preview failed:\n${report.error}\n`);
+  const commented = args.comment ? await postComment(report, io) : true;
+  return commented ? code : 1;
+};

@@ -1,0 +1,150 @@
+/**
+ * `platform promote <app> --from <env> --to <env> [--tag-from-spec] [--open-pr]`: takes the image
+ * tag (or digest) `app` runs in the source environment and writes it into the target spec, one
+ * line changed, on a new branch `promote/<app>-<tag>` with one commit.
+ * - The tag comes from the source stack (its last update must have succeeded); `--tag-from-spec`
+ *   reads the source spec instead (offline: no state, so no check of the last deploy).
+ * - `--open-pr` pushes the branch to `origin` and opens a pull request through the REST API.
+ * Exit 0 on success, 1 when refused or failed, 2 on bad flags.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { openStack } from "../engine/workspace";
+import { repoContext } from "../github/context";
+import { openPullRequest } from "../github/pulls";
+import { defaultBranch, dirtyFiles, git, gitOk } from "../promote/git";
+import { DeployedImage, deployedImage, PromotionRefused } from "../promote/source";
+import { changedLines, ImageRef, readImageRef, setImageRef } from "../promote/spec";
+import { Command, CommandIO, UsageError } from "./types";
+
+const USAGE = "usage: platform promote <app> --from <env> --to <env> [--tag-from-spec] [--open-pr]";
+
+/** Parsed flags of `platform promote`. */
+export interface PromoteArgs {
+  app: string;
+  from: string;
+  to: string;
+  tagFromSpec: boolean;
+  openPr: boolean;
+}
+
+/** Parses the arguments after `promote`; throws UsageError on anything unexpected. */
+export function parsePromoteArgs(argv: string[]): PromoteArgs {
+  let app: string | undefined;
+  let from: string | undefined;
+  let to: string | undefined;
+  let tagFromSpec = false;
+  let openPr = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("-")) throw new UsageError(`${a} needs an environment\n${USAGE}`);
+      return v;
+    };
+    if (a === "--from") from = value();
+    else if (a === "--to") to = value();
+    else if (a === "--tag-from-spec") tagFromSpec = true;
+    else if (a === "--open-pr") openPr = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}\n${USAGE}`);
+    else if (app) throw new UsageError(`one app at a time (got "${app}" and "${a}")`);
+    else app = a;
+  }
+  if (!app || !from || !to) throw new UsageError(`app, --from and --to are required\n${USAGE}`);
+  for (const env of [from, to]) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new UsageError(`"${env}" is not an environment name`);
+  }
+  if (from === to) throw new UsageError(`--from and --to are both "${from}"`);
+  return { app, from, to, tagFromSpec, openPr };
+}
+
+function specPath(root: string, env: string): string {
+  return path.join(root, "stacks", env, "platform.yaml");
+}
+
+async function sourceImage(
+  args: PromoteArgs,
+  io: CommandIO,
+): Promise<{ ref: ImageRef; deploy?: DeployedImage }> {
+  if (args.tagFromSpec)
+    return { ref: readImageRef(fs.readFileSync(specPath(io.root, args.from), "utf8"), args.app) };
+  try {
+    const stack = await openStack(args.from, { root: io.root, env: io.env }, async () => ({}));
+    const deploy = await deployedImage(stack, args.from, args.app);
+    return { ref: deploy.ref, deploy };
+  } catch (err) {
+    if (err instanceof PromotionRefused) throw err;
+    const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    throw new Error(
+      `cannot read what ${args.from} runs from its stack (${msg}); to promote what stacks/${args.from}/platform.yaml says instead, pass --tag-from-spec`,
+    );
+  }
+}
+
+function prBody(args: PromoteArgs, ref: ImageRef, deploy?: DeployedImage): string {
+  const lines = [
+    `Promotes **${args.app}** from \`${args.from}\` to \`${args.to}\`: ${ref.kind} \`${ref.value}\`.`,
+    "",
+  ];
+  if (deploy) {
+    const version = deploy.update.version ? ` (update ${deploy.update.version})` : "";
+    lines.push(`Source deploy${version}: \`${deploy.image}\` in \`${args.from}\``);
+    lines.push(
+      `(${deploy.update.message || "no message"}${deploy.update.endTime ? `, ${deploy.update.endTime}` : ""}).`,
+    );
+    const run = deploy.tags["platform:run-url"];
+    if (run) lines.push("", `Deploy run: ${run}`);
+    if (deploy.tags["platform:commit"]) lines.push(`Deployed commit: ${deploy.tags["platform:commit"]}`);
+  } else {
+    lines.push(
+      `Read from \`stacks/${args.from}/platform.yaml\` (--tag-from-spec): the deploy was not checked.`,
+    );
+  }
+  lines.push("", "Opened by `platform promote`.");
+  return lines.join("\n");
+}
+
+/** `platform promote`: see the module comment for flags and exit codes. */
+export const promote: Command = async (argv, io) => {
+  const args = parsePromoteArgs(argv);
+  const target = specPath(io.root, args.to);
+  if (!fs.existsSync(target)) throw new Error(`stacks/${args.to}/platform.yaml not found`);
+  const rel = path.relative(io.root, target);
+  const gitRel = gitOk(io.root, ["ls-files", "--full-name", "--error-unmatch", rel], io.env);
+  if (dirtyFiles(io.root, io.env).includes(gitRel)) {
+    throw new Error(`${rel} has uncommitted changes: commit or discard them before promoting into it`);
+  }
+  const { ref, deploy } = await sourceImage(args, io);
+  const before = fs.readFileSync(target, "utf8");
+  const after = setImageRef(before, args.app, ref);
+  if (after === before) {
+    io.stdout(`${args.app} already runs ${ref.kind} ${ref.value} in ${args.to}'s spec: nothing to promote\n`);
+    return 0;
+  }
+  const diff = changedLines(before, after);
+  const short = ref.kind === "digest" ? ref.value.replace(/^sha256:/, "").slice(0, 12) : ref.value;
+  const branch = `promote/${args.app}-${short}`.replace(/[^A-Za-z0-9._/-]/g, "-");
+  if (git(io.root, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], io.env).status === 0) {
+    throw new Error(`branch ${branch} already exists: delete it or merge its PR first`);
+  }
+  gitOk(io.root, ["switch", "--quiet", "-c", branch], io.env);
+  fs.writeFileSync(target, after);
+  const title = `promote ${args.app} ${ref.value} from ${args.from} to ${args.to}`;
+  gitOk(io.root, ["commit", "--quiet", "-m", title, "-m", prBody(args, ref, deploy), "--", rel], io.env);
+  io.stdout(`${rel}:${diff[0].line}: ${diff[0].from.trim()}  →  ${diff[0].to.trim()}\n`);
+  io.stdout(`committed on branch ${branch}: ${title}\n`);
+  if (!args.openPr) return 0;
+  const gh = repoContext(io.env);
+  const base = defaultBranch(io.root, io.env);
+  gitOk(io.root, ["push", "--quiet", "-u", "origin", branch], io.env);
+  const pr = await openPullRequest(gh.client, {
+    owner: gh.owner,
+    repo: gh.repo,
+    head: branch,
+    base,
+    title,
+    body: prBody(args, ref, deploy),
+  });
+  io.stdout(`opened PR #${pr.number}: ${pr.url}\n`);
+  return 0;
+};

@@ -1,0 +1,88 @@
+/**
+ * Sticky pull-request comments: one comment per key (project, stack, working directory), found by
+ * a hidden marker across every page of the thread and updated in place, so a long thread never
+ * collects duplicates and parallel matrix jobs never overwrite each other.
+ */
+import { GitHubClient } from "./client";
+
+/** GitHub rejects comment bodies longer than this many characters. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+/** What identifies one sticky comment. */
+export interface StickyKey {
+  project: string;
+  stack: string;
+  /** Working directory relative to the repository root (`.` for the root). */
+  workdir: string;
+}
+
+/** The hidden HTML marker a sticky comment starts with. */
+export function commentMarker(key: StickyKey): string {
+  const clean = (s: string) => s.replace(/--+/g, "-").replace(/[<>\s]/g, "_");
+  return `<!-- platform-preview:${clean(key.project)}:${clean(key.stack)}:${clean(key.workdir)} -->`;
+}
+
+/** Where the comment goes. */
+export interface IssueRef {
+  owner: string;
+  repo: string;
+  /** Pull request (issue) number. */
+  number: number;
+}
+
+interface IssueComment {
+  id: number;
+  body?: string;
+  html_url?: string;
+}
+
+/** What happened to the sticky comment. */
+export interface StickyResult {
+  action: "created" | "updated";
+  id: number;
+  url?: string;
+}
+
+/**
+ * The id of the newest comment carrying `marker`, reading every page of the thread
+ * (`per_page=100`, following Link headers).
+ */
+export async function findStickyComment(
+  client: GitHubClient,
+  issue: IssueRef,
+  marker: string,
+): Promise<IssueComment | undefined> {
+  let found: IssueComment | undefined;
+  const path = `/repos/${issue.owner}/${issue.repo}/issues/${issue.number}/comments`;
+  for await (const c of client.paginate<IssueComment>(path)) {
+    if (c.body?.includes(marker)) found = c;
+  }
+  return found;
+}
+
+/**
+ * Creates or updates the sticky comment. The body gets the marker as its first line when it does
+ * not already contain it; a body over GitHub's limit is refused (render it with a budget instead).
+ */
+export async function upsertStickyComment(
+  client: GitHubClient,
+  issue: IssueRef,
+  key: StickyKey,
+  body: string,
+): Promise<StickyResult> {
+  const marker = commentMarker(key);
+  const full = body.includes(marker) ? body : `${marker}\n${body}`;
+  if (full.length > GITHUB_COMMENT_LIMIT) {
+    throw new Error(
+      `comment body is ${full.length} characters, over GitHub's limit of ${GITHUB_COMMENT_LIMIT}`,
+    );
+  }
+  const existing = await findStickyComment(client, issue, marker);
+  const base = `/repos/${issue.owner}/${issue.repo}/issues`;
+  if (existing) {
+    const c = await client.request<IssueComment>("PATCH", `${base}/comments/${existing.id}`, { body: full });
+    return { action: "updated", id: c?.id ?? existing.id, url: c?.html_url };
+  }
+  const c = await client.request<IssueComment>("POST", `${base}/${issue.number}/comments`, { body: full });
+  return { action: "created", id: c.id, url: c.html_url };
+}

@@ -1,0 +1,62 @@
+/**
+ * The report of one `platform preview`: the change model of the preview, optionally the drift
+ * found by a preview-only refresh, policy remediations, provenance and the outcome. Rendered as
+ * markdown (markdown.ts) and as versioned JSON (`schemaVersion: 1`, {@link toJson}).
+ */
+import { ChangeModel, PolicyFinding } from "../report/model";
+
+/** Bumped on any incompatible change of the JSON shape. */
+export const PREVIEW_SCHEMA_VERSION = 1;
+
+/** One preview's outcome, everything a renderer needs. */
+export interface PreviewReport {
+  schemaVersion: typeof PREVIEW_SCHEMA_VERSION;
+  /** The Pulumi project (`platform`). */
+  project: string;
+  stack: string;
+  /** Working directory relative to the Git top level (`.` at the root). */
+  workdir: string;
+  commit?: string;
+  pr?: string;
+  runUrl?: string;
+  /** `failed` when the engine reported an error or a mandatory policy was violated. */
+  status: "succeeded" | "failed";
+  /** Why it failed, in a few lines (engine errors, no secret values). */
+  error?: string;
+  /** Code changes: preview of the program against state. */
+  changes: ChangeModel;
+  /** With `--refresh`: live world against state (a preview-only refresh). */
+  drift?: ChangeModel;
+  /** Remediation steps per policy name, where the platform's catalog knows them. */
+  remediation: Record<string, string>;
+}
+
+/** Mandatory findings of the preview (the ones that block a deploy). */
+export function mandatoryFindings(report: PreviewReport): PolicyFinding[] {
+  return report.changes.policies.filter((p) => p.level === "mandatory");
+}
+
+/** 0 when the preview succeeded with no mandatory violation, 1 otherwise. */
+export function exitCodeOf(report: PreviewReport): 0 | 1 {
+  return report.status === "succeeded" && mandatoryFindings(report).length === 0 ? 0 : 1;
+}
+
+/** The JSON document written by `--json` (stable key order, pretty-printed). */
+export function toJson(report: PreviewReport): string {
+  return JSON.stringify({ ...report, exitCode: exitCodeOf(report) }, null, 2) + "\n";
+}
+
+/**
+ * The few lines of an engine error worth showing: `error:` lines from the CLI's output, else the
+ * first lines of the message. Long lines are cut; the CLI never prints secret values in errors.
+ */
+export function errorCause(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(err\?|code|stdout|stderr):/i.test(l) && !/^Command failed/.test(l));
+  const errors = lines.filter((l) => /^error:/i.test(l));
+  const picked = [...new Set(errors.length ? errors : lines.slice(0, 5))].slice(0, 8);
+  return picked.map((l) => (l.length > 500 ? l.slice(0, 500) + " …" : l)).join("\n");
+}

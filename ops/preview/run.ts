@@ -1,0 +1,98 @@
+/**
+ * Runs one preview with the real engine and the environment's policy packs, collecting engine
+ * events into the shared change model; with `refresh`, a preview-only refresh first (drift, kept
+ * apart from code changes). Never throws for an engine failure: the failure becomes part of the
+ * report, so a PR comment can say what went wrong.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { allPolicies } from "../../policies/catalog";
+import { runPlatform } from "../../stacks/run";
+import { auditInfo } from "../engine/audit";
+import { policyPackArgs } from "../engine/policyPacks";
+import { openStack } from "../engine/workspace";
+import { ChangeCollector } from "../report/collector";
+import { PolicyFinding } from "../report/model";
+import { errorCause, PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";
+
+/** The project name of Pulumi.yaml. */
+export const PROJECT = "platform";
+
+/** What a preview needs. */
+export interface PreviewRunOptions {
+  env: string;
+  root: string;
+  processEnv: NodeJS.ProcessEnv;
+  refresh: boolean;
+  /** Engine progress (CLI output). */
+  log: (text: string) => void;
+  /** Runs before the engine (for `local`: toolchain + cluster). */
+  prepare?: () => Promise<void>;
+}
+
+/** The repository root relative to the Git top level (`.` when they are the same). */
+export function workdirOf(root: string): string {
+  const res = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, encoding: "utf8" });
+  if (res.status !== 0) return ".";
+  const rel = path.relative(res.stdout.trim(), root);
+  return rel === "" ? "." : rel.split(path.sep).join("/");
+}
+
+/** Remediation steps of the policies that fired, from the platform's policy catalog. */
+export function remediationFor(findings: readonly PolicyFinding[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of findings) {
+    const rule = allPolicies.find((p) => p.name === f.policyName);
+    if (rule?.remediationSteps) out[f.policyName] = rule.remediationSteps;
+  }
+  return out;
+}
+
+/** The preview report of one environment (status `failed` on any engine or setup error). */
+export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport> {
+  const audit = auditInfo(opts.root, opts.processEnv);
+  const changes = new ChangeCollector("preview");
+  const drift = opts.refresh ? new ChangeCollector("refresh-preview") : undefined;
+  let error: string | undefined;
+  try {
+    await opts.prepare?.();
+    const stack = await openStack(opts.env, { root: opts.root, env: opts.processEnv }, async () =>
+      runPlatform(opts.env, opts.root),
+    );
+    const common = { onOutput: opts.log, color: "never" as const };
+    if (drift) await stack.previewRefresh({ ...common, onEvent: drift.onEvent });
+    await stack.preview({
+      ...common,
+      onEvent: changes.onEvent,
+      ...policyPackArgs(opts.root, opts.env),
+    });
+  } catch (err) {
+    error = errorCause(err);
+  }
+  const model = changes.model();
+  if (!error && model.diagnostics.some((d) => d.severity === "error")) {
+    error = model.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => d.message)
+      .join("\n");
+  }
+  const blocking = model.policies.filter((p) => p.level === "mandatory");
+  if (blocking.length) {
+    const names = [...new Set(blocking.map((p) => p.policyName))].join(", ");
+    error = [`${blocking.length} mandatory policy violation(s): ${names}`, error].filter(Boolean).join("\n");
+  }
+  return {
+    schemaVersion: PREVIEW_SCHEMA_VERSION,
+    project: PROJECT,
+    stack: opts.env,
+    workdir: workdirOf(opts.root),
+    commit: audit.commit === "unknown" ? undefined : audit.commit + (audit.dirty ? "+dirty" : ""),
+    pr: audit.pr,
+    runUrl: audit.runUrl,
+    status: error ? "failed" : "succeeded",
+    error,
+    changes: model,
+    drift: drift?.model(),
+    remediation: remediationFor(model.policies),
+  };
+}
