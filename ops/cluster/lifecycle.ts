@@ -132,7 +132,7 @@ export async function clusterUp(
     );
   } catch (err) {
     for (const rec of state.processes.reverse()) await stopProcess(rec);
-    fs.rmSync(path.join(dir, "cluster.json"), { force: true });
+    writeState(ctx, { ports, processes: [] }); // keep the ports: kubeconfigs and stack state name them
     throw err;
   }
   ctx.log(`local cluster ready: https://127.0.0.1:${ports.apiserver}  (kubeconfig ${kubeconfigPath(ctx)})`);
@@ -161,7 +161,9 @@ export async function clusterDown(ctx: ClusterContext, opts: { purge?: boolean }
       ctx.log(`stopped ${rec.name} (pid ${rec.pid})`);
     }
   }
-  fs.rmSync(path.join(dir, "cluster.json"), { force: true });
+  // The ports stay recorded: the kubeconfig, and the Kubernetes provider in every stack's state,
+  // name the API server's address, so the next `up` must come back on the same one.
+  if (state) writeState(ctx, { ports: state.ports, processes: [] });
   if (opts.purge) fs.rmSync(dir, { recursive: true, force: true });
   return stopped;
 }

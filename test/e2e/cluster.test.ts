@@ -69,3 +69,13 @@ test("down stops exactly what up started and nothing survives", async () => {
   const twice = await ws.platform(["cluster", "down"]);
   expect(twice.stdout).toContain("local cluster was not running");
 });
+
+test("after down, up comes back on the same ports (kubeconfigs and stack state stay valid)", async () => {
+  const before = recorded().ports;
+  const kubeconfig = fs.readFileSync(ws.kubeconfig, "utf8");
+  const res = await ws.platform(["cluster", "up"]);
+  expect(res.code).toBe(0);
+  expect(recorded().ports).toEqual(before);
+  expect(fs.readFileSync(ws.kubeconfig, "utf8")).toBe(kubeconfig);
+  expect((await ws.platform(["cluster", "down"])).code).toBe(0);
+});
