@@ -7,3 +7,4 @@ export * from "./appValidation";
 export * from "./appSet";
 export * from "./externalSecrets";
 export * from "./admissionPolicies";
+export * from "./driftAgent";

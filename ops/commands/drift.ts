@@ -1,0 +1,61 @@
+import { DriftAction, DriftRunOptions, runDrift } from "../drift/run";
+import { Command, UsageError } from "./types";
+
+const USAGE =
+  "usage: platform drift <env> [--out DIR] [--remediate | --accept | --report-only] [--dry-run] [--webhook-url URL] [--webhook-secret-env NAME]";
+
+/**
+ * Parses `platform drift` arguments. `--webhook-url` falls back to `PLATFORM_DRIFT_WEBHOOK_URL`,
+ * `--webhook-secret-env` to `PLATFORM_DRIFT_WEBHOOK_SECRET_ENV`. Throws {@link UsageError} (exit 2).
+ */
+export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = {}): DriftRunOptions {
+  let envName: string | undefined;
+  let action: DriftAction | undefined;
+  let outDir: string | undefined;
+  let dryRun = false;
+  let webhookUrl = env.PLATFORM_DRIFT_WEBHOOK_URL || undefined;
+  let webhookSecretEnv = env.PLATFORM_DRIFT_WEBHOOK_SECRET_ENV || undefined;
+  const setAction = (a: DriftAction) => {
+    if (action && action !== a) throw new UsageError(`--${a} and another action are exclusive; ${USAGE}`);
+    action = a;
+  };
+  const value = (flag: string, i: number): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value; ${USAGE}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] =
+      a.startsWith("--") && a.includes("=")
+        ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+        : [a, undefined];
+    const take = () => inline ?? value(flag, i++);
+    if (flag === "--remediate") setAction("remediate");
+    else if (flag === "--accept") setAction("accept");
+    else if (flag === "--report-only") setAction("alert");
+    else if (flag === "--dry-run") dryRun = true;
+    else if (flag === "--out") outDir = take();
+    else if (flag === "--webhook-url") webhookUrl = take();
+    else if (flag === "--webhook-secret-env") webhookSecretEnv = take();
+    else if (flag.startsWith("-")) throw new UsageError(`unknown flag ${flag}; ${USAGE}`);
+    else if (envName) throw new UsageError(`one environment at a time (got "${envName}" and "${a}")`);
+    else envName = a;
+  }
+  if (!envName) throw new UsageError(`which environment? ${USAGE}`);
+  if (webhookUrl && !/^https?:\/\//.test(webhookUrl))
+    throw new UsageError(`--webhook-url must be an http(s) URL; ${USAGE}`);
+  if (webhookSecretEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(webhookSecretEnv))
+    throw new UsageError(`--webhook-secret-env takes the NAME of an env var, not a value; ${USAGE}`);
+  return { env: envName, action, outDir, dryRun, overrides: { webhookUrl, webhookSecretEnv } };
+}
+
+/**
+ * `platform drift <env>`: live world vs state (drift) and code vs state (pending changes), kept
+ * apart; writes drift.json and drift.md, alerts, remediates when asked and safe.
+ * Exit codes: 0 in sync (or remediated), 4 drift found, 1 unknown or any error, 2 bad flags.
+ */
+export const drift: Command = async (argv, io) => {
+  const opts = parseDriftArgs(argv, io.env);
+  return runDrift(opts, io);
+};

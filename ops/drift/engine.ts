@@ -1,0 +1,158 @@
+/**
+ * The engine side of `platform drift`: a preview-only refresh (live vs state) and a preview (code
+ * vs state), collected apart; the facts remediation is gated on; and the two ways to act:
+ * `up --refresh` (remediate: the code wins) and `refresh` (accept: the live world wins).
+ */
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { ChangeCollector } from "../report/collector";
+import type { ChangeModel } from "../report/model";
+import { AuditInfo, auditTags, updateMessage } from "../engine/audit";
+import { PolicyPackArgs } from "../engine/policyPacks";
+import { lastUpdateFrom, LastUpdate } from "./model";
+import { lockFiles, pendingOperationsOf, RemediationFacts } from "./gate";
+
+/** Makes the Kubernetes provider force server-side apply conflicts (remediation only). */
+export const PATCH_FORCE = "PULUMI_K8S_ENABLE_PATCH_FORCE";
+
+/** What detection produced: the two collected models and what went wrong on the way. */
+export interface Detection {
+  refresh?: ChangeModel;
+  preview?: ChangeModel;
+  errors: string[];
+  lastUpdate?: LastUpdate;
+}
+
+/**
+ * The useful part of an engine failure: its `error:` lines (the CLI prints the whole progress
+ * log into the exception), else the first line. Bounded in size.
+ */
+export function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim().replace(/^stderr: /, ""))
+    .filter((l) => /\berror\b/i.test(l) && !/^Command failed/.test(l) && !/\d+ errors?(;|$)/.test(l))
+    .map((l) => l.replace(/^.*?\berror: /i, ""))
+    .filter((l) => !/^(preview|update|refresh) failed$/i.test(l));
+  const unique = [...new Set(lines)];
+  const picked = unique.length ? unique.slice(0, 3) : [text.split("\n")[0]];
+  if (unique.length > 3) picked.push(`and ${unique.length - 3} more`);
+  return picked.join("; ").slice(0, 2000);
+}
+
+async function collect(
+  operation: ChangeModel["operation"],
+  run: (onEvent: (e: EngineEvent) => void) => Promise<unknown>,
+  errors: string[],
+  what: string,
+): Promise<ChangeModel | undefined> {
+  const collector = new ChangeCollector(operation);
+  try {
+    await run(collector.onEvent);
+    return collector.model();
+  } catch (err) {
+    errors.push(`${what} failed: ${errorText(err)}`);
+    return collector.model();
+  }
+}
+
+/**
+ * Runs the preview-only refresh, then the code preview (one after the other: inline programs
+ * share the process's Pulumi runtime), then reads the last update. Never throws.
+ */
+export async function detect(stack: Stack): Promise<Detection> {
+  const errors: string[] = [];
+  const refresh = await collect(
+    "refresh-preview",
+    (onEvent) => stack.previewRefresh({ onEvent, color: "never" }),
+    errors,
+    "the preview-only refresh",
+  );
+  const preview = await collect(
+    "preview",
+    (onEvent) => stack.preview({ onEvent, color: "never" }),
+    errors,
+    "the code preview",
+  );
+  let lastUpdate: LastUpdate | undefined;
+  try {
+    const [entry] = await stack.history(1);
+    const tags = await stack.listTags().catch(() => ({}) as Record<string, string>);
+    lastUpdate = lastUpdateFrom(entry, tags);
+  } catch (err) {
+    errors.push(`reading the stack history failed: ${errorText(err)}`);
+  }
+  return { refresh, preview, errors, lastUpdate };
+}
+
+/** Pending operations and locks of the stack (locks only for a `file://` backend). */
+export async function safetyFacts(
+  stack: Stack,
+  backendUrl: string,
+  base: Pick<RemediationFacts, "status" | "pendingChanges">,
+): Promise<RemediationFacts> {
+  const exported = (await stack.exportStack()) as unknown as { deployment?: Record<string, unknown> };
+  const locks = backendUrl.startsWith("file://")
+    ? lockFiles(backendUrl.slice("file://".length), "platform", stack.name)
+    : [];
+  return { ...base, pendingOperations: pendingOperationsOf(exported), locks };
+}
+
+/** How an action went. */
+export interface ActionResult {
+  ok: boolean;
+  detail: string;
+}
+
+/** `up --refresh` with the environment's policy packs, recorded in the audit trail. */
+export async function remediateStack(
+  stack: Stack,
+  env: string,
+  audit: AuditInfo,
+  packs: PolicyPackArgs,
+  log: (s: string) => void,
+): Promise<ActionResult> {
+  // `kubectl scale` and friends take ownership of the fields they change (server-side apply):
+  // the code wins here, so the Kubernetes provider forces the apply for this update only.
+  stack.workspace.envVars[PATCH_FORCE] = "true";
+  try {
+    const result = await stack.up({
+      refresh: true,
+      color: "never",
+      onOutput: log,
+      message: updateMessage("drift --remediate", env, audit),
+      ...packs,
+    });
+    for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
+    const changes = Object.entries(result.summary.resourceChanges ?? {})
+      .filter(([op]) => op !== "same")
+      .map(([op, n]) => `${op} ${n}`);
+    return {
+      ok: result.summary.result === "succeeded",
+      detail: `up --refresh ${result.summary.result}: ${changes.join(", ") || "no changes"}`,
+    };
+  } catch (err) {
+    return { ok: false, detail: `up --refresh failed: ${errorText(err)}` };
+  } finally {
+    delete stack.workspace.envVars[PATCH_FORCE];
+  }
+}
+
+/** `refresh`: the live values become the state, recorded in the audit trail. */
+export async function acceptLive(
+  stack: Stack,
+  env: string,
+  audit: AuditInfo,
+  log: (s: string) => void,
+): Promise<ActionResult> {
+  try {
+    const result = await stack.refresh({
+      color: "never",
+      onOutput: log,
+      message: updateMessage("drift --accept", env, audit),
+    });
+    return { ok: result.summary.result === "succeeded", detail: `refresh ${result.summary.result}` };
+  } catch (err) {
+    return { ok: false, detail: `refresh failed: ${errorText(err)}` };
+  }
+}

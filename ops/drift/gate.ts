@@ -1,0 +1,85 @@
+/**
+ * When `platform drift` may touch a stack: pure functions over facts gathered beforehand, so the
+ * rules are tested without an engine.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { DriftStatus } from "./model";
+
+/** What remediation needs to know. */
+export interface RemediationFacts {
+  status: DriftStatus;
+  /** Resources the code would change (code vs state). */
+  pendingChanges: number;
+  /** `deployment.pending_operations` of the checkpoint (an interrupted update). */
+  pendingOperations: number;
+  /** Lock files of the stack (file backend). */
+  locks: string[];
+}
+
+/** The decision: run or not, and why. */
+export interface GateDecision {
+  run: boolean;
+  reasons: string[];
+  /** True when a person must decide (drift and code changes both moved). */
+  needsPerson: boolean;
+}
+
+/**
+ * `--remediate`: runs `up --refresh` only when drift was found AND nothing else is in motion:
+ * no pending code changes, no pending operations, no lock. (The up itself runs the policy packs;
+ * a mandatory violation fails it.)
+ */
+export function decideRemediation(f: RemediationFacts): GateDecision {
+  const reasons: string[] = [];
+  if (f.status === "unknown") reasons.push("the drift status is unknown: nothing is touched");
+  if (f.status === "in-sync") reasons.push("no drift: nothing to remediate");
+  const needsPerson = f.status === "drifted" && f.pendingChanges > 0;
+  if (needsPerson)
+    reasons.push(
+      `both moved: ${f.pendingChanges} pending code change(s) and drift; a person must decide (deploy the code, or --accept the live values)`,
+    );
+  if (f.pendingOperations > 0)
+    reasons.push(
+      `the checkpoint has ${f.pendingOperations} pending operation(s) from an interrupted update; resolve them first`,
+    );
+  if (f.locks.length > 0)
+    reasons.push(`the stack is locked (${f.locks.join(", ")}); another update is running`);
+  return { run: reasons.length === 0, reasons, needsPerson };
+}
+
+/** `--accept`: takes live values into state; needs drift, no pending operations, no lock. */
+export function decideAccept(f: RemediationFacts): GateDecision {
+  const reasons = decideRemediation({ ...f, pendingChanges: 0 }).reasons;
+  return { run: reasons.length === 0, reasons, needsPerson: false };
+}
+
+/** Number of pending operations in an exported checkpoint (`stack.exportStack()`). */
+export function pendingOperationsOf(deployment: { deployment?: Record<string, unknown> }): number {
+  const ops = deployment.deployment?.pending_operations;
+  return Array.isArray(ops) ? ops.length : 0;
+}
+
+/**
+ * Lock files of a stack under a file backend: `<state>/.pulumi/locks/<org>/<project>/<stack>/*.json`
+ * (older layouts omit the org). Relative paths; empty when there are none or no such folder.
+ */
+export function lockFiles(stateDir: string, project: string, stack: string): string[] {
+  const locks = path.join(stateDir, ".pulumi", "locks");
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 4 || !fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full, depth + 1);
+      else if (
+        e.name.endsWith(".json") &&
+        path.basename(dir) === stack &&
+        path.basename(path.dirname(dir)) === project
+      )
+        found.push(path.relative(stateDir, full));
+    }
+  };
+  walk(locks, 0);
+  return found.sort();
+}

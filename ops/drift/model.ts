@@ -1,0 +1,230 @@
+/**
+ * The drift report: what changed out of band (live world vs state, from a preview-only refresh)
+ * and, kept apart, what the code would change (code vs state, from a preview). Built from two
+ * {@link ChangeModel}s of the shared report model; values are already masked (`[secret]`).
+ *
+ * `drift.json` is this object. Its schema is versioned by {@link DRIFT_SCHEMA_VERSION}; a change
+ * that removes or renames a field bumps it, adding an optional field does not.
+ */
+import { CHANGE_OPS, ChangeModel, ResourceChange } from "../report/model";
+
+/** Version of the `drift.json` schema (see README "Drift reports"). */
+export const DRIFT_SCHEMA_VERSION = 1;
+
+/** `in-sync`: live = state; `drifted`: something changed out of band; `unknown`: live state not read. */
+export type DriftStatus = "in-sync" | "drifted" | "unknown";
+
+/** Exit codes of `platform drift`. */
+export const EXIT = { inSync: 0, error: 1, usage: 2, drifted: 4 } as const;
+
+/** One property that differs between state and the live world. */
+export interface DriftedProperty {
+  /** Pulumi property path, e.g. `spec.replicas`, `metadata.labels["team"]`. */
+  path: string;
+  kind: "add" | "delete" | "update" | "replace";
+  /** Value recorded in state (absent when the live side added it). `[secret]` for secrets. */
+  state?: unknown;
+  /** Value in the live world (absent when removed there). `[secret]` for secrets. */
+  live?: unknown;
+}
+
+/** A resource changed out of band. */
+export interface DriftedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** `modified`: properties differ; `deleted`: it no longer exists in the live world. */
+  change: "modified" | "deleted";
+  properties: DriftedProperty[];
+}
+
+/** A resource the code (platform.yaml, components) would change: not drift, a pending deploy. */
+export interface PendingChange {
+  urn: string;
+  type: string;
+  name: string;
+  /** Engine op: create, update, delete, replace, ... */
+  op: string;
+  properties: { path: string; kind: string; state?: unknown; desired?: unknown }[];
+}
+
+/** The stack's last update, from `stack.history(1)` and the stack tags. */
+export interface LastUpdate {
+  time?: string;
+  kind?: string;
+  result?: string;
+  message?: string;
+  commit?: string;
+  author?: string;
+}
+
+/** What `--remediate` / `--accept` / `drift.mode: remediate` did. */
+export interface RemediationOutcome {
+  action: "remediate" | "accept";
+  /** `applied`: done; `refused`: gating said no (see reasons); `failed`: the engine failed. */
+  result: "applied" | "refused" | "failed";
+  reasons: string[];
+  /** For `accept`: the spec edits a PR needs so the code matches the accepted live values. */
+  specEdits?: string[];
+}
+
+/** The whole report (drift.json). */
+export interface DriftReport {
+  schemaVersion: typeof DRIFT_SCHEMA_VERSION;
+  environment: string;
+  status: DriftStatus;
+  /** ISO time the report was made. */
+  generatedAt: string;
+  durationSeconds: number;
+  lastUpdate?: LastUpdate;
+  counts: { resources: number; drifted: number; modified: number; deleted: number; pending: number };
+  drift: DriftedResource[];
+  pendingChanges: PendingChange[];
+  /** Why the status is `unknown` (errors from the engine, provider or cluster). */
+  errors: string[];
+  warnings: string[];
+  remediation?: RemediationOutcome;
+}
+
+/** Warnings that are noise for a drift report (the pinned provider is found on PATH on purpose). */
+const NOISE = [/using pulumi-resource-\S+ from \$PATH/];
+
+/** Diagnostics that mean the live world was not read, even when the engine finished. */
+const UNREADABLE = [/cluster is unreachable/i, /unauthorized|forbidden|credentials/i, /connection refused/i];
+
+/** `message (3 resources: a, b, c)`, listing at most three names. */
+function withResources(message: string, names: string[]): string {
+  if (!names.length) return message;
+  const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ", ..." : "");
+  return `${message} (${names.length} resource(s): ${shown})`;
+}
+
+function drifted(r: ResourceChange): DriftedResource {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    change: r.op === "delete" ? "deleted" : "modified",
+    properties: r.properties.map((p) => ({ path: p.path, kind: p.kind, state: p.before, live: p.after })),
+  };
+}
+
+function pending(r: ResourceChange): PendingChange {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    op: r.op,
+    properties: r.properties.map((p) => ({ path: p.path, kind: p.kind, state: p.before, desired: p.after })),
+  };
+}
+
+/** Inputs of {@link buildDriftReport}. */
+export interface DriftFacts {
+  environment: string;
+  /** Events of the preview-only refresh, collected; undefined when it could not run. */
+  refresh?: ChangeModel;
+  /** Events of the code preview, collected; undefined when it could not run. */
+  preview?: ChangeModel;
+  /** Errors met on the way (engine exceptions, ...), already free of secrets. */
+  errors?: string[];
+  lastUpdate?: LastUpdate;
+  now?: Date;
+  durationSeconds?: number;
+}
+
+/**
+ * Builds the report. The status is `unknown` whenever the live world was not fully read: an error,
+ * a refresh that did not finish (no summary), a failed step, a resource left in op `refresh`, or a
+ * diagnostic saying the cluster was unreachable. Never `in-sync` by default.
+ */
+export function buildDriftReport(facts: DriftFacts): DriftReport {
+  const errors = [...(facts.errors ?? [])];
+  const warnings: string[] = [];
+  const grouped = new Map<string, string[]>();
+  for (const model of [facts.refresh, facts.preview]) {
+    for (const d of model?.diagnostics ?? []) {
+      if (NOISE.some((re) => re.test(d.message))) continue;
+      if (
+        d.severity === "error" ||
+        (model === facts.refresh && UNREADABLE.some((re) => re.test(d.message)))
+      ) {
+        const names = grouped.get(d.message) ?? [];
+        if (d.urn) names.push(d.urn.slice(d.urn.lastIndexOf("::") + 2));
+        grouped.set(d.message, names);
+      } else warnings.push(d.urn ? `${d.urn.slice(d.urn.lastIndexOf("::") + 2)}: ${d.message}` : d.message);
+    }
+  }
+  for (const [message, names] of grouped) errors.push(withResources(message, [...new Set(names)]));
+  const refresh = facts.refresh;
+  if (!refresh) errors.push("the preview-only refresh did not run");
+  else {
+    if (!refresh.summary) errors.push("the preview-only refresh did not finish (no summary event)");
+    for (const urn of refresh.failed) errors.push(`reading ${urn} failed`);
+    const unread = refresh.resources.filter((r) => r.op === "refresh").length;
+    if (unread) errors.push(`${unread} resource(s) were never read back from the live world`);
+  }
+  if (!facts.preview) errors.push("the code preview did not run");
+  else if (!facts.preview.summary) errors.push("the code preview did not finish (no summary event)");
+
+  const drift = (refresh?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)).map(drifted);
+  const pendingChanges = (facts.preview?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)).map(pending);
+  const unique = [...new Set(errors)];
+  const status: DriftStatus = unique.length ? "unknown" : drift.length ? "drifted" : "in-sync";
+  return {
+    schemaVersion: DRIFT_SCHEMA_VERSION,
+    environment: facts.environment,
+    status,
+    generatedAt: (facts.now ?? new Date()).toISOString(),
+    durationSeconds: facts.durationSeconds ?? 0,
+    lastUpdate: facts.lastUpdate,
+    counts: {
+      resources: refresh?.resources.length ?? 0,
+      drifted: drift.length,
+      modified: drift.filter((d) => d.change === "modified").length,
+      deleted: drift.filter((d) => d.change === "deleted").length,
+      pending: pendingChanges.length,
+    },
+    drift,
+    pendingChanges,
+    errors: unique,
+    warnings: [...new Set(warnings)],
+  };
+}
+
+/**
+ * The exit code of a run: 0 in sync, 4 drift found, 1 unknown (any error). After a remediation
+ * that was applied the world is back in sync: 0; a refused remediation keeps 4; a failed one is 1.
+ */
+export function exitCodeFor(report: DriftReport): number {
+  if (report.status === "unknown") return EXIT.error;
+  if (report.remediation?.result === "failed") return EXIT.error;
+  if (report.status === "in-sync") return EXIT.inSync;
+  if (report.remediation?.action === "remediate" && report.remediation.result === "applied")
+    return EXIT.inSync;
+  if (report.remediation?.action === "accept" && report.remediation.result === "applied") return EXIT.inSync;
+  return EXIT.drifted;
+}
+
+const iso = (t: Date | string | undefined) => (t instanceof Date ? t.toISOString() : t);
+
+/** Reads commit and author out of an update message written by ops/engine/audit.ts (else the tags). */
+export function lastUpdateFrom(
+  entry:
+    | { startTime?: Date | string; endTime?: Date | string; kind?: string; result?: string; message?: string }
+    | undefined,
+  tags: Record<string, string> = {},
+): LastUpdate | undefined {
+  if (!entry) return undefined;
+  const message = entry.message ?? "";
+  const commit = /· commit (\S+)/.exec(message)?.[1] ?? tags["platform:commit"];
+  const author = /· by (.+?)(?: · |$)/.exec(message)?.[1] ?? tags["platform:author"];
+  return {
+    time: iso(entry.endTime ?? entry.startTime),
+    kind: entry.kind,
+    result: entry.result,
+    message: message || undefined,
+    commit,
+    author,
+  };
+}

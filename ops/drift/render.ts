@@ -1,0 +1,119 @@
+/**
+ * Renderers of a {@link DriftReport}: `drift.json` (the report itself), `drift.md` (for an issue
+ * or a chat message) and the terminal summary. Values are already masked by the collector.
+ */
+import { DriftReport, DriftedResource, PendingChange } from "./model";
+
+/** `drift.json`: the report, pretty-printed, with a trailing newline. */
+export function renderJson(report: DriftReport): string {
+  return JSON.stringify(report, null, 2) + "\n";
+}
+
+/** A value as it appears in markdown and on the terminal (absent → `(none)`). */
+export function showValue(value: unknown): string {
+  if (value === undefined) return "(none)";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > 120 ? text.slice(0, 117) + "..." : text;
+}
+
+const cell = (text: string) => "`" + text.replace(/`/g, "'").replace(/\|/g, "\\|") + "`";
+
+/** One-line headline, used by the terminal, markdown title and notifications. */
+export function headline(report: DriftReport): string {
+  const env = report.environment;
+  switch (report.status) {
+    case "in-sync":
+      return `${env}: in sync (${report.counts.resources} resources match their state)`;
+    case "drifted":
+      return `${env}: drift found in ${report.counts.drifted} resource(s) (${report.counts.modified} modified, ${report.counts.deleted} deleted out of band)`;
+    case "unknown":
+      return `${env}: drift status unknown (the live state could not be read)`;
+  }
+}
+
+function lastUpdateLine(report: DriftReport): string | undefined {
+  const u = report.lastUpdate;
+  if (!u) return undefined;
+  const parts = [u.time ?? "unknown time", u.kind, u.result].filter(Boolean).join(", ");
+  return `last update: ${parts}; commit ${u.commit ?? "unknown"} by ${u.author ?? "unknown"}`;
+}
+
+function driftLines(d: DriftedResource): string[] {
+  if (d.change === "deleted") return [`  - ${d.type} ${d.name}: deleted out of band`];
+  return [
+    `  ~ ${d.type} ${d.name}:`,
+    ...d.properties.map((p) => `      ${p.path}: state ${showValue(p.state)} → live ${showValue(p.live)}`),
+  ];
+}
+
+function pendingLines(p: PendingChange): string[] {
+  return [
+    `  ${p.op} ${p.type} ${p.name}`,
+    ...p.properties.map((c) => `      ${c.path}: state ${showValue(c.state)} → code ${showValue(c.desired)}`),
+  ];
+}
+
+/** The terminal summary. */
+export function renderTerminal(report: DriftReport): string {
+  const out = [headline(report)];
+  const last = lastUpdateLine(report);
+  if (last) out.push(last);
+  if (report.drift.length) out.push("", "drift (live world vs state):", ...report.drift.flatMap(driftLines));
+  if (report.pendingChanges.length)
+    out.push(
+      "",
+      "pending code changes (code vs state; not drift):",
+      ...report.pendingChanges.flatMap(pendingLines),
+    );
+  if (report.errors.length) out.push("", "errors:", ...report.errors.map((e) => `  ${e}`));
+  if (report.remediation) {
+    const r = report.remediation;
+    out.push("", `${r.action}: ${r.result}`, ...r.reasons.map((x) => `  ${x}`));
+    if (r.specEdits?.length) out.push("spec edits for a PR:", ...r.specEdits.map((x) => `  ${x}`));
+  }
+  return out.join("\n") + "\n";
+}
+
+/** `drift.md`: for an issue body or a chat message. */
+export function renderMarkdown(report: DriftReport): string {
+  const icon = { "in-sync": "✅", drifted: "⚠️", unknown: "❓" }[report.status];
+  const out = [
+    `## ${icon} Drift report: ${report.environment}`,
+    "",
+    `**Status: ${report.status}.** ${headline(report)}`,
+  ];
+  out.push("", `- generated: ${report.generatedAt} (${report.durationSeconds.toFixed(1)} s)`);
+  const last = lastUpdateLine(report);
+  if (last) out.push(`- ${last}`);
+  if (report.drift.length) {
+    out.push("", "### Drift (live world vs state)", "", "| resource | change | property | state | live |");
+    out.push("| --- | --- | --- | --- | --- |");
+    for (const d of report.drift) {
+      const rows = d.properties.length ? d.properties : [undefined];
+      for (const p of rows) {
+        const state = p ? cell(showValue(p.state)) : "";
+        const live = p ? cell(showValue(p.live)) : d.change === "deleted" ? "(deleted)" : "";
+        out.push(
+          `| ${cell(d.type + " " + d.name)} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
+        );
+      }
+    }
+  }
+  if (report.pendingChanges.length) {
+    out.push("", "### Pending code changes (code vs state; not drift)", "");
+    for (const p of report.pendingChanges) {
+      const props = p.properties.map((c) => cell(c.path)).join(", ");
+      out.push(`- ${p.op} ${cell(p.type + " " + p.name)}${props ? `: ${props}` : ""}`);
+    }
+  }
+  if (report.errors.length) out.push("", "### Errors", "", ...report.errors.map((e) => `- ${e}`));
+  if (report.warnings.length) out.push("", "### Warnings", "", ...report.warnings.map((e) => `- ${e}`));
+  if (report.remediation) {
+    const r = report.remediation;
+    out.push("", `### ${r.action === "accept" ? "Accepted" : "Remediation"}: ${r.result}`, "");
+    out.push(...r.reasons.map((x) => `- ${x}`));
+    if (r.specEdits?.length)
+      out.push("", "Spec edits for a PR:", "", ...r.specEdits.map((x) => `- ${cell(x)}`));
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,163 @@
+/**
+ * `platform drift <env>` end to end: detect → report on disk → notify (alert first) → remediate or
+ * accept when asked and safe → report updated. Returns the exit code (see {@link exitCodeFor}).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { auditInfo } from "../engine/audit";
+import { policyPackArgs } from "../engine/policyPacks";
+import { backendSettings } from "../engine/settings";
+import { openStack } from "../engine/workspace";
+import { notifyAll, NotifyOverrides, resolveChannels } from "../notify";
+import { retryPolicyFromEnv } from "../notify/http";
+import { platformHome } from "../paths";
+import { loadSpecFile, resolveSpecPath } from "../spec/load";
+import type { PlatformSpec } from "../spec/types";
+import { installToolchain } from "../toolchain/install";
+import { runPlatform } from "../../stacks/run";
+import { acceptLive, detect, Detection, errorText, remediateStack, safetyFacts } from "./engine";
+import { decideAccept, decideRemediation } from "./gate";
+import { buildDriftReport, DriftReport, DriftStatus, exitCodeFor, RemediationOutcome } from "./model";
+import { renderJson, renderMarkdown, renderTerminal } from "./render";
+import { specEditsFor } from "./specEdits";
+
+/** What to do besides reporting. */
+export type DriftAction = "alert" | "remediate" | "accept";
+
+/** Options of one run (parsed flags). */
+export interface DriftRunOptions {
+  env: string;
+  /** Report folder. @default `$PLATFORM_HOME/reports/<env>` */
+  outDir?: string;
+  /** From flags; undefined = the spec's `drift.mode`. */
+  action?: DriftAction;
+  dryRun: boolean;
+  overrides: NotifyOverrides;
+}
+
+/** Where the process is and where it writes. */
+export interface DriftIO {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+/** The action of a run: flags win over `drift.mode`; `remediate` mode means `remediate`. */
+export function actionFor(spec: PlatformSpec, flag?: DriftAction): DriftAction {
+  return flag ?? (spec.drift?.mode === "remediate" ? "remediate" : "alert");
+}
+
+/** The report folder of an environment. */
+export function reportDir(io: Pick<DriftIO, "root" | "env">, env: string, outDir?: string): string {
+  return outDir ? path.resolve(outDir) : path.join(platformHome(io.root, io.env), "reports", env);
+}
+
+function previousStatus(dir: string): DriftStatus | undefined {
+  try {
+    const prev = JSON.parse(fs.readFileSync(path.join(dir, "drift.json"), "utf8")) as {
+      status?: DriftStatus;
+    };
+    return prev.status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes drift.json and drift.md into `dir` (created if needed). */
+export function writeReport(dir: string, report: DriftReport): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "drift.json"), renderJson(report));
+  fs.writeFileSync(path.join(dir, "drift.md"), renderMarkdown(report));
+}
+
+async function act(
+  stack: Stack,
+  action: Exclude<DriftAction, "alert">,
+  report: DriftReport,
+  spec: PlatformSpec,
+  opts: DriftRunOptions,
+  io: DriftIO,
+): Promise<RemediationOutcome> {
+  const backendUrl = backendSettings(io.root, opts.env, io.env).backendUrl;
+  const facts = await safetyFacts(stack, backendUrl, {
+    status: report.status,
+    pendingChanges: report.pendingChanges.length,
+  });
+  const gate = action === "remediate" ? decideRemediation(facts) : decideAccept(facts);
+  if (!gate.run) return { action, result: "refused", reasons: gate.reasons };
+  const audit = auditInfo(io.root, io.env);
+  const log = (s: string) => io.stderr(s);
+  if (action === "remediate") {
+    const done = await remediateStack(stack, opts.env, audit, policyPackArgs(io.root, opts.env), log);
+    return { action, result: done.ok ? "applied" : "failed", reasons: [done.detail] };
+  }
+  const done = await acceptLive(stack, opts.env, audit, log);
+  return {
+    action,
+    result: done.ok ? "applied" : "failed",
+    reasons: [done.detail],
+    specEdits: specEditsFor(spec, report.drift),
+  };
+}
+
+/** Runs drift for one environment; returns the exit code. Throws only for an unreadable spec. */
+export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<number> {
+  const spec = loadSpecFile(resolveSpecPath(opts.env, io.root), { root: io.root });
+  const action = actionFor(spec, opts.action);
+  const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides);
+  for (const w of warnings) io.stderr(`warning: notify ${w}\n`);
+
+  if (process.env.PULUMI_K8S_DELETE_UNREACHABLE || io.env.PULUMI_K8S_DELETE_UNREACHABLE) {
+    // With it, an unreachable cluster reads as "every resource deleted": drift must never guess.
+    io.stderr("warning: ignoring PULUMI_K8S_DELETE_UNREACHABLE for drift detection\n");
+    delete process.env.PULUMI_K8S_DELETE_UNREACHABLE;
+    delete io.env.PULUMI_K8S_DELETE_UNREACHABLE;
+  }
+  const started = Date.now();
+  let stack: Stack | undefined;
+  let detection: Detection = { errors: [] };
+  try {
+    if (opts.env === "local")
+      await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
+    stack = await openStack(opts.env, { root: io.root, env: io.env }, async () =>
+      runPlatform(opts.env, io.root),
+    );
+    detection = await detect(stack);
+  } catch (err) {
+    detection.errors.push(`opening the stack failed: ${errorText(err)}`);
+  }
+  const report = buildDriftReport({
+    environment: opts.env,
+    ...detection,
+    durationSeconds: (Date.now() - started) / 1000,
+  });
+
+  const dir = reportDir(io, opts.env, opts.outDir);
+  const previous = previousStatus(dir);
+  writeReport(dir, report); // on disk before any notification
+  io.stdout(renderTerminal(report));
+  io.stdout(`report: ${path.join(dir, "drift.json")} and drift.md\n`);
+
+  await notifyAll(channels, report, {
+    dryRun: opts.dryRun,
+    policy: retryPolicyFromEnv(io.env),
+    log: (l) => io.stderr(l + "\n"),
+    previous,
+  });
+
+  if (action !== "alert" && stack && report.status === "drifted") {
+    if (opts.dryRun) {
+      io.stdout(`${action}: not run (--dry-run)\n`);
+    } else {
+      report.remediation = await act(stack, action, report, spec, opts, io);
+      writeReport(dir, report);
+      const r = report.remediation;
+      io.stdout(`\n${r.action}: ${r.result}\n${r.reasons.map((x) => `  ${x}\n`).join("")}`);
+      if (r.specEdits?.length)
+        io.stdout(`spec edits for a PR:\n${r.specEdits.map((x) => `  ${x}\n`).join("")}`);
+    }
+  }
+  return exitCodeFor(report);
+}
