@@ -10,10 +10,10 @@ export const EKS_CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tRUtT";
 export const GKE_CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tR0tF";
 
 /** Attributes the provider would compute, for the types whose outputs the components read. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function computedAttributes(
   type: string,
   name: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   inputs: Record<string, any>,
 ): Record<string, unknown> {
   const physical = inputs.name ?? `${name}-abc123`;
