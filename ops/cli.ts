@@ -40,6 +40,12 @@ const verbs: Record<string, Verb> = {
     exportName: "destroy",
     summary: "destroy <env> [--yes]         remove every resource of an environment",
   },
+  recover: {
+    module: "recover",
+    exportName: "recover",
+    summary:
+      "recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]  after a crash",
+  },
   preview: {
     module: "preview",
     exportName: "preview",

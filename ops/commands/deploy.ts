@@ -3,7 +3,9 @@ import { OutputMap } from "@pulumi/pulumi/automation";
 import { clusterUp } from "../cluster/lifecycle";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
+import { preflight, withEngineErrors } from "../engine/preflight";
 import { openStack } from "../engine/workspace";
+import { productionGuard } from "../promote/git";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../stacks/run";
 import { Command, CommandIO, UsageError } from "./types";
@@ -11,20 +13,25 @@ import { Command, CommandIO, UsageError } from "./types";
 interface DeployArgs {
   env: string;
   yes: boolean;
+  /** `up` only: deploy production from a worktree with uncommitted changes. */
+  allowDirty?: boolean;
 }
 
 export function parseDeployArgs(verb: string, argv: string[]): DeployArgs {
   let env: string | undefined;
   let yes = false;
+  let allowDirty = false;
+  const flags = verb === "up" ? "[--yes] [--allow-dirty]" : "[--yes]";
   for (const a of argv) {
     if (a === "--yes" || a === "-y") yes = true;
+    else if (a === "--allow-dirty" && verb === "up") allowDirty = true;
     else if (a.startsWith("-"))
-      throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> [--yes]`);
+      throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> ${flags}`);
     else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
     else env = a;
   }
-  if (!env) throw new UsageError(`which environment? usage: platform ${verb} <env> [--yes]`);
-  return { env, yes };
+  if (!env) throw new UsageError(`which environment? usage: platform ${verb} <env> ${flags}`);
+  return allowDirty ? { env, yes, allowDirty } : { env, yes };
 }
 
 /** For `local`: the toolchain is installed and the local control plane is running (both idempotent). */
@@ -55,12 +62,24 @@ function renderOutputs(outputs: OutputMap): string {
 
 async function openFor(args: DeployArgs, io: CommandIO) {
   if (args.env === "local") await ensureLocalEngine(io);
+  await preflight(io.root, args.env, io.env); // spec, checkpoint, locks, API servers: before Pulumi
   return openStack(args.env, { root: io.root, env: io.env }, programFor(args.env, io.root));
 }
 
-/** `platform up <env> [--yes]`: preview, confirm (or --yes), update; records commit/author/PR. */
-export const up: Command = async (argv, io) => {
+/**
+ * `platform up <env> [--yes] [--allow-dirty]`: preview, confirm (or --yes), update; records
+ * commit/author/PR. Production deploys only a clean worktree (unless --allow-dirty) whose HEAD is
+ * already on origin's default branch.
+ */
+export const up: Command = withEngineErrors(async (argv, io) => {
   const args = parseDeployArgs("up", argv);
+  if (args.env === "production") {
+    const refusal = productionGuard(io.root, io.env, { allowDirty: args.allowDirty === true });
+    if (refusal) {
+      io.stderr(`platform up production: refused: ${refusal}\n`);
+      return 1;
+    }
+  }
   const stack = await openFor(args, io);
   const onOutput = (s: string) => io.stderr(s);
   if (!args.yes) {
@@ -89,10 +108,10 @@ export const up: Command = async (argv, io) => {
     io.stdout(`\ntry: kubectl --kubeconfig .platform/cluster/kubeconfig get deploy -A\n`);
   }
   return result.summary.result === "succeeded" ? 0 : 1;
-};
+});
 
 /** `platform destroy <env> [--yes]`: removes everything the stack manages. */
-export const destroy: Command = async (argv, io) => {
+export const destroy: Command = withEngineErrors(async (argv, io) => {
   const args = parseDeployArgs("destroy", argv);
   if (!args.yes && !(await confirm(io, `Destroy every resource of ${args.env}? [y/N] `))) {
     io.stderr("not destroyed: answer yes at the prompt or pass --yes\n");
@@ -107,4 +126,4 @@ export const destroy: Command = async (argv, io) => {
   });
   io.stdout(`\n${args.env}: destroy ${result.summary.result}\n`);
   return result.summary.result === "succeeded" ? 0 : 1;
-};
+});

@@ -8,6 +8,7 @@ import { ChangeCollector } from "../report/collector";
 import type { ChangeModel } from "../report/model";
 import { AuditInfo, auditTags, updateMessage } from "../engine/audit";
 import { PolicyPackArgs } from "../engine/policyPacks";
+import { exportEncrypted } from "../engine/workspace";
 import { lastUpdateFrom, LastUpdate } from "./model";
 import { lockFiles, pendingOperationsOf, RemediationFacts } from "./gate";
 
@@ -91,7 +92,8 @@ export async function safetyFacts(
   backendUrl: string,
   base: Pick<RemediationFacts, "status" | "pendingChanges">,
 ): Promise<RemediationFacts> {
-  const exported = (await stack.exportStack()) as unknown as { deployment?: Record<string, unknown> };
+  // encrypted: stack.exportStack() adds --show-secrets, and only pending operations are read here
+  const exported = (await exportEncrypted(stack)) as unknown as { deployment?: Record<string, unknown> };
   const locks = backendUrl.startsWith("file://")
     ? lockFiles(backendUrl.slice("file://".length), "platform", stack.name)
     : [];

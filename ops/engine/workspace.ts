@@ -1,5 +1,7 @@
+import { execFile } from "child_process";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { promisify } from "util";
+import { Deployment, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { platformHome } from "../paths";
 import { toolchainBinDir } from "../toolchain/install";
 import { PULUMI_VERSION } from "../toolchain/tools";
@@ -42,6 +44,20 @@ export async function openStack(
     { stackName: envName, projectName: "platform", program },
     { workDir: ctx.root, pulumiCommand, envVars, secretsProvider: settings.secretsProvider },
   );
+}
+
+/**
+ * `pulumi stack export` with secrets left encrypted (`stack.exportStack()` adds --show-secrets,
+ * so its result, and anything written from it, carries plaintext secrets).
+ */
+export async function exportEncrypted(stack: Stack): Promise<Deployment> {
+  const workspace = stack.workspace as LocalWorkspace;
+  const { stdout } = await promisify(execFile)(
+    workspace.pulumiCommand.command,
+    ["stack", "export", "--stack", stack.name, "--non-interactive"],
+    { cwd: workspace.workDir, env: { ...process.env, ...workspace.envVars }, maxBuffer: 256 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as Deployment;
 }
 
 export { PULUMI_VERSION };

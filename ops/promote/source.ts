@@ -5,6 +5,7 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { ImageRef } from "./spec";
+import { exportEncrypted } from "../engine/workspace";
 
 /** The deployed image of an app and the deploy it came from. */
 export interface DeployedImage {
@@ -69,7 +70,7 @@ export async function deployedImage(stack: Stack, env: string, app: string): Pro
         `(${last.message || "no message"}): fix ${env} and deploy it successfully before promoting from it`,
     );
   }
-  const state = await stack.exportStack();
+  const state = await exportEncrypted(stack); // not exportStack(): that adds --show-secrets
   const resources = ((state.deployment as { resources?: StateResource[] })?.resources ??
     []) as StateResource[];
   const images = imagesInState(resources, app);

@@ -39,7 +39,9 @@ describe("backendSettings", () => {
     const root = tempRoot({
       "Pulumi.production.yaml": "secretsprovider: passphrase\nconfig:\n  platform:backend: s3://b/p\n",
     });
-    expect(() => backendSettings(root, "production", {})).toThrow(/Passphrases are for the local stack only/);
+    expect(() => backendSettings(root, "production", {})).toThrow(
+      /Passphrases are for the local stack and development-tier environments only/,
+    );
   });
 
   test("a file backend for staging is refused", () => {
@@ -57,7 +59,7 @@ describe("backendSettings", () => {
   test("malformed YAML names the file", () => {
     const root = tempRoot({ "Pulumi.local.yaml": "secretsprovider: [passphrase\n" });
     expect(() => backendSettings(root, "local", { PLATFORM_HOME: root })).toThrow(
-      /stacks\/Pulumi\.local\.yaml: not valid YAML/,
+      /stacks\/Pulumi\.local\.yaml:2:1: not valid YAML/,
     );
   });
 
@@ -66,5 +68,70 @@ describe("backendSettings", () => {
     expect(() => backendSettings(root, "local", { PLATFORM_HOME: root })).toThrow(
       /must be "passphrase" \(or absent\) for the local stack/,
     );
+  });
+
+  describe("a development-tier environment with a passphrase on a shared backend", () => {
+    const shared = (tier: string) => {
+      const root = tempRoot({
+        "Pulumi.shared.yaml":
+          "secretsprovider: passphrase\nconfig:\n  platform:backend: s3://b/p?region=us-east-1\n",
+      });
+      fs.mkdirSync(path.join(root, "stacks", "shared"));
+      fs.writeFileSync(
+        path.join(root, "stacks", "shared", "platform.yaml"),
+        `environment: shared\ntier: ${tier}\n`,
+      );
+      return root;
+    };
+
+    test("runs with the caller's PULUMI_CONFIG_PASSPHRASE", () => {
+      const s = backendSettings(shared("development"), "shared", { PULUMI_CONFIG_PASSPHRASE: "own" });
+      expect(s).toEqual({
+        backendUrl: "s3://b/p?region=us-east-1",
+        secretsProvider: "passphrase",
+        env: { PULUMI_CONFIG_PASSPHRASE: "own" },
+      });
+    });
+
+    test("runs with PULUMI_CONFIG_PASSPHRASE_FILE", () => {
+      const root = shared("development");
+      const file = path.join(root, "pass");
+      fs.writeFileSync(file, "own\n");
+      expect(backendSettings(root, "shared", { PULUMI_CONFIG_PASSPHRASE_FILE: file }).env).toEqual({
+        PULUMI_CONFIG_PASSPHRASE_FILE: file,
+      });
+    });
+
+    test("refuses without a passphrase, and with the public local one", () => {
+      const root = shared("development");
+      expect(() => backendSettings(root, "shared", {})).toThrow(
+        /set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/,
+      );
+      expect(() =>
+        backendSettings(root, "shared", { PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE }),
+      ).toThrow(/public passphrase of the local stack is refused/);
+    });
+
+    test("a file Pulumi rewrote with only encryptionsalt still means passphrase, for development only", () => {
+      const root = shared("development");
+      const file = path.join(root, "stacks", "Pulumi.shared.yaml");
+      fs.writeFileSync(file, "encryptionsalt: v1:abc\nconfig:\n  platform:backend: s3://b/p\n");
+      expect(backendSettings(root, "shared", { PULUMI_CONFIG_PASSPHRASE: "own" }).secretsProvider).toBe(
+        "passphrase",
+      );
+      fs.writeFileSync(
+        path.join(root, "stacks", "shared", "platform.yaml"),
+        "environment: shared\ntier: staging\n",
+      );
+      expect(() => backendSettings(root, "shared", { PULUMI_CONFIG_PASSPHRASE: "own" })).toThrow(
+        /KMS or Vault/,
+      );
+    });
+
+    test.each(["staging", "production"])("tier %s keeps refusing passphrases", (tier) => {
+      expect(() => backendSettings(shared(tier), "shared", { PULUMI_CONFIG_PASSPHRASE: "own" })).toThrow(
+        /Passphrases are for the local stack and development-tier environments only/,
+      );
+    });
   });
 });

@@ -1,0 +1,229 @@
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import { exportEncrypted, openStack } from "../../ops/engine/workspace";
+import { TestWorkspace } from "./helpers/workspace";
+
+/**
+ * Faults of the `local` stack (file backend): an update killed with SIGKILL midway (pending
+ * operations and a stale lock), a corrupted checkpoint, malformed settings and spec, an
+ * unreachable API server, and a planted secret that must never leak.
+ */
+jest.setTimeout(600_000);
+
+const ws = new TestWorkspace("platform-e2e-reliability-local-");
+const state = ws.file(".platform", "state");
+const checkpointFile = path.join(state, ".pulumi", "stacks", "platform", "local.json");
+const SECRET = "reliability-canary-5f0e9b2d71";
+let resources = 0;
+
+function checkpoint(): { bytes: string; resources: number; pending: number } {
+  const bytes = fs.readFileSync(checkpointFile, "utf8");
+  const latest = (
+    JSON.parse(bytes) as {
+      checkpoint: { latest?: { resources?: unknown[]; pending_operations?: unknown[] } };
+    }
+  ).checkpoint.latest;
+  return {
+    bytes,
+    resources: latest?.resources?.length ?? 0,
+    pending: latest?.pending_operations?.length ?? 0,
+  };
+}
+
+/** Every file under a folder, recursively. */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .flatMap((e) => (e.isFile() ? [path.join(e.parentPath, e.name)] : []));
+}
+
+/** Starts `platform up local --yes` in its own process group and SIGKILLs the group once `when` shows in its output. */
+function killUpWhen(when: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ws.file("bin", "platform.js"), "up", "local", "--yes"], {
+      cwd: ws.root,
+      env: ws.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const onData = (d: Buffer) => {
+      out += d;
+      if (when.test(out) && child.exitCode === null) process.kill(-(child.pid as number), "SIGKILL");
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code, signal) =>
+      signal === "SIGKILL" ? resolve(out) : reject(new Error(`up ended (${code}) before the kill:\n${out}`)),
+    );
+  });
+}
+
+beforeAll(async () => {
+  const res = await ws.platform(["up", "local", "--yes"]);
+  if (res.code !== 0) throw new Error(`up local failed (${res.code}):\n${res.stderr}`);
+  resources = checkpoint().resources;
+});
+
+afterAll(async () => {
+  await ws.platform(["cluster", "down"]);
+  ws.remove();
+});
+
+test("a planted secret appears in no output, state file, report or event", async () => {
+  const stack = await openStack("local", { root: ws.root, env: ws.env }, async () => ({}));
+  await stack.setConfig("platform:reliabilityCanary", { value: SECRET, secret: true });
+  const events: unknown[] = [];
+  const res = await ws.platform(["up", "local", "--yes"]);
+  expect(res.code).toBe(0);
+  // what `pulumi stack export` shows (stack.exportStack() adds --show-secrets)
+  const exported = JSON.stringify(await exportEncrypted(stack));
+  expect(JSON.parse(exported).deployment.resources.length).toBe(resources);
+  const stackWithEvents = await openStack("local", { root: ws.root, env: ws.env }, async () => ({}));
+  await stackWithEvents.previewRefresh({ onEvent: (e) => events.push(e) });
+  expect(events.length).toBeGreaterThan(0);
+  const kubeKey = /client-key-data: (\S+)/.exec(fs.readFileSync(ws.kubeconfig, "utf8"))?.[1] ?? "";
+  expect(kubeKey.length).toBeGreaterThan(100);
+  expect(fs.readFileSync(ws.file("stacks", "Pulumi.local.yaml"), "utf8")).toMatch(
+    /reliabilityCanary:\s+secure:/,
+  );
+  const leaks: string[] = [];
+  const places: Array<[string, string]> = [
+    ["up stdout", res.stdout],
+    ["up stderr", res.stderr],
+    ["stack export", exported],
+    ["engine events", JSON.stringify(events)],
+    ["Pulumi.local.yaml", fs.readFileSync(ws.file("stacks", "Pulumi.local.yaml"), "utf8")],
+    ...filesUnder(ws.file(".platform"))
+      .filter((f) => !f.startsWith(ws.file(".platform", "cluster")))
+      .map((f): [string, string] => [f, fs.readFileSync(f, "latin1")]),
+  ];
+  for (const [where, text] of places) {
+    if (text.includes(SECRET)) leaks.push(`canary in ${where}`);
+    if (text.includes(kubeKey)) leaks.push(`kubeconfig key in ${where}`);
+  }
+  expect(places.some(([f]) => f.includes(path.join("state", ".pulumi", "stacks")))).toBe(true);
+  expect(leaks).toEqual([]);
+  await stack.removeConfig("platform:reliabilityCanary");
+});
+
+test("malformed Pulumi.local.yaml and platform.yaml: file:line:col, nothing deployed", async () => {
+  const before = checkpoint().bytes;
+  const settingsFile = ws.file("stacks", "Pulumi.local.yaml");
+  const settings = fs.readFileSync(settingsFile, "utf8");
+  fs.writeFileSync(settingsFile, `${settings}\nplatform-broken: [true\n`);
+  const badSettings = await ws.platform(["up", "local", "--yes"]);
+  fs.writeFileSync(settingsFile, settings);
+  expect(badSettings.code).toBe(1);
+  expect(badSettings.stderr).toMatch(/stacks\/Pulumi\.local\.yaml:\d+:\d+: not valid YAML/);
+
+  const spec = fs.readFileSync(ws.file("stacks", "local", "platform.yaml"), "utf8");
+  ws.editSpec("local", (text) => text.replace("replicas: 2", "replicas: two"));
+  const badSpec = await ws.platform(["up", "local", "--yes"]);
+  fs.writeFileSync(ws.file("stacks", "local", "platform.yaml"), spec);
+  expect(badSpec.code).toBe(1);
+  expect(badSpec.stderr).toMatch(/stacks\/local\/platform\.yaml:\d+:\d+ apps\.checkout\.replicas/);
+  expect(badSpec.stderr).not.toContain("Updating (local)");
+  expect(checkpoint().bytes).toBe(before);
+});
+
+test("an unreachable API server: a clear error, exit 1, nothing written", async () => {
+  const before = checkpoint().bytes;
+  const dead = ws.file(".platform", "dead-kubeconfig");
+  fs.writeFileSync(dead, fs.readFileSync(ws.kubeconfig, "utf8").replace(/127\.0\.0\.1:\d+/, "127.0.0.1:9"));
+  const settingsFile = ws.file("stacks", "Pulumi.local.yaml");
+  const settings = fs.readFileSync(settingsFile, "utf8");
+  const doc = parseDocument(settings);
+  doc.setIn(["config", "platform:kubeconfig"], ".platform/dead-kubeconfig");
+  fs.writeFileSync(settingsFile, doc.toString());
+  const res = await ws.platform(["up", "local", "--yes"]);
+  fs.writeFileSync(settingsFile, settings);
+  expect(res.code).toBe(1);
+  expect(res.stderr).toMatch(
+    /local: the API server of cluster "local" \(https:\/\/127\.0\.0\.1:9\) is unreachable/,
+  );
+  expect(checkpoint().bytes).toBe(before);
+});
+
+test("a corrupted checkpoint is refused before Pulumi runs, and restored from its backup", async () => {
+  const good = checkpoint();
+  fs.writeFileSync(checkpointFile, good.bytes.slice(0, good.bytes.length / 2));
+  const refused = await ws.platform(["up", "local", "--yes"]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("the checkpoint");
+  expect(refused.stderr).toContain("is corrupted");
+  expect(refused.stderr).toContain("local.json.bak");
+  expect(refused.stderr).toContain(path.join(".pulumi", "backups", "platform", "local"));
+  expect(refused.stderr).toContain("platform recover local --restore-backup");
+  expect(refused.stderr).not.toContain("Updating (local)");
+
+  const restored = await ws.platform(["recover", "local", "--restore-backup"]);
+  expect(restored.code).toBe(0);
+  expect(restored.stdout).toMatch(
+    /restored the checkpoint from .*\(\d+ resources\); the corrupted file is kept as .*local\.json\.corrupt-/,
+  );
+  expect(fs.readdirSync(path.dirname(checkpointFile)).some((f) => f.startsWith("local.json.corrupt-"))).toBe(
+    true,
+  );
+  expect(checkpoint().resources).toBe(resources);
+  const after = await ws.platform(["up", "local", "--yes"]);
+  expect(after.code).toBe(0);
+  expect(after.stdout).toContain("local: succeeded");
+});
+
+test("an update killed midway: stale lock and pending operations are refused, then recovered", async () => {
+  expect((await ws.platform(["destroy", "local", "--yes"])).code).toBe(0);
+  await killUpWhen(/kubernetes:apps\/v1:Deployment \S+ creating/);
+  const crashed = checkpoint();
+  expect(crashed.pending).toBeGreaterThan(0);
+
+  const locked = await ws.platform(["up", "local", "--yes"]);
+  expect(locked.code).toBe(1);
+  expect(locked.stderr).toMatch(/local is held by a stale lock; nothing was run/);
+  expect(locked.stderr).toMatch(/locked by \S+@\S+ \(pid \d+\) since \S+: no longer running \(stale\)/);
+  expect(locked.stderr).toContain("platform recover local --break-lock");
+
+  const explained = await ws.platform(["recover", "local"]);
+  expect(explained.code).toBe(0);
+  expect(explained.stdout).toMatch(/pending operations: [1-9]/);
+  for (const choice of ["--break-lock", "--refresh", "--import-pending-creates", "--clear-pending-creates"]) {
+    expect(explained.stdout).toContain(`platform recover local ${choice}`);
+  }
+  expect((await ws.platform(["recover", "local", "--break-lock"])).stdout).toContain("broke stale lock");
+
+  const pending = await ws.platform(["up", "local", "--yes"]);
+  expect(pending.code).toBe(1);
+  expect(pending.stderr).toMatch(/the last update was interrupted; \d+ operation\(s\) never finished/);
+  expect(pending.stderr).toContain("platform recover local");
+  expect(checkpoint().bytes).toBe(crashed.bytes);
+
+  const recovered = await ws.platform(["recover", "local", "--import-pending-creates"]);
+  expect(recovered.stderr).not.toMatch(/^error:/m);
+  expect(recovered.code).toBe(0);
+  expect(checkpoint().pending).toBe(0);
+  const up = await ws.platform(["up", "local", "--yes"]);
+  expect(up.code).toBe(0);
+  expect(checkpoint().resources).toBe(resources);
+  const deploys = ws.kubectlJson(["get", "deploy", "-n", "payments"]).items;
+  expect(deploys.map((d) => d.metadata.name)).toEqual(["checkout"]);
+});
+
+test("a lock whose holder is alive is never broken", async () => {
+  const dir = path.join(state, ".pulumi", "locks", "organization", "platform", "local");
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, "live-holder.json");
+  const hostname = (await import("os")).hostname();
+  fs.writeFileSync(
+    lock,
+    JSON.stringify({ pid: process.pid, username: "e2e", hostname, timestamp: new Date().toISOString() }),
+  );
+  const res = await ws.platform(["recover", "local", "--break-lock"]);
+  expect(res.code).toBe(1);
+  expect(res.stderr).toMatch(/refusing to break the lock of local: its holder is not provably gone/);
+  expect(res.stderr).toContain(`(pid ${process.pid})`);
+  expect(fs.existsSync(lock)).toBe(true);
+  fs.rmSync(lock);
+});
