@@ -19,7 +19,10 @@ export interface TenantQuotaArgs {
   cpu?: string;
   /** Total memory requests, Kubernetes quantity. @default "8Gi" */
   memory?: string;
-  /** Total CPU limits. @default twice `cpu` */
+  /**
+   * Total CPU limits. @default none: CPU limits are optional (CPU is throttled, not killed), and a
+   * quota on them would make every container declare one or inherit an arbitrary default.
+   */
   cpuLimit?: string;
   /** Total memory limits. @default twice `memory` */
   memoryLimit?: string;
@@ -33,7 +36,7 @@ export interface ContainerDefaultsArgs {
   cpuRequest?: string;
   /** @default 128 MiB */
   memoryRequestMiB?: number;
-  /** @default "1" CPU */
+  /** @default none (see {@link TenantQuotaArgs.cpuLimit}) */
   cpuLimit?: string;
   /** @default 256 MiB */
   memoryLimitMiB?: number;
@@ -152,7 +155,7 @@ export class Tenant extends pulumi.ComponentResource {
           hard: {
             "requests.cpu": cpu,
             "requests.memory": memory,
-            "limits.cpu": quota.cpuLimit ?? scaleQuantity(cpu, 2),
+            ...(quota.cpuLimit !== undefined ? { "limits.cpu": quota.cpuLimit } : {}),
             "limits.memory": quota.memoryLimit ?? scaleQuantity(memory, 2),
             pods: String(quota.pods ?? DEFAULT_QUOTA.pods),
           },
@@ -173,7 +176,10 @@ export class Tenant extends pulumi.ComponentResource {
                 cpu: defaults.cpuRequest ?? "100m",
                 memory: `${defaults.memoryRequestMiB ?? 128}Mi`,
               },
-              default: { cpu: defaults.cpuLimit ?? "1", memory: `${defaults.memoryLimitMiB ?? 256}Mi` },
+              default: {
+                ...(defaults.cpuLimit !== undefined ? { cpu: defaults.cpuLimit } : {}),
+                memory: `${defaults.memoryLimitMiB ?? 256}Mi`,
+              },
             },
           ],
         },

@@ -52,22 +52,31 @@ describe("Tenant", () => {
     expect(mocks.byName("payments-eks-eu-namespace").inputs.metadata.name).toBe("payments");
   });
 
-  it("applies the quota defaults: 4 CPU, 8Gi, twice that as limits, 100 pods", async () => {
+  it("applies the quota defaults: 4 CPU, 8Gi, twice the memory as limit, no CPU limit, 100 pods", async () => {
     await build();
     expect(mocks.ofType(QUOTA)[0].inputs.spec.hard).toEqual({
       "requests.cpu": "4",
       "requests.memory": "8Gi",
-      "limits.cpu": "8",
       "limits.memory": "16Gi",
       pods: "100",
     });
+    // no default CPU limit either, so a quota without limits.cpu admits containers without one
+    expect(mocks.ofType("kubernetes:core/v1:LimitRange")[0].inputs.spec.limits[0].default).toEqual({
+      memory: "256Mi",
+    });
+  });
+
+  it("quotas and defaults CPU limits only when asked to", async () => {
+    await build({ quota: { cpuLimit: "6" }, containerDefaults: { cpuLimit: "500m" } });
+    expect(mocks.ofType(QUOTA)[0].inputs.spec.hard["limits.cpu"]).toBe("6");
+    expect(mocks.ofType("kubernetes:core/v1:LimitRange")[0].inputs.spec.limits[0].default.cpu).toBe("500m");
   });
 
   it("applies a quota override", async () => {
     await build({ quota: { cpu: "500m", memory: "40Gi", pods: 20, memoryLimit: "48Gi" } });
     const hard = mocks.ofType(QUOTA)[0].inputs.spec.hard;
     expect(hard["requests.cpu"]).toBe("500m");
-    expect(hard["limits.cpu"]).toBe("1000m");
+    expect(hard["limits.cpu"]).toBeUndefined();
     expect(hard["limits.memory"]).toBe("48Gi");
     expect(hard.pods).toBe("20");
   });
