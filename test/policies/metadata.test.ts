@@ -135,8 +135,13 @@ describe("rule metadata", () => {
         version: "0.1.0",
         main: "index.ts",
         dependencies: {},
-        devDependencies: { typescript: "5.9.3" },
       });
+      // run-pack (tsx) compiles the TypeScript; a typescript dependency would make the runner
+      // type-check with ts-node instead
+      expect(pkg.devDependencies).toBeUndefined();
+      const launcher = path.join(dir, "run-pack");
+      expect(fs.realpathSync(launcher)).toBe(path.join(ROOT, "policies", "run-pack.sh"));
+      expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
       const index = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
       expect(index).toContain(`new PolicyPack("platform-${area}"`);
       expect(index).toContain('enforcementLevel: "advisory"');
