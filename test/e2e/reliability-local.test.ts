@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { exportEncrypted, openStack } from "../../ops/engine/workspace";
-import { TestWorkspace } from "./helpers/workspace";
+import { descendants, TestWorkspace } from "./helpers/workspace";
 
 /**
  * Faults of the `local` stack (file backend): an update killed with SIGKILL midway (pending
@@ -52,7 +52,19 @@ function killUpWhen(when: RegExp): Promise<string> {
     let out = "";
     const onData = (d: Buffer) => {
       out += d;
-      if (when.test(out) && child.exitCode === null) process.kill(-(child.pid as number), "SIGKILL");
+      if (when.test(out) && child.exitCode === null) {
+        // The engine starts plugins (provider, policy packs) in process groups of their own:
+        // SIGKILL them too, as a crash of the machine would, or they outlive the test.
+        const plugins = descendants(child.pid as number);
+        process.kill(-(child.pid as number), "SIGKILL");
+        for (const pid of plugins) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            /* already gone with the group */
+          }
+        }
+      }
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);

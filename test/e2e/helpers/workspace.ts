@@ -133,3 +133,30 @@ export function processesMentioning(needle: string): number[] {
   }
   return pids;
 }
+
+/** Every live descendant of a process (children first found through /proc/<pid>/stat's ppid). */
+export function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parentOf.set(Number(entry), Number(fields[1]));
+    } catch {
+      /* raced with exit */
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift() as number;
+    for (const [child, parent] of parentOf) {
+      if (parent === pid) {
+        out.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return out;
+}
