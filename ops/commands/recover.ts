@@ -8,6 +8,7 @@ import { checkpointPaths, fileBackendDir, PendingOperation, restoreBackup } from
 import { breakStaleLocks, describeLock } from "../engine/locks";
 import { recoveryFacts, RecoveryFacts } from "../engine/preflight";
 import { runPlatform } from "../../stacks/run";
+import { kubectl } from "../cluster/cluster";
 import { Command, CommandIO, UsageError } from "./types";
 
 const ACTIONS = [
@@ -64,6 +65,20 @@ function parseArgs(argv: string[]): { env: string; action?: string } {
   return action ? { env, action } : { env };
 }
 
+/**
+ * Whether the object of a pending Kubernetes create reached the local API server: a kill can land
+ * while several creates are in flight, and importing one that never arrived fails the refresh.
+ * Anything but a clear NotFound counts as present (the refresh then decides).
+ */
+export function reachedCluster(io: CommandIO, type: string, id: string): boolean {
+  const [, groupVersion, kind] = type.split(":");
+  const [group, version] = groupVersion.includes("/") ? groupVersion.split("/") : ["core", groupVersion];
+  const resource = group === "core" ? kind : `${kind}.${version}.${group}`;
+  const [namespace, name] = id.includes("/") ? id.split("/") : [undefined, id];
+  const res = kubectl(io, ["get", resource, name, ...(namespace ? ["-n", namespace] : []), "-o", "name"]);
+  return !(res.status !== 0 && /NotFound|not found/i.test(res.stderr ?? ""));
+}
+
 /** Marks pending creates whose ID is known as imports (what `--import-pending-creates URN ID` does). */
 async function importPendingCreates(
   env: string,
@@ -86,7 +101,20 @@ async function importPendingCreates(
     type: string;
     resource: { urn: string; id?: string };
   }>;
-  const ids = new Map(creates.map((op) => [op.urn, op.importId]));
+  // On the local cluster, a create that never reached the API server is dropped, not imported:
+  // the next `up` creates it.
+  const local = env === "local";
+  const ids = new Map(
+    creates.map((op) => [
+      op.urn,
+      op.importId &&
+      (!local ||
+        !op.resourceType.startsWith("kubernetes:") ||
+        reachedCluster(io, op.resourceType, op.importId))
+        ? op.importId
+        : undefined,
+    ]),
+  );
   deployment.deployment.pending_operations = ops
     .filter((op) => !(op.type === "creating" && ids.has(op.resource.urn) && !ids.get(op.resource.urn)))
     .map((op) => {
@@ -94,7 +122,7 @@ async function importPendingCreates(
       return id ? { ...op, type: "importing", resource: { ...op.resource, id } } : op;
     });
   await stack.importStack(deployment);
-  for (const op of creates) io.stderr(`  ${op.importId ? `import ${op.importId}` : "drop"}  ${op.urn}\n`);
+  for (const op of creates) io.stderr(`  ${ids.get(op.urn) ? `import ${op.importId}` : "drop"}  ${op.urn}\n`);
   const result = await stack.refresh({ onOutput: (s) => io.stderr(s), color: "never" });
   io.stdout(`${env}: pending creates imported; refresh ${result.summary.result}\n`);
   return result.summary.result === "succeeded" ? 0 : 1;
