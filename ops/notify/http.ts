@@ -12,6 +12,11 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Deadline over all attempts and waits. @default 30000 ms */
   totalTimeoutMs: number;
+  /**
+   * How long one attempt may wait for a response before it counts as timed out and is retried
+   * (never longer than what is left of the deadline). @default 10000 ms
+   */
+  attemptTimeoutMs: number;
 }
 
 /** What happened to one delivery. */
@@ -25,8 +30,9 @@ export interface DeliveryResult {
 }
 
 /**
- * Reads `PLATFORM_NOTIFY_RETRIES`, `PLATFORM_NOTIFY_BACKOFF_MS`, `PLATFORM_NOTIFY_TIMEOUT_MS`.
- * @default 4 retries, 500 ms first backoff, 30 s in total
+ * Reads `PLATFORM_NOTIFY_RETRIES`, `PLATFORM_NOTIFY_BACKOFF_MS`, `PLATFORM_NOTIFY_TIMEOUT_MS`,
+ * `PLATFORM_NOTIFY_ATTEMPT_TIMEOUT_MS`.
+ * @default 4 retries, 500 ms first backoff, 30 s in total, 10 s per attempt
  */
 export function retryPolicyFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
   const num = (name: string, fallback: number) => {
@@ -37,6 +43,7 @@ export function retryPolicyFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
     retries: num("PLATFORM_NOTIFY_RETRIES", 4),
     baseDelayMs: num("PLATFORM_NOTIFY_BACKOFF_MS", 500),
     totalTimeoutMs: num("PLATFORM_NOTIFY_TIMEOUT_MS", 30_000),
+    attemptTimeoutMs: num("PLATFORM_NOTIFY_ATTEMPT_TIMEOUT_MS", 10_000),
   };
 }
 
@@ -62,7 +69,7 @@ export async function postWithRetry(
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
         body,
-        signal: AbortSignal.timeout(remaining),
+        signal: AbortSignal.timeout(Math.min(remaining, policy.attemptTimeoutMs)),
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return { ok: true, attempts, status: res.status };

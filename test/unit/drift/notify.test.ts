@@ -34,23 +34,31 @@ const report: DriftReport = {
   warnings: [],
 };
 
-/** A local receiver answering with the given statuses in turn (the last one repeats). */
-async function receiver(statuses: number[]) {
+/**
+ * A local receiver answering with the given statuses in turn (the last one repeats); `"hang"`
+ * reads the request and never answers.
+ */
+async function receiver(statuses: (number | "hang")[]) {
   const hits: { headers: http.IncomingHttpHeaders; body: string }[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       hits.push({ headers: req.headers, body });
-      res.writeHead(statuses[Math.min(hits.length - 1, statuses.length - 1)]).end();
+      const status = statuses[Math.min(hits.length - 1, statuses.length - 1)];
+      if (status !== "hang") res.writeHead(status).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { hits, url, close: () => new Promise((r) => server.close(r)) };
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  };
+  return { hits, url, close };
 }
 
-const fast = { retries: 3, baseDelayMs: 10, totalTimeoutMs: 5000 };
+const fast = { retries: 3, baseDelayMs: 10, totalTimeoutMs: 5000, attemptTimeoutMs: 1000 };
 
 describe("payloads", () => {
   test("slack: fallback text and blocks naming the drifted property", () => {
@@ -179,6 +187,29 @@ describe("delivery", () => {
     }
   });
 
+  test("an endpoint that never answers: each attempt times out, is retried, then given up", async () => {
+    const r = await receiver(["hang"]);
+    try {
+      const started = Date.now();
+      const res = await postWithRetry(r.url, "{}", {}, { ...fast, retries: 2, attemptTimeoutMs: 150 });
+      expect(res).toMatchObject({ ok: false, attempts: 3, error: "timed out; gave up after 3 attempts" });
+      expect(r.hits).toHaveLength(3);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 150);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test("a timeout then a 200: delivered on the second attempt", async () => {
+    const r = await receiver(["hang", 200]);
+    try {
+      const res = await postWithRetry(r.url, "{}", {}, { ...fast, attemptTimeoutMs: 150 });
+      expect(res).toMatchObject({ ok: true, attempts: 2, status: 200 });
+    } finally {
+      await r.close();
+    }
+  });
+
   test("a 400 is final, not retried", async () => {
     const r = await receiver([400]);
     try {
@@ -200,7 +231,7 @@ describe("delivery", () => {
         r.url,
         "{}",
         {},
-        { retries: 100, baseDelayMs: 100, totalTimeoutMs: 400 },
+        { retries: 100, baseDelayMs: 100, totalTimeoutMs: 400, attemptTimeoutMs: 1000 },
       );
       expect(res.ok).toBe(false);
       expect(Date.now() - started).toBeLessThan(2000);
@@ -237,6 +268,8 @@ describe("delivery", () => {
       retries: 1,
       baseDelayMs: 500,
       totalTimeoutMs: 10,
+      attemptTimeoutMs: 10_000,
     });
+    expect(retryPolicyFromEnv({ PLATFORM_NOTIFY_ATTEMPT_TIMEOUT_MS: "250" }).attemptTimeoutMs).toBe(250);
   });
 });
