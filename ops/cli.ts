@@ -54,7 +54,8 @@ const verbs: Record<string, Verb> = {
   drift: {
     module: "drift",
     exportName: "drift",
-    summary: "drift <env> [--remediate]     live world vs state vs code; alert, remediate when allowed",
+    summary:
+      "drift <env>... | --all [--concurrency N] [--remediate]   live world vs state vs code; alert, remediate when allowed",
   },
   policy: {
     module: "policy",

@@ -8,7 +8,9 @@ import type { PlatformSpec } from "../../../ops/spec/types";
 describe("parseDriftArgs", () => {
   test("defaults: the spec decides the action, no dry run", () => {
     expect(parseDriftArgs(["local"])).toEqual({
-      env: "local",
+      envs: ["local"],
+      all: false,
+      concurrency: 4,
       action: undefined,
       outDir: undefined,
       dryRun: false,
@@ -24,7 +26,7 @@ describe("parseDriftArgs", () => {
       },
     );
     expect(o).toMatchObject({
-      env: "staging",
+      envs: ["staging"],
       action: "remediate",
       outDir: "/tmp/r",
       dryRun: true,
@@ -35,13 +37,31 @@ describe("parseDriftArgs", () => {
   test.each([
     [[]],
     [["local", "--nope"]],
-    [["local", "staging"]],
+    [["local", "local"]],
+    [["local", "--all"]],
+    [["--concurrency", "2"]],
+    [["--all", "--concurrency", "0"]],
+    [["--all", "--concurrency", "1.5"]],
+    [["--all", "--concurrency"]],
     [["local", "--remediate", "--accept"]],
     [["local", "--out"]],
     [["local", "--webhook-url", "ftp://x"]],
     [["local", "--webhook-secret-env", "not a name"]],
   ])("%j is a usage error", (argv) => {
     expect(() => parseDriftArgs(argv)).toThrow(UsageError);
+  });
+
+  test("several environments, or --all, with a concurrency bound", () => {
+    expect(parseDriftArgs(["a", "b", "--concurrency", "3"])).toMatchObject({
+      envs: ["a", "b"],
+      all: false,
+      concurrency: 3,
+    });
+    expect(parseDriftArgs(["--all", "--concurrency=8"])).toMatchObject({
+      envs: [],
+      all: true,
+      concurrency: 8,
+    });
   });
 
   test("the CLI exits 2 on a bad flag", async () => {
