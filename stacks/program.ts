@@ -109,8 +109,11 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
     appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
   }
 
-  // Admission: the Kubernetes rules with a CEL form, enforced by each cluster's API server.
+  // Admission: the Kubernetes rules with a CEL form, enforced by each cluster's API server
+  // (unless another environment sharing the cluster owns them).
   for (const [cluster, provider] of Object.entries(providers)) {
+    const clusterSpec = spec.clusters[cluster];
+    if ("admissionPolicies" in clusterSpec && clusterSpec.admissionPolicies === false) continue;
     new AdmissionPolicies(
       `admission-${cluster}`,
       { environment: spec.environment, skipAwait: ctx.skipAwait },

@@ -40,6 +40,12 @@ export interface NodePoolSpec {
 /** The platform's own local control plane (`platform cluster up`). */
 export interface LocalClusterSpec {
   kind: "local";
+  /**
+   * Whether this environment installs the platform's ValidatingAdmissionPolicies on the cluster.
+   * They are cluster-wide: when several environments share one cluster, exactly one keeps them
+   * and the others set false. @default true
+   */
+  admissionPolicies?: boolean;
 }
 
 /** An existing cluster reached through a kubeconfig file. */
@@ -49,6 +55,12 @@ export interface KubeconfigClusterSpec {
   path?: string;
   /** Context to use. @default the file's current context */
   context?: string;
+  /**
+   * Whether this environment installs the platform's ValidatingAdmissionPolicies on the cluster.
+   * They are cluster-wide: when several environments share one cluster, exactly one keeps them
+   * and the others set false. @default true
+   */
+  admissionPolicies?: boolean;
 }
 
 export interface EksClusterSpec {

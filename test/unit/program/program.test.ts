@@ -132,6 +132,15 @@ describe("createPlatform", () => {
     });
   });
 
+  it("installs no admission policies on a cluster whose admission another environment owns", async () => {
+    await run({ ...localSpec, clusters: { local: { kind: "local", admissionPolicies: false } } });
+    const local = inventoryByCluster(mocks.resources).local;
+    expect(local.ValidatingAdmissionPolicy).toBeUndefined();
+    expect(local.ValidatingAdmissionPolicyBinding).toBeUndefined();
+    expect(local.Deployment).toBe(2);
+    expect(mocks.resources.some((r) => r.type === "platform:kubernetes:AdmissionPolicies")).toBe(false);
+  });
+
   it("builds the staging-like inventory on its EKS cluster", async () => {
     await run(stagingSpec);
     expect(inventoryByCluster(mocks.resources)).toEqual({
