@@ -176,20 +176,21 @@ export function createClusters(spec: PlatformSpec, ctx: PlatformContext, clouds:
   return result;
 }
 
+/** One output of each cloud cluster (EKS, then GKE), by the spec's cluster name. */
+function perCloudCluster(
+  clusters: Clusters,
+  pick: (cluster: EksCluster | GkeCluster) => pulumi.Output<string>,
+): pulumi.Output<Record<string, string>> {
+  const cloud: Record<string, EksCluster | GkeCluster> = { ...clusters.eks, ...clusters.gke };
+  return pulumi.all(Object.fromEntries(Object.entries(cloud).map(([name, c]) => [name, pick(c)])));
+}
+
 /** Endpoint of each cloud cluster (local and kubeconfig clusters have none to report). */
 export function clusterEndpoints(clusters: Clusters): pulumi.Output<Record<string, string>> {
-  return pulumi.all({
-    ...Object.fromEntries(Object.entries(clusters.eks).map(([n, c]) => [n, c.endpoint])),
-    ...Object.fromEntries(Object.entries(clusters.gke).map(([n, c]) => [n, c.endpoint])),
-  });
+  return perCloudCluster(clusters, (c) => c.endpoint);
 }
 
 /** Kubeconfig of each cloud cluster, always one Pulumi secret. */
 export function clusterKubeconfigs(clusters: Clusters): pulumi.Output<Record<string, string>> {
-  return pulumi.secret(
-    pulumi.all({
-      ...Object.fromEntries(Object.entries(clusters.eks).map(([n, c]) => [n, c.kubeconfig])),
-      ...Object.fromEntries(Object.entries(clusters.gke).map(([n, c]) => [n, c.kubeconfig])),
-    }),
-  );
+  return pulumi.secret(perCloudCluster(clusters, (c) => c.kubeconfig));
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { Tier } from "../../ops/spec/types";
+import { retentionProblem } from "../shared/validation";
 import { failer, isProduction, platformTags } from "./common";
 
 /** Pulumi type token of {@link Bucket}. */
@@ -191,16 +192,8 @@ function validateBucket(resource: pulumi.Resource, name: string, args: BucketArg
       );
     }
   }
-  for (const [field, days] of [
-    ["retentionDays", args.retentionDays],
-    ["noncurrentVersionRetentionDays", args.noncurrentVersionRetentionDays],
-  ] as const) {
-    if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-      throw fail(
-        `${field} is ${days}; give a whole number of days of at least 1, or omit it to keep objects forever`,
-      );
-    }
-  }
+  const retention = retentionProblem(args);
+  if (retention) throw fail(retention);
 }
 
 /** A best-effort valid bucket name close to `name` (for error messages). */

@@ -48,22 +48,5 @@ export function failer(resource: pulumi.Resource, what: string): (message: strin
   return (message: string) => new pulumi.ResourceError(`${what}: ${message}`, resource);
 }
 
-/** Validates node pool sizes (shared by EKS and GKE); returns a message or undefined. */
-export function nodePoolProblem(
-  pool: { name: string; min: number; max: number },
-  where: string,
-): string | undefined {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(pool.name) || pool.name.length > 40) {
-    return `${where}.name "${pool.name}" must be lower-case letters, digits and "-" (at most 40 chars), e.g. "general"`;
-  }
-  if (!Number.isInteger(pool.min) || pool.min < 0) {
-    return `${where}.min is ${pool.min}; it must be a whole number of at least 0`;
-  }
-  if (!Number.isInteger(pool.max) || pool.max < 1) {
-    return `${where}.max is ${pool.max}; it must be a whole number of at least 1`;
-  }
-  if (pool.min > pool.max) {
-    return `${where} has min ${pool.min} greater than max ${pool.max}; set min <= max (e.g. min: ${pool.max}, max: ${pool.min})`;
-  }
-  return undefined;
-}
+// Moved to the cloud-neutral checks; still exported here, as before, for importers of components/aws.
+export { nodePoolProblem } from "../shared/validation";

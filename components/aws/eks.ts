@@ -3,7 +3,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { NodePoolSpec, Tier } from "../../ops/spec/types";
 import { isCidr, isWorldCidr } from "./cidr";
-import { failer, isProduction, nodePoolProblem, platformTags } from "./common";
+import { execKubeconfig } from "../shared/kubeconfig";
+import { nodePoolsProblem } from "../shared/validation";
+import { failer, isProduction, platformTags } from "./common";
 
 /** Pulumi type token of {@link EksCluster}. */
 export const EKS_CLUSTER_TYPE = "platform:aws:EksCluster";
@@ -213,24 +215,9 @@ function servicePrincipal(service: string): string {
 
 /** A kubeconfig that authenticates with `aws eks get-token` (no credential inside). */
 export function eksKubeconfig(clusterName: string, endpoint: string, caData: string, region: string): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": caData } }],
-    contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
-    "current-context": clusterName,
-    users: [
-      {
-        name: clusterName,
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1beta1",
-            command: "aws",
-            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
-          },
-        },
-      },
-    ],
+  return execKubeconfig(clusterName, endpoint, caData, {
+    command: "aws",
+    args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
   });
 }
 
@@ -240,19 +227,8 @@ function validateEks(resource: pulumi.Resource, name: string, args: EksClusterAr
   if (!/^\d+\.\d+$/.test(args.version)) {
     throw fail(`version is "${args.version}"; give the Kubernetes minor version as a string, e.g. "1.34"`);
   }
-  if (args.nodePools.length === 0) {
-    throw fail(
-      `nodePools is empty; declare at least one, e.g. { name: general, size: m6i.large, min: 2, max: 6 }`,
-    );
-  }
-  const seen = new Set<string>();
-  args.nodePools.forEach((pool, i) => {
-    const problem = nodePoolProblem(pool, `nodePools[${i}]`);
-    if (problem) throw fail(problem);
-    if (seen.has(pool.name))
-      throw fail(`nodePools has two pools named "${pool.name}"; give each pool its own name`);
-    seen.add(pool.name);
-  });
+  const poolProblem = nodePoolsProblem(args.nodePools, "{ name: general, size: m6i.large, min: 2, max: 6 }");
+  if (poolProblem) throw fail(poolProblem);
   if (args.nodeDiskGiB !== undefined && (!Number.isInteger(args.nodeDiskGiB) || args.nodeDiskGiB < 20)) {
     throw fail(`nodeDiskGiB is ${args.nodeDiskGiB}; node root volumes need at least 20 GiB`);
   }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import type { Tier } from "../../ops/spec/types";
 import { failer, isProduction } from "../aws/common";
+import { retentionProblem } from "../shared/validation";
 import { gcpPlatformLabels } from "./common";
 
 /** Pulumi type token of {@link GcsBucket}. */
@@ -56,16 +57,8 @@ export class GcsBucket extends pulumi.ComponentResource {
       if (problems.length > 0)
         throw fail(`bucketName "${args.bucketName}" breaks the GCS naming rules: ${problems.join("; ")}`);
     }
-    for (const [field, days] of [
-      ["retentionDays", args.retentionDays],
-      ["noncurrentVersionRetentionDays", args.noncurrentVersionRetentionDays],
-    ] as const) {
-      if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-        throw fail(
-          `${field} is ${days}; give a whole number of days of at least 1, or omit it to keep objects forever`,
-        );
-      }
-    }
+    const retention = retentionProblem(args);
+    if (retention) throw fail(retention);
     const labels = gcpPlatformLabels(name, args.tier, {
       ...(args.tenant ? { tenant: args.tenant } : {}),
       ...args.labels,

@@ -3,7 +3,9 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import type { NodePoolSpec, Tier } from "../../ops/spec/types";
 import { isCidr, isWorldCidr, parseCidr } from "../aws/cidr";
-import { failer, isProduction, nodePoolProblem } from "../aws/common";
+import { failer, isProduction } from "../aws/common";
+import { execKubeconfig } from "../shared/kubeconfig";
+import { nodePoolsProblem } from "../shared/validation";
 import { gcpPlatformLabels } from "./common";
 
 /** Pulumi type token of {@link GkeCluster}. */
@@ -202,27 +204,10 @@ export function nodeAccountId(name: string): string {
 
 /** A kubeconfig that authenticates with gke-gcloud-auth-plugin (no credential inside). */
 export function gkeKubeconfig(clusterName: string, endpoint: string, caData: string): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [
-      { name: clusterName, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caData } },
-    ],
-    contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
-    "current-context": clusterName,
-    users: [
-      {
-        name: clusterName,
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1beta1",
-            command: "gke-gcloud-auth-plugin",
-            provideClusterInfo: true,
-            installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
-          },
-        },
-      },
-    ],
+  return execKubeconfig(clusterName, `https://${endpoint}`, caData, {
+    command: "gke-gcloud-auth-plugin",
+    provideClusterInfo: true,
+    installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
   });
 }
 
@@ -231,19 +216,11 @@ function validateGke(resource: pulumi.Resource, name: string, args: GkeClusterAr
   if (!/^\d+\.\d+(\.\d+)?(-gke\.\d+)?$/.test(args.version)) {
     throw fail(`version is "${args.version}"; give the Kubernetes minor version as a string, e.g. "1.34"`);
   }
-  if (args.nodePools.length === 0) {
-    throw fail(
-      `nodePools is empty; declare at least one, e.g. { name: general, size: e2-standard-4, min: 3, max: 12 }`,
-    );
-  }
-  const seen = new Set<string>();
-  args.nodePools.forEach((pool, i) => {
-    const problem = nodePoolProblem(pool, `nodePools[${i}]`);
-    if (problem) throw fail(problem);
-    if (seen.has(pool.name))
-      throw fail(`nodePools has two pools named "${pool.name}"; give each pool its own name`);
-    seen.add(pool.name);
-  });
+  const poolProblem = nodePoolsProblem(
+    args.nodePools,
+    "{ name: general, size: e2-standard-4, min: 3, max: 12 }",
+  );
+  if (poolProblem) throw fail(poolProblem);
   if (args.clusterName !== undefined && !/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(args.clusterName)) {
     throw fail(
       `clusterName is "${args.clusterName}"; GKE names are 1-40 lower-case letters, digits and "-", starting with a letter`,

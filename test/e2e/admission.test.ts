@@ -115,8 +115,6 @@ describe("conformance: TypeScript and CEL verdicts are equal", () => {
       const got = outcome.get(c.name);
       if (!got) continue;
       const tsAdmits = ts.length === 0;
-      if (c.expected === null ? !tsAdmits : !c.expected.test(ts.join("\n")))
-        diffs.push(`fixture drifted: ${c.rule}: ${c.case}`);
       if (tsAdmits !== got.admitted || (!got.admitted && got.policy !== c.rule))
         diffs.push(`${c.rule}: ${c.case}: TypeScript ${tsAdmits ? "admits" : "denies"}, admission ${got.admitted ? "admits" : `denies (${got.policy ?? got.message})`}`); // prettier-ignore
     }

@@ -257,6 +257,10 @@ describe("Bucket", () => {
       'bucketName "Acme_Invoices" breaks the S3 naming rules: it may hold only lower-case letters',
     ],
     [{ retentionDays: 0 }, "retentionDays is 0; give a whole number of days of at least 1"],
+    [
+      { noncurrentVersionRetentionDays: 0 },
+      'bucket "bad": noncurrentVersionRetentionDays is 0; give a whole number of days of at least 1, or omit it to keep objects forever',
+    ],
   ])("rejects %j before creating any child", async (args, message) => {
     expect(() => new bk.Bucket("bad", { tier: "staging", ...args })).toThrow(message);
     await mocks.settle();

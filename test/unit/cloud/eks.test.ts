@@ -196,6 +196,13 @@ describe("EksCluster", () => {
     expect(mocks.resources.filter((r) => r.type !== mod.EKS_CLUSTER_TYPE)).toHaveLength(0);
   });
 
+  it("names the EKS cluster and an example pool in EKS sizes when nodePools is empty", async () => {
+    expect(() => new mod.EksCluster("bad", { ...base, nodePools: [] })).toThrow(
+      'eks cluster "bad": nodePools is empty; declare at least one, e.g. { name: general, size: m6i.large, min: 2, max: 6 }',
+    );
+    await mocks.settle();
+  });
+
   it("allows a world-open endpoint outside production (explicitly asked for)", async () => {
     await build({ tier: "development", publicEndpointCidrs: ["0.0.0.0/0"] });
     expect(mocks.ofType(CLUSTER)[0].inputs.vpcConfig.publicAccessCidrs).toEqual(["0.0.0.0/0"]);

@@ -162,10 +162,26 @@ describe("GkeCluster", () => {
       'masterIpv4CidrBlock is "172.16.0.0/24"; GKE needs a private /28 block',
     ],
     [{ nodePools: [] }, "nodePools is empty"],
+    [
+      {
+        nodePools: [
+          { name: "general", size: "e2-standard-4", min: 1, max: 3 },
+          { name: "general", size: "e2-standard-8", min: 1, max: 3 },
+        ],
+      },
+      'gke cluster "bad": nodePools has two pools named "general"; give each pool its own name',
+    ],
   ])("rejects %j before creating any child", async (args, message) => {
     expect(() => new gke.GkeCluster("bad", { ...gkeBase, ...args })).toThrow(message);
     await mocks.settle();
     expect(childrenOf(gke.GKE_CLUSTER_TYPE)).toHaveLength(0);
+  });
+
+  it("names the GKE cluster and an example pool in GKE sizes when nodePools is empty", async () => {
+    expect(() => new gke.GkeCluster("bad", { ...gkeBase, nodePools: [] })).toThrow(
+      'gke cluster "bad": nodePools is empty; declare at least one, e.g. { name: general, size: e2-standard-4, min: 3, max: 12 }',
+    );
+    await mocks.settle();
   });
 });
 
@@ -260,6 +276,17 @@ describe("GcsBucket", () => {
       () => new gcs.GcsBucket("bad", { tier: "staging", location: "EU", bucketName: "google-invoices" }),
     ).toThrow(
       'bucketName "google-invoices" breaks the GCS naming rules: it must not start with "goog" or contain "google"',
+    );
+    await mocks.settle();
+    expect(childrenOf(gcs.GCS_BUCKET_TYPE)).toHaveLength(0);
+  });
+
+  it.each([
+    [{ retentionDays: 0 }, "retentionDays is 0"],
+    [{ noncurrentVersionRetentionDays: 2.5 }, "noncurrentVersionRetentionDays is 2.5"],
+  ])("rejects %j naming the GCS bucket and the key, before creating any child", async (days, start) => {
+    expect(() => new gcs.GcsBucket("bad", { tier: "staging", location: "EU", ...days })).toThrow(
+      `gcs bucket "bad": ${start}; give a whole number of days of at least 1, or omit it to keep objects forever`,
     );
     await mocks.settle();
     expect(childrenOf(gcs.GCS_BUCKET_TYPE)).toHaveLength(0);

@@ -1,35 +1,24 @@
 /**
- * Strict Pulumi mocks for the cloud component tests. Like test/unit/helpers/mocks.ts, every
- * registered resource is recorded (type, name, inputs, provider, parent) and any invoke the test
- * did not mock throws; in addition the mock returns the provider-computed attributes the
- * components read (ARNs, endpoints, OIDC issuer, e-mails…), records the full URN type chain, and
- * exposes the outputs each component registered (serialised, so secrets stay recognisable).
- * One `setupCloudMocks` per test file; `reset()` between tests; import code under test afterwards.
+ * Strict Pulumi mocks for the cloud component tests: the recorder of test/unit/helpers/mocks.ts
+ * (every registered resource with its protect flag and full URN type chain, the outputs each
+ * component registered, and a throw on any invoke the test did not mock), answering with the
+ * provider-computed attributes the components read (ARNs, endpoints, OIDC issuer, e-mails…, from
+ * ops/policy/computed.ts). One `setupCloudMocks` per test file; `reset()` between tests; import
+ * code under test afterwards.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT, computedAttributes as computed } from "../../../ops/policy/computed";
+import { ACCOUNT, computedAttributes } from "../../../ops/policy/computed";
+import { InvokeMock, MockRecorder, RecordedResource, setupMocks } from "../helpers/mocks";
 
 export { valueOf } from "../helpers/mocks";
+export type { InvokeMock } from "../helpers/mocks";
+export { ACCOUNT, EKS_CA, GKE_CA, OIDC_ISSUER } from "../../../ops/policy/computed";
 
 /** One resource the program registered. */
-export interface CloudResource {
-  type: string;
-  name: string;
-  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  provider?: string;
-  custom?: boolean;
-  parentUrn?: string;
-  /** The `protect` resource option. */
-  protect: boolean;
-  /** Full type chain `root$child$grandchild`, as the engine writes it in URNs. */
-  typeChain: string;
-  /** URN as the mock monitor computes it (only the direct parent's type before `$`). */
-  urn: string;
-}
+export type CloudResource = RecordedResource;
 
-export type InvokeMock = (inputs: Record<string, unknown>) => Record<string, unknown>;
-
-export { ACCOUNT, EKS_CA, GKE_CA, OIDC_ISSUER } from "../../../ops/policy/computed";
+/** What {@link setupCloudMocks} returns. */
+export type CloudMocks = MockRecorder;
 
 /** Invokes the AWS components use; any other invoke throws. */
 export const AWS_INVOKES: Record<string, InvokeMock> = {
@@ -46,107 +35,25 @@ export const AWS_INVOKES: Record<string, InvokeMock> = {
   }),
 };
 
-export interface CloudMocks {
-  resources: CloudResource[];
-  reset(): void;
-  ofType(type: string): CloudResource[];
-  byName(name: string): CloudResource;
-  /** Waits until every registration started so far has finished. */
-  settle(): Promise<void>;
-  /** Outputs each component registered with `registerOutputs`, serialised (secrets keep their signature). */
-  registeredOutputs(): Promise<Array<{ urn: string; outputs: Record<string, unknown> }>>;
+/**
+ * The engine's answer as a cloud provider gives it: a custom resource gets `<name>_id` and its
+ * inputs plus the attributes the provider computes; a component gets no id and an empty state.
+ */
+export function withComputedAttributes(
+  args: pulumi.runtime.MockResourceArgs,
+): pulumi.runtime.MockResourceResult {
+  if (!args.custom) return { id: undefined, state: {} };
+  return {
+    id: `${args.name}_id`,
+    state: { ...args.inputs, ...computedAttributes(args.type, args.name, args.inputs) },
+  };
 }
 
-interface MonitorLike {
-  registerResource(
-    req: { getParent(): string; getProtect(): boolean },
-    cb: (err: unknown, resp: unknown) => void,
-  ): Promise<void>;
-  getRegisteredResources(): Map<string, { urn: string; state: unknown }>;
-}
-
+/** Installs strict mocks that answer with provider-computed attributes. */
 export function setupCloudMocks(
   options: { invokes?: Record<string, InvokeMock>; stack?: string } = {},
 ): CloudMocks {
-  const stack = options.stack ?? "unit";
-  const resources: CloudResource[] = [];
-  const chains = new Map<string, string>();
-  let pendingParent: string | undefined;
-  let pendingProtect = false;
-
-  void pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const parentUrn = pendingParent;
-        pendingParent = undefined;
-        const protect = pendingProtect;
-        pendingProtect = false;
-        const parentQualified = parentUrn?.split("::")[2];
-        const mockType = parentQualified ? `${parentQualified.split("$").pop()}$${args.type}` : args.type;
-        const urn = `urn:pulumi:${stack}::platform::${mockType}::${args.name}`;
-        const typeChain = parentUrn ? `${chains.get(parentUrn) ?? parentQualified}$${args.type}` : args.type;
-        chains.set(urn, typeChain);
-        resources.push({
-          type: args.type,
-          name: args.name,
-          inputs: args.inputs,
-          provider: args.provider === "" ? undefined : args.provider,
-          custom: args.custom,
-          parentUrn,
-          protect,
-          typeChain,
-          urn,
-        });
-        const state = args.custom ? { ...args.inputs, ...computed(args.type, args.name, args.inputs) } : {};
-        return { id: args.custom ? `${args.name}_id` : undefined, state };
-      },
-      call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-        const mock = options.invokes?.[args.token];
-        if (!mock)
-          throw new Error(`unexpected invoke ${args.token} with ${JSON.stringify(args.inputs)}: mock it`);
-        return mock(args.inputs);
-      },
-    },
-    "platform",
-    stack,
-    false,
-  );
-
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    pendingParent = req.getParent() || undefined;
-    pendingProtect = req.getProtect();
-    return original(req, cb);
-  };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  const settle = () => settings.waitForRPCs();
-  afterAll(settle);
-
-  return {
-    resources,
-    reset: () => {
-      resources.length = 0;
-    },
-    ofType: (type) => resources.filter((r) => r.type === type),
-    byName: (name) => {
-      const found = resources.filter((r) => r.name === name);
-      if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
-      return found[0];
-    },
-    settle,
-    registeredOutputs: async () => {
-      await settle();
-      const out: Array<{ urn: string; outputs: Record<string, unknown> }> = [];
-      for (const r of monitor.getRegisteredResources().values()) {
-        const state = r.state as { toJavaScript?: () => Record<string, unknown> } | undefined;
-        if (state && typeof state.toJavaScript === "function")
-          out.push({ urn: r.urn, outputs: state.toJavaScript() });
-      }
-      return out;
-    },
-  };
+  return setupMocks({ ...options, resource: withComputedAttributes });
 }
 
 /** The signature key Pulumi puts on serialised secrets. */

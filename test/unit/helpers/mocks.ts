@@ -1,8 +1,10 @@
 /**
  * Strict Pulumi mocks for unit tests: every registered resource is recorded with its type, name,
- * inputs, provider reference, custom flag, parent URN and URN; any invoke the test did not mock
- * throws. One `setupMocks` per test file (the Pulumi runtime is global to the file); call
- * `reset()` between tests, and import the code under test with `await import()` afterwards.
+ * inputs, provider reference, custom flag, parent URN, `protect` option, full type chain and URN;
+ * any invoke the test did not mock throws. One `setupMocks` per test file (the Pulumi runtime is
+ * global to the file); call `reset()` between tests, and import the code under test with
+ * `await import()` afterwards. test/unit/cloud/mocks.ts builds on this with provider-computed
+ * attributes.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -17,12 +19,31 @@ export interface RecordedResource {
   custom?: boolean;
   /** URN of the parent, or undefined for a top-level resource. */
   parentUrn?: string;
+  /** The `protect` resource option. */
+  protect: boolean;
+  /** Full type chain `root$child$grandchild`, as the engine writes it in URNs. */
+  typeChain: string;
   /** The URN the mock monitor gives it: its type part is `<parent type>$<type>`. */
   urn: string;
 }
 
 /** A mocked invoke: returns the invoke's result for its inputs. */
 export type InvokeMock = (inputs: Record<string, unknown>) => Record<string, unknown>;
+
+/** What the mock engine answers for a new resource: its id and its output state. */
+export type ResourceMock = (args: pulumi.runtime.MockResourceArgs) => pulumi.runtime.MockResourceResult;
+
+/** Options of {@link setupMocks}. */
+export interface MockOptions {
+  /** Stack name in URNs. @default "unit" */
+  stack?: string;
+  /** Run as during `pulumi preview`. @default false (an update) */
+  preview?: boolean;
+  /** Invoke tokens the test expects, with their results; any other invoke throws. @default none */
+  invokes?: Record<string, InvokeMock>;
+  /** The engine's answer for a new resource. @default {@link echoInputs} */
+  resource?: ResourceMock;
+}
 
 /** What {@link setupMocks} returns. */
 export interface MockRecorder {
@@ -36,36 +57,53 @@ export interface MockRecorder {
   byName(name: string): RecordedResource;
   /** Waits until every registration started so far has finished. */
   settle(): Promise<void>;
+  /** Outputs each component registered with `registerOutputs`, serialised (secrets keep their signature). */
+  registeredOutputs(): Promise<Array<{ urn: string; outputs: Record<string, unknown> }>>;
 }
 
 interface MockRequest {
   getParent(): string;
-  getType(): string;
-  getName(): string;
+  getProtect(): boolean;
 }
 
 interface MockMonitorLike {
   registerResource(req: MockRequest, callback: (err: unknown, resp: unknown) => void): Promise<void>;
+  getRegisteredResources(): Map<string, { urn: string; state: unknown }>;
 }
 
 /**
- * Installs strict mocks. `invokes` maps invoke tokens the test expects to their results; any other
- * invoke throws. Kubernetes objects without `metadata.name` get one, as auto-naming would.
+ * The default engine answer: the inputs as the state and `<name>_id` as the id; Kubernetes objects
+ * without `metadata.name` get one, as auto-naming would.
  */
-export function setupMocks(
-  options: { stack?: string; preview?: boolean; invokes?: Record<string, InvokeMock> } = {},
-): MockRecorder {
+export function echoInputs(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+  const state = { ...args.inputs };
+  if (args.type.startsWith("kubernetes:") && state.metadata && state.metadata.name === undefined) {
+    state.metadata = { ...state.metadata, name: `${args.name}-auto` };
+  }
+  return { id: `${args.name}_id`, state };
+}
+
+/** Installs strict mocks (see {@link MockOptions}). */
+export function setupMocks(options: MockOptions = {}): MockRecorder {
   const stack = options.stack ?? "unit";
+  const answer = options.resource ?? echoInputs;
   const resources: RecordedResource[] = [];
+  const chains = new Map<string, string>();
   let pendingParent: string | undefined;
+  let pendingProtect = false;
 
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const parentUrn = pendingParent;
+        const protect = pendingProtect;
         pendingParent = undefined;
-        const parentType = parentUrn?.split("::")[2].split("$").pop();
-        const qualified = parentType ? `${parentType}$${args.type}` : args.type;
+        pendingProtect = false;
+        const parentQualified = parentUrn?.split("::")[2];
+        const qualified = parentQualified ? `${parentQualified.split("$").pop()}$${args.type}` : args.type;
+        const urn = `urn:pulumi:${stack}::platform::${qualified}::${args.name}`;
+        const typeChain = parentUrn ? `${chains.get(parentUrn) ?? parentQualified}$${args.type}` : args.type;
+        chains.set(urn, typeChain);
         resources.push({
           type: args.type,
           name: args.name,
@@ -73,13 +111,11 @@ export function setupMocks(
           provider: args.provider === "" ? undefined : args.provider,
           custom: args.custom,
           parentUrn,
-          urn: `urn:pulumi:${stack}::platform::${qualified}::${args.name}`,
+          protect,
+          typeChain,
+          urn,
         });
-        const state = { ...args.inputs };
-        if (args.type.startsWith("kubernetes:") && state.metadata && state.metadata.name === undefined) {
-          state.metadata = { ...state.metadata, name: `${args.name}-auto` };
-        }
-        return { id: `${args.name}_id`, state };
+        return answer(args);
       },
       call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         const mock = options.invokes?.[args.token];
@@ -97,11 +133,12 @@ export function setupMocks(
   );
 
   // The mock monitor calls newResource synchronously from registerResource, before any await:
-  // capture the request's parent there, since MockResourceArgs does not carry it.
+  // capture the request's parent and protect flag there, since MockResourceArgs carries neither.
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     pendingParent = req.getParent() || undefined;
+    pendingProtect = req.getProtect();
     return original(req, callback);
   };
 
@@ -125,6 +162,16 @@ export function setupMocks(
       return found[0];
     },
     settle,
+    registeredOutputs: async () => {
+      await settle();
+      const out: Array<{ urn: string; outputs: Record<string, unknown> }> = [];
+      for (const r of monitor.getRegisteredResources().values()) {
+        const state = r.state as { toJavaScript?: () => Record<string, unknown> } | undefined;
+        if (state && typeof state.toJavaScript === "function")
+          out.push({ urn: r.urn, outputs: state.toJavaScript() });
+      }
+      return out;
+    },
   };
 }
 
