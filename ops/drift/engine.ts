@@ -21,6 +21,8 @@ export interface Detection {
   preview?: ChangeModel;
   errors: string[];
   lastUpdate?: LastUpdate;
+  /** Pending operations in the checkpoint (an interrupted update); undefined when not read. */
+  pendingOperations?: number;
 }
 
 /**
@@ -58,32 +60,56 @@ async function collect(
 }
 
 /**
- * Runs the preview-only refresh, then the code preview (one after the other: inline programs
- * share the process's Pulumi runtime), then reads the last update. Never throws.
+ * Runs the preview-only refresh, the code preview, the read of the last update and of the
+ * checkpoint's pending operations side by side.
+ * Only the preview runs the program (the refresh is told not to: `runProgram: false`), so the
+ * in-process Pulumi runtime is never shared, and neither takes a lock. Never throws.
  */
 export async function detect(stack: Stack): Promise<Detection> {
   const errors: string[] = [];
-  const refresh = await collect(
-    "refresh-preview",
-    (onEvent) => stack.previewRefresh({ onEvent, color: "never" }),
-    errors,
-    "the preview-only refresh",
-  );
-  const preview = await collect(
-    "preview",
-    (onEvent) => stack.preview({ onEvent, color: "never" }),
-    errors,
-    "the code preview",
-  );
-  let lastUpdate: LastUpdate | undefined;
-  try {
-    const [entry] = await stack.history(1);
-    const tags = await stack.listTags().catch(() => ({}) as Record<string, string>);
-    lastUpdate = lastUpdateFrom(entry, tags);
-  } catch (err) {
-    errors.push(`reading the stack history failed: ${errorText(err)}`);
-  }
-  return { refresh, preview, errors, lastUpdate };
+  const readLastUpdate = async (): Promise<LastUpdate | undefined> => {
+    try {
+      const [[entry], tags] = await Promise.all([
+        stack.history(1),
+        stack.listTags().catch(() => ({}) as Record<string, string>),
+      ]);
+      return lastUpdateFrom(entry, tags);
+    } catch (err) {
+      errors.push(`reading the stack history failed: ${errorText(err)}`);
+      return undefined;
+    }
+  };
+  const readPendingOperations = async (): Promise<number | undefined> => {
+    try {
+      return pendingOperationsOf(
+        (await exportEncrypted(stack)) as unknown as { deployment?: Record<string, unknown> },
+      );
+    } catch (err) {
+      errors.push(`reading the checkpoint failed: ${errorText(err)}`);
+      return undefined;
+    }
+  };
+  const refreshErrors: string[] = [];
+  const previewErrors: string[] = [];
+  const [refresh, preview, lastUpdate, pendingOperations] = await Promise.all([
+    collect(
+      "refresh-preview",
+      (onEvent) => stack.previewRefresh({ onEvent, color: "never", runProgram: false }),
+      refreshErrors,
+      "the preview-only refresh",
+    ),
+    collect(
+      "preview",
+      (onEvent) => stack.preview({ onEvent, color: "never" }),
+      previewErrors,
+      "the code preview",
+    ),
+    readLastUpdate(),
+    readPendingOperations(),
+  ]);
+  // the same order as when they ran one after the other: refresh, preview, history
+  const allErrors = [...refreshErrors, ...previewErrors, ...errors];
+  return { refresh, preview, errors: allErrors, lastUpdate, pendingOperations };
 }
 
 /** Pending operations and locks of the stack (locks only for a `file://` backend). */

@@ -83,6 +83,11 @@ export interface DriftReport {
   /** Why the status is `unknown` (errors from the engine, provider or cluster). */
   errors: string[];
   warnings: string[];
+  /**
+   * Operations an interrupted update left in the checkpoint (absent when it could not be read).
+   * While there are any, remediation is refused and `platform recover <env>` must run first.
+   */
+  pendingOperations?: number;
   remediation?: RemediationOutcome;
 }
 
@@ -129,6 +134,8 @@ export interface DriftFacts {
   /** Errors met on the way (engine exceptions, ...), already free of secrets. */
   errors?: string[];
   lastUpdate?: LastUpdate;
+  /** Pending operations in the checkpoint (an interrupted update); undefined when not read. */
+  pendingOperations?: number;
   now?: Date;
   durationSeconds?: number;
 }
@@ -169,6 +176,10 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
 
   const drift = (refresh?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)).map(drifted);
   const pendingChanges = (facts.preview?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)).map(pending);
+  if (facts.pendingOperations)
+    warnings.push(
+      `the last update was interrupted: ${facts.pendingOperations} operation(s) never finished; nothing is remediated until \`platform recover ${facts.environment}\` resolves them`,
+    );
   const unique = [...new Set(errors)];
   const status: DriftStatus = unique.length ? "unknown" : drift.length ? "drifted" : "in-sync";
   return {
@@ -189,6 +200,7 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
     pendingChanges,
     errors: unique,
     warnings: [...new Set(warnings)],
+    ...(facts.pendingOperations !== undefined ? { pendingOperations: facts.pendingOperations } : {}),
   };
 }
 

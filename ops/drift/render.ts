@@ -66,6 +66,7 @@ export function renderTerminal(report: DriftReport): string {
       ...report.pendingChanges.flatMap(pendingLines),
     );
   if (report.errors.length) out.push("", "errors:", ...report.errors.map((e) => `  ${e}`));
+  if (report.warnings.length) out.push("", "warnings:", ...report.warnings.map((e) => `  ${e}`));
   if (report.remediation) {
     const r = report.remediation;
     out.push("", `${r.action}: ${r.result}`, ...r.reasons.map((x) => `  ${x}`));

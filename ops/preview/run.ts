@@ -1,8 +1,9 @@
 /**
  * Runs one preview with the real engine and the environment's policy packs, collecting engine
  * events into the shared change model; with `refresh`, a preview-only refresh first (drift, kept
- * apart from code changes). Never throws for an engine failure: the failure becomes part of the
- * report, so a PR comment can say what went wrong.
+ * apart from code changes). The API server of every kubeconfig-reached cluster must answer first.
+ * Never throws for an engine failure: the failure becomes part of the report, so a PR comment can
+ * say what went wrong.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -10,7 +11,9 @@ import { allPolicies } from "../../policies/catalog";
 import { runPlatform } from "../../stacks/run";
 import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
+import { checkApiServers } from "../engine/preflight";
 import { openStack } from "../engine/workspace";
+import { loadSpecFile, resolveSpecPath } from "../spec/load";
 import { ChangeCollector } from "../report/collector";
 import { PolicyFinding } from "../report/model";
 import { errorCause, PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";
@@ -56,6 +59,11 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
   let error: string | undefined;
   try {
     await opts.prepare?.();
+    // With its API server unreachable, a cluster's resources preview as "unchanged" (the provider
+    // cannot read them and does not say so): a preview must fail instead, naming the cluster.
+    const specFile = resolveSpecPath(opts.env, opts.root);
+    const spec = loadSpecFile(specFile, { root: opts.root });
+    await checkApiServers(opts.root, opts.env, spec, specFile, opts.processEnv);
     const stack = await openStack(opts.env, { root: opts.root, env: opts.processEnv }, async () =>
       runPlatform(opts.env, opts.root),
     );

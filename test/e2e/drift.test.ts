@@ -232,3 +232,21 @@ test("with the cluster stopped, drift is unknown and exits 1", async () => {
   expect(r.status).toBe("unknown");
   expect(r.errors.join("\n")).toMatch(/unreachable/);
 });
+
+test("with its API server unreachable, preview fails naming the cluster (never 'no changes')", async () => {
+  const dead = ws.file(".platform", "dead-kubeconfig");
+  fs.writeFileSync(dead, fs.readFileSync(ws.kubeconfig, "utf8").replace(/127\.0\.0\.1:\d+/, "127.0.0.1:9"));
+  const settingsFile = ws.file("stacks", "Pulumi.local.yaml");
+  const settings = fs.readFileSync(settingsFile, "utf8");
+  fs.writeFileSync(settingsFile, `${settings}config:\n  platform:kubeconfig: .platform/dead-kubeconfig\n`);
+  const json = ws.file(".platform", "preview.json");
+  const res = await ws.platform(["preview", "local", "--json", json]);
+  fs.writeFileSync(settingsFile, settings);
+  expect(res.code).toBe(1);
+  expect(res.stderr).toMatch(
+    /local: the API server of cluster "local" \(https:\/\/127\.0\.0\.1:9\) is unreachable .*; nothing was run/,
+  );
+  const report = JSON.parse(fs.readFileSync(json, "utf8")) as { status: string; error: string };
+  expect(report.status).toBe("failed");
+  expect(report.error).toContain('the API server of cluster "local"');
+});

@@ -2,6 +2,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { ChangeCollector } from "../../../ops/report/collector";
 import type { ChangeModel } from "../../../ops/report/model";
 import { buildDriftReport, exitCodeFor, lastUpdateFrom, DriftReport } from "../../../ops/drift/model";
+import { renderTerminal } from "../../../ops/drift/render";
 import recorded from "./fixtures/refresh-four-drifts.json";
 
 /** Events recorded from the real engine after scale, label overwrite, ConfigMap delete, port patch. */
@@ -71,6 +72,20 @@ describe("buildDriftReport on recorded engine events", () => {
 
 describe("status", () => {
   const base = { environment: "e", preview: finished("preview") };
+
+  test("pending operations of an interrupted update are counted and warned about, not drift", () => {
+    const r = buildDriftReport({ ...base, refresh: finished("refresh-preview"), pendingOperations: 2 });
+    expect(r).toMatchObject({ status: "in-sync", pendingOperations: 2 });
+    expect(r.warnings).toEqual([
+      "the last update was interrupted: 2 operation(s) never finished; nothing is remediated until `platform recover e` resolves them",
+    ]);
+    expect(renderTerminal(r)).toContain("warnings:\n  the last update was interrupted: 2 operation(s)");
+    const clean = buildDriftReport({ ...base, refresh: finished("refresh-preview"), pendingOperations: 0 });
+    expect(clean).toMatchObject({ pendingOperations: 0, warnings: [] });
+    expect(buildDriftReport({ ...base, refresh: finished("refresh-preview") })).not.toHaveProperty(
+      "pendingOperations",
+    );
+  });
 
   test("in sync when the refresh finished with no change: exit 0", () => {
     const r = buildDriftReport({ ...base, refresh: finished("refresh-preview") });
