@@ -7,6 +7,10 @@
 # typecheck` covers the packs): the runner's own ts-node is told to ignore every file
 # (TS_NODE_IGNORE), so it hands them to tsx. This starts a pack in about a second instead of the
 # many seconds a type-checking ts-node takes.
+# `exec`, so node's parent is the engine itself: exit-with-parent.js (preloaded) ends the pack
+# when that parent is gone, as the engine runs plugins in process groups of their own and a killed
+# engine (SIGKILL, a crash) would otherwise leave every pack running.
 pack=$(cd "$(dirname "$0")" && pwd)
 runner=$(cd "$pack" && node -p "require.resolve('@pulumi/pulumi/cmd/run-policy-pack')") || exit 1
-cd "$pack" && TS_NODE_IGNORE=. exec node --require tsx/cjs "$runner" "$1" "$pack"
+cd "$pack" &&
+  TS_NODE_IGNORE=. exec node --require tsx/cjs --require "$pack/../exit-with-parent.js" "$runner" "$1" "$pack"

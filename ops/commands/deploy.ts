@@ -15,23 +15,42 @@ interface DeployArgs {
   yes: boolean;
   /** `up` only: deploy production from a worktree with uncommitted changes. */
   allowDirty?: boolean;
+  /** `up` only: at most this many resource operations at once (the engine's default when unset). */
+  parallel?: number;
 }
 
 export function parseDeployArgs(verb: string, argv: string[]): DeployArgs {
   let env: string | undefined;
   let yes = false;
   let allowDirty = false;
-  const flags = verb === "up" ? "[--yes] [--allow-dirty]" : "[--yes]";
-  for (const a of argv) {
+  let parallel: number | undefined;
+  const flags = verb === "up" ? "[--yes] [--allow-dirty] [--parallel N]" : "[--yes]";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
     if (a === "--yes" || a === "-y") yes = true;
     else if (a === "--allow-dirty" && verb === "up") allowDirty = true;
-    else if (a.startsWith("-"))
+    else if (verb === "up" && (a === "--parallel" || a.startsWith("--parallel="))) {
+      const raw = a === "--parallel" ? argv[++i] : a.slice("--parallel=".length);
+      // digits only: Number() would also take "", "0x10", "1e3" and " 4"
+      const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < 1) {
+        throw new UsageError(
+          `--parallel must be a positive integer (got ${raw === undefined ? "nothing" : raw === "" ? '""' : raw}); usage: platform ${verb} <env> ${flags}`,
+        );
+      }
+      parallel = n;
+    } else if (a.startsWith("-"))
       throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> ${flags}`);
     else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
     else env = a;
   }
   if (!env) throw new UsageError(`which environment? usage: platform ${verb} <env> ${flags}`);
-  return allowDirty ? { env, yes, allowDirty } : { env, yes };
+  return {
+    env,
+    yes,
+    ...(allowDirty ? { allowDirty } : {}),
+    ...(parallel !== undefined ? { parallel } : {}),
+  };
 }
 
 /** For `local`: the toolchain is installed and the local control plane is running (both idempotent). */
@@ -67,9 +86,11 @@ async function openFor(args: DeployArgs, io: CommandIO) {
 }
 
 /**
- * `platform up <env> [--yes] [--allow-dirty]`: preview, confirm (or --yes), update; records
- * commit/author/PR. Production deploys only a clean worktree (unless --allow-dirty) whose HEAD is
- * already on origin's default branch.
+ * `platform up <env> [--yes] [--allow-dirty] [--parallel N]`: preview, confirm (or --yes), update;
+ * records commit/author/PR. Production deploys only a clean worktree (unless --allow-dirty) whose
+ * HEAD is already on origin's default branch. `--parallel N` (a positive integer) lets the engine
+ * run at most N resource operations at once (`pulumi up --parallel`); `--parallel 1` runs them one
+ * after another, so an interrupted update leaves at most one operation pending.
  */
 export const up: Command = withEngineErrors(async (argv, io) => {
   const args = parseDeployArgs("up", argv);
@@ -82,8 +103,9 @@ export const up: Command = withEngineErrors(async (argv, io) => {
   }
   const stack = await openFor(args, io);
   const onOutput = (s: string) => io.stderr(s);
+  const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
   if (!args.yes) {
-    await stack.preview({ onOutput, color: "never", ...policyPackArgs(io.root, args.env) });
+    await stack.preview({ onOutput, color: "never", ...parallel, ...policyPackArgs(io.root, args.env) });
     if (!(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
       io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
       return 1;
@@ -94,6 +116,7 @@ export const up: Command = withEngineErrors(async (argv, io) => {
     onOutput,
     color: "never",
     message: updateMessage("up", args.env, audit),
+    ...parallel,
     ...policyPackArgs(io.root, args.env),
   });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);

@@ -4,7 +4,17 @@
  */
 import { exportEncrypted, openStack } from "../engine/workspace";
 import { backendSettings } from "../engine/settings";
-import { checkpointPaths, fileBackendDir, PendingOperation, restoreBackup } from "../engine/checkpoint";
+import {
+  adoptPendingCreates,
+  checkpointPaths,
+  damagedSidecars,
+  DeploymentState,
+  fileBackendDir,
+  PendingCreateResolution,
+  PendingOperation,
+  removeDamagedSidecars,
+  restoreBackup,
+} from "../engine/checkpoint";
 import { breakStaleLocks, describeLock } from "../engine/locks";
 import { recoveryFacts, RecoveryFacts } from "../engine/preflight";
 import { runPlatform } from "../../stacks/run";
@@ -20,8 +30,11 @@ const ACTIONS = [
 ];
 const USAGE = `usage: platform recover <env> [${ACTIONS.join(" | ")}]`;
 
-/** The recovery choices, as printed by `platform recover <env>`. */
-export function explain(env: string, facts: RecoveryFacts): string {
+/**
+ * The recovery choices, as printed by `platform recover <env>`; `damaged` are metadata files an
+ * interrupted write left unreadable (`damagedSidecars`).
+ */
+export function explain(env: string, facts: RecoveryFacts, damaged: string[] = []): string {
   const lines: string[] = [];
   if (!facts.inspected) return `${env}: its state is not on a file backend; nothing to inspect here\n`;
   if (!facts.checkpointOk) {
@@ -42,10 +55,21 @@ export function explain(env: string, facts: RecoveryFacts): string {
     lines.push(
       `  platform recover ${env} --refresh                  refresh from the cluster; clears pending updates and deletes`,
       `  platform recover ${env} --import-pending-creates   the creates went through: adopt them (ids from their inputs), then refresh`,
-      `  platform recover ${env} --clear-pending-creates    the creates failed: forget them, then refresh (an object that exists makes the next up fail)`,
+      `  platform recover ${env} --clear-pending-creates    the creates failed: forget them, then refresh (an object that does exist is left untracked)`,
     );
   }
-  if (facts.checkpointOk && facts.locks.length === 0 && pending.length === 0)
+  if (damaged.length > 0) {
+    lines.push(
+      `damaged metadata files: ${damaged.length} (an interrupted write; the backend cannot read what they describe)`,
+    );
+    for (const file of damaged) lines.push(`  ${file}`);
+    lines.push(
+      facts.locks.length === 0 && pending.length === 0
+        ? `  platform recover ${env} --refresh   remove them, then refresh`
+        : `  every action above removes them first`,
+    );
+  }
+  if (facts.checkpointOk && facts.locks.length === 0 && pending.length === 0 && damaged.length === 0)
     lines.push("nothing to recover");
   return `${env}:\n${lines.join("\n")}\n`;
 }
@@ -65,28 +89,58 @@ function parseArgs(argv: string[]): { env: string; action?: string } {
   return action ? { env, action } : { env };
 }
 
+/** What the local API server has of the object of a pending Kubernetes create. */
+export interface LiveObject {
+  present: boolean;
+  /** The server-side apply field manager that applied it (`pulumi-kubernetes-...`), when known. */
+  fieldManager?: string;
+}
+
 /**
- * Whether the object of a pending Kubernetes create reached the local API server: a kill can land
- * while several creates are in flight, and importing one that never arrived fails the refresh.
- * Anything but a clear NotFound counts as present (the refresh then decides).
+ * Looks up the object of a pending Kubernetes create on the local API server: a kill can land
+ * while several creates are in flight, and one that never arrived must not be adopted. Anything but
+ * a clear NotFound counts as present (the refresh then decides: it drops what it cannot read).
  */
-export function reachedCluster(io: CommandIO, type: string, id: string): boolean {
+export function liveObject(io: CommandIO, type: string, id: string): LiveObject {
   const [, groupVersion, kind] = type.split(":");
   const [group, version] = groupVersion.includes("/") ? groupVersion.split("/") : ["core", groupVersion];
   const resource = group === "core" ? kind : `${kind}.${version}.${group}`;
   const [namespace, name] = id.includes("/") ? id.split("/") : [undefined, id];
-  const res = kubectl(io, ["get", resource, name, ...(namespace ? ["-n", namespace] : []), "-o", "name"]);
-  return !(res.status !== 0 && /NotFound|not found/i.test(res.stderr ?? ""));
+  const res = kubectl(io, ["get", resource, name, ...(namespace ? ["-n", namespace] : []), "-o", "json"]);
+  if (res.status !== 0) return { present: !/NotFound|not found/i.test(res.stderr ?? "") };
+  try {
+    const managed = (
+      JSON.parse(res.stdout) as {
+        metadata?: { managedFields?: Array<{ manager?: string; operation?: string }> };
+      }
+    ).metadata?.managedFields;
+    const applier = managed?.find(
+      (m) => m.operation === "Apply" && m.manager?.startsWith("pulumi-kubernetes"),
+    );
+    return applier?.manager ? { present: true, fieldManager: applier.manager } : { present: true };
+  } catch {
+    return { present: true };
+  }
 }
 
-/** Marks pending creates whose ID is known as imports (what `--import-pending-creates URN ID` does). */
+/**
+ * `--import-pending-creates`: the creates went through, so each pending create whose id is known
+ * becomes a resource of the stack (its recorded state and that id; see `adoptPendingCreates`),
+ * then a refresh reads the objects. The engine's own `refresh --import-pending-creates` marking
+ * (`importing`) is not used: this engine drops such operations without recording the resource, so
+ * the objects would be orphaned and the next `up` would create autonamed ones a second time.
+ * Creates that never reached the local API server, and pending creates of providers and of
+ * component resources (nothing below them exists yet), are dropped: the next `up` makes them.
+ */
 async function importPendingCreates(
   env: string,
   io: CommandIO,
   pending: PendingOperation[],
 ): Promise<number> {
   const creates = pending.filter((op) => op.type === "creating");
-  const unknown = creates.filter((op) => !op.importId && !op.resourceType.startsWith("pulumi:providers:"));
+  const unknown = creates.filter(
+    (op) => !op.importId && !op.component && !op.resourceType.startsWith("pulumi:providers:"),
+  );
   if (unknown.length > 0) {
     io.stderr(
       `cannot derive the id of:\n${unknown.map((op) => `  ${op.urn}`).join("\n")}\n` +
@@ -97,34 +151,29 @@ async function importPendingCreates(
   const stack = await openStack(env, { root: io.root, env: io.env }, async () => runPlatform(env, io.root));
   // Not stack.exportStack(): it adds --show-secrets, and the import would carry plaintext secrets.
   const deployment = await exportEncrypted(stack);
-  const ops = (deployment.deployment.pending_operations ?? []) as Array<{
-    type: string;
-    resource: { urn: string; id?: string };
-  }>;
-  // On the local cluster, a create that never reached the API server is dropped, not imported:
-  // the next `up` creates it.
   const local = env === "local";
-  const ids = new Map(
-    creates.map((op) => [
-      op.urn,
-      op.importId &&
-      (!local ||
-        !op.resourceType.startsWith("kubernetes:") ||
-        reachedCluster(io, op.resourceType, op.importId))
-        ? op.importId
-        : undefined,
-    ]),
+  const resolutions = new Map<string, PendingCreateResolution>(
+    creates.map((op): [string, PendingCreateResolution] => {
+      if (!op.importId) return [op.urn, {}];
+      if (!local || !op.resourceType.startsWith("kubernetes:")) return [op.urn, { id: op.importId }];
+      const live = liveObject(io, op.resourceType, op.importId);
+      if (!live.present) return [op.urn, {}];
+      return [
+        op.urn,
+        live.fieldManager ? { id: op.importId, fieldManager: live.fieldManager } : { id: op.importId },
+      ];
+    }),
   );
-  deployment.deployment.pending_operations = ops
-    .filter((op) => !(op.type === "creating" && ids.has(op.resource.urn) && !ids.get(op.resource.urn)))
-    .map((op) => {
-      const id = op.type === "creating" ? ids.get(op.resource.urn) : undefined;
-      return id ? { ...op, type: "importing", resource: { ...op.resource, id } } : op;
-    });
+  const { adopted, dropped } = adoptPendingCreates(deployment.deployment as DeploymentState, resolutions);
   await stack.importStack(deployment);
-  for (const op of creates) io.stderr(`  ${ids.get(op.urn) ? `import ${op.importId}` : "drop"}  ${op.urn}\n`);
+  for (const op of creates) {
+    const id = resolutions.get(op.urn)?.id;
+    io.stderr(`  ${id ? `import ${id}` : "drop"}  ${op.urn}\n`);
+  }
   const result = await stack.refresh({ onOutput: (s) => io.stderr(s), color: "never" });
-  io.stdout(`${env}: pending creates imported; refresh ${result.summary.result}\n`);
+  io.stdout(
+    `${env}: pending creates: ${adopted.length} imported, ${dropped.length} dropped; refresh ${result.summary.result}\n`,
+  );
   return result.summary.result === "succeeded" ? 0 : 1;
 }
 
@@ -133,7 +182,10 @@ export const recover: Command = async (argv, io) => {
   const { env, action } = parseArgs(argv);
   const facts = recoveryFacts(io.root, env, io.env);
   if (!action) {
-    io.stdout(explain(env, facts));
+    const stateDir = facts.inspected
+      ? fileBackendDir(backendSettings(io.root, env, io.env).backendUrl)
+      : undefined;
+    io.stdout(explain(env, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, env)) : []));
     return 0;
   }
   const dir = fileBackendDir(backendSettings(io.root, env, io.env).backendUrl);
@@ -141,17 +193,29 @@ export const recover: Command = async (argv, io) => {
     io.stderr(`${env}: recover works on file backends only; use the pulumi CLI against its backend\n`);
     return 1;
   }
+  const paths = checkpointPaths(dir, env);
+  // Damaged metadata files go first (every engine command fails on them), but only while no update
+  // runs: a live writer may be between truncating one and writing it.
+  const repair = () => {
+    if (!facts.locks.every((l) => l.holder === "gone")) return;
+    for (const file of removeDamagedSidecars(paths)) {
+      io.stderr(`removed ${file}: damaged metadata left by an interrupted write\n`);
+    }
+  };
   if (action === "--break-lock") {
     if (facts.locks.length === 0) {
+      repair();
       io.stdout(`${env}: no lock to break\n`);
       return 0;
     }
     const removed = breakStaleLocks(dir, env);
     for (const lock of removed) io.stdout(`broke stale lock: ${describeLock(lock)}\n`);
+    repair();
     return 0;
   }
   if (action === "--restore-backup") {
-    const restored = restoreBackup(checkpointPaths(dir, env));
+    repair();
+    const restored = restoreBackup(paths);
     io.stdout(
       `${env}: restored the checkpoint from ${restored.from} (${restored.resources} resources); ` +
         `the corrupted file is kept as ${restored.keptAs}\n` +
@@ -169,6 +233,7 @@ export const recover: Command = async (argv, io) => {
     );
     return 1;
   }
+  repair();
   if (action === "--import-pending-creates") return importPendingCreates(env, io, facts.pendingOperations);
   const stack = await openStack(env, { root: io.root, env: io.env }, async () => runPlatform(env, io.root));
   const result = await stack.refresh({

@@ -32,6 +32,36 @@ describe("deploy arguments", () => {
   ])("%j is refused", (args, message) => {
     expect(() => parseDeployArgs("up", args)).toThrow(message);
   });
+  test("up --parallel N and --parallel=N", () => {
+    expect(parseDeployArgs("up", ["local", "--parallel", "1", "--yes"])).toEqual({
+      env: "local",
+      yes: true,
+      parallel: 1,
+    });
+    expect(parseDeployArgs("up", ["--parallel=16", "staging"])).toEqual({
+      env: "staging",
+      yes: false,
+      parallel: 16,
+    });
+  });
+  test.each([
+    [["local", "--parallel", "0"], "--parallel must be a positive integer (got 0)"],
+    [["local", "--parallel", "-3"], "--parallel must be a positive integer (got -3)"],
+    [["local", "--parallel", "1.5"], "--parallel must be a positive integer (got 1.5)"],
+    [["local", "--parallel", "two"], "--parallel must be a positive integer (got two)"],
+    [["local", "--parallel", "0x10"], "--parallel must be a positive integer (got 0x10)"],
+    [["local", "--parallel="], '--parallel must be a positive integer (got "")'],
+    [["local", "--parallel"], "--parallel must be a positive integer (got nothing)"],
+  ])("up %j is a usage error", (args, message) => {
+    expect(() => parseDeployArgs("up", args)).toThrow(UsageError);
+    expect(() => parseDeployArgs("up", args)).toThrow(message);
+    expect(() => parseDeployArgs("up", args)).toThrow(
+      "usage: platform up <env> [--yes] [--allow-dirty] [--parallel N]",
+    );
+  });
+  test("destroy has no --parallel", () => {
+    expect(() => parseDeployArgs("destroy", ["local", "--parallel", "2"])).toThrow("unknown flag --parallel");
+  });
 });
 
 describe("the platform command", () => {
@@ -56,6 +86,11 @@ describe("the platform command", () => {
     const r = await run(["cluster", "sideways"]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('platform cluster: expected "up", "down" or "status", got "sideways"');
+  });
+  test("a bad --parallel exits 2 naming the flag, before anything runs", async () => {
+    const r = await run(["up", "local", "--parallel", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--parallel must be a positive integer (got 0)");
   });
   test("toolchain without a subcommand is a usage error", async () => {
     const r = await run(["toolchain"]);
