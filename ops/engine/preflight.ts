@@ -1,8 +1,10 @@
 /**
- * Checks run before `platform up|destroy` starts Pulumi, each fast and without the engine: the spec
- * is valid, the checkpoint of a file backend parses, has no pending operations and no stale lock,
- * and the API server of every kubeconfig-reached cluster answers. Also turns the engine's known
- * failures (locked stack, wrong passphrase, unreachable cluster) into platform messages.
+ * Checks run before `platform up|destroy` starts an update: the spec is valid; the checkpoint of a
+ * file backend parses, has no pending operations and no stale lock (read from disk); a remote
+ * backend (S3, ...) answers a TCP connect and its checkpoint, read with `pulumi stack export`
+ * (secrets left encrypted, nothing written), parses and has no pending operations; and the API
+ * server of every kubeconfig-reached cluster answers. Also turns the engine's known failures
+ * (locked stack, wrong passphrase, unreachable cluster) into platform messages.
  */
 import * as fs from "fs";
 import * as net from "net";
@@ -13,9 +15,23 @@ import { clusterDir, stateDir } from "../paths";
 import { loadSpecFile, resolveSpecPath } from "../spec/load";
 import type { PlatformSpec } from "../spec/types";
 import type { Command } from "../commands/types";
-import { checkpointPaths, fileBackendDir, PendingOperation, readCheckpoint } from "./checkpoint";
+import {
+  CheckpointStatus,
+  checkpointPaths,
+  fileBackendDir,
+  PendingOperation,
+  PROJECT,
+  readCheckpoint,
+} from "./checkpoint";
 import { describeLock, listLocks, LockInfo, lockedMessage } from "./locks";
-import { backendSettings, readYamlMap } from "./settings";
+import {
+  backendEndpoint,
+  CheckpointReader,
+  describeBackend,
+  exportCheckpoint,
+  hostPort,
+} from "./remoteState";
+import { BackendSettings, backendSettings, readYamlMap } from "./settings";
 
 /** A refusal before Pulumi runs: nothing was changed. */
 export class PreflightError extends Error {
@@ -24,18 +40,39 @@ export class PreflightError extends Error {
 
 /** What a job must know before it touches a stack (used by `recover`, `up`, and drift remediation). */
 export interface RecoveryFacts {
-  /** False when the stack's state is not a file backend: nothing below was inspected. */
+  /** False when the stack's state could not be read: nothing below was inspected (see `reason`). */
   inspected: boolean;
+  /** Why the stack was not inspected (remote backend unreadable, stack config invalid, ...). */
+  reason?: string;
+  /** `file` (read from disk) or `remote` (read with `pulumi stack export`), when known. */
+  backendKind?: "file" | "remote";
+  /** The backend, safe to print (no credentials, no secret query parameters). */
+  backend?: string;
   checkpointOk: boolean;
   /** Why the checkpoint does not parse. */
   checkpointError?: string;
   pendingOperations: PendingOperation[];
   locks: LockInfo[];
+  /**
+   * False when `locks` was not listed, so an empty list proves nothing: the locks of a remote
+   * backend are not read here (the engine still refuses a locked stack when an update starts).
+   */
+  locksListed: boolean;
+  /** What a reader must know about these facts (e.g. that locks were not listed). */
+  notes: string[];
 }
 
+/** The note of facts read from a remote backend, whose locks are not listed. */
+export const REMOTE_LOCKS_NOTE =
+  "locks of a remote backend are not listed here; the engine refuses a locked stack when an update starts";
+
 /**
- * The recovery facts of an environment's stack, read from its file backend without Pulumi and
- * without writing anything. Remote backends (S3, ...) are not inspected (`inspected: false`).
+ * The recovery facts of an environment's stack, without writing anything to its backend. A file
+ * backend (`local`) is read from disk, locks included. A remote backend (S3, ...) is read with
+ * `pulumi stack export` (secrets left encrypted; pending operations and whether the checkpoint
+ * parses), its locks not listed (`locksListed: false`); when it cannot be read (stack config
+ * invalid, no pinned CLI, backend down or credentials refused) the facts say `inspected: false`
+ * and why. Synchronous: the export runs as a child process with a timeout.
  */
 export function recoveryFacts(
   root: string,
@@ -43,15 +80,70 @@ export function recoveryFacts(
   processEnv: NodeJS.ProcessEnv = process.env,
 ): RecoveryFacts {
   const dir = env === "local" ? stateDir(root, processEnv) : undefined;
-  if (!dir) return { inspected: false, checkpointOk: true, pendingOperations: [], locks: [] };
-  const status = readCheckpoint(checkpointPaths(dir, env));
+  if (dir) {
+    const status = readCheckpoint(checkpointPaths(dir, env));
+    return {
+      inspected: true,
+      backendKind: "file",
+      backend: `file://${dir}`,
+      checkpointOk: status.ok,
+      ...(status.error ? { checkpointError: status.error } : {}),
+      pendingOperations: status.pendingOperations,
+      locks: listLocks(dir, env),
+      locksListed: true,
+      notes: [],
+    };
+  }
+  const notInspected = (reason: string, backend?: string): RecoveryFacts => ({
+    inspected: false,
+    reason,
+    ...(backend ? { backendKind: "remote" as const, backend } : {}),
+    checkpointOk: true,
+    pendingOperations: [],
+    locks: [],
+    locksListed: false,
+    notes: [`not inspected: ${reason}`],
+  });
+  let settings: BackendSettings;
+  try {
+    settings = backendSettings(root, env, processEnv);
+  } catch (err) {
+    return notInspected(`the stack config cannot be used: ${(err as Error).message}`);
+  }
+  const backend = describeBackend(settings.backendUrl);
+  if (fileBackendDir(settings.backendUrl)) {
+    return notInspected("a file backend outside the local stack is not inspected", backend);
+  }
+  let status: CheckpointStatus;
+  try {
+    status = exportCheckpoint(root, env, settings, processEnv);
+  } catch (err) {
+    return notInspected((err as Error).message, backend);
+  }
   return {
     inspected: true,
+    backendKind: "remote",
+    backend,
     checkpointOk: status.ok,
     ...(status.error ? { checkpointError: status.error } : {}),
     pendingOperations: status.pendingOperations,
-    locks: listLocks(dir, env),
+    locks: [],
+    locksListed: false,
+    notes: [REMOTE_LOCKS_NOTE],
   };
+}
+
+/** The refusal of an update whose checkpoint has pending operations (file and remote backends). */
+export function pendingOperationsMessage(env: string, pending: PendingOperation[], remote = false): string {
+  return (
+    `${env}: the last update was interrupted; ${pending.length} operation(s) never finished:\n` +
+    pending.map((op) => `  ${op.type} ${op.urn}`).join("\n") +
+    `\nAn update now could create duplicates or lose track of resources; nothing was run.\n` +
+    (remote
+      ? `(Locks of a remote backend are not listed: if another update of ${env} is running right now, wait for it and retry.)\n`
+      : "") +
+    `See the choices with: platform recover ${env}`
+  );
 }
 
 /** Refuses an update of a file-backend stack whose checkpoint is corrupt, pending or locked. */
@@ -75,12 +167,54 @@ export function checkFileBackend(stateDirectory: string, env: string): void {
     );
   }
   if (status.pendingOperations.length > 0) {
+    throw new PreflightError(pendingOperationsMessage(env, status.pendingOperations));
+  }
+}
+
+/** How long the TCP check of a remote backend waits. */
+export const BACKEND_CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * Refuses an update of a remote-backend stack whose backend does not answer, or whose checkpoint
+ * cannot be read, is corrupted or has pending operations. Nothing is written.
+ */
+export async function checkRemoteBackend(
+  root: string,
+  env: string,
+  settings: BackendSettings,
+  processEnv: NodeJS.ProcessEnv,
+  read: CheckpointReader = exportCheckpoint,
+): Promise<void> {
+  const backend = describeBackend(settings.backendUrl);
+  const endpoint = backendEndpoint(settings.backendUrl, processEnv);
+  if (endpoint) {
+    try {
+      await connect(endpoint.host, endpoint.port, BACKEND_CONNECT_TIMEOUT_MS);
+    } catch (err) {
+      throw new PreflightError(
+        `${env}: the state backend ${backend} is unreachable: no connection to ${endpoint.host}:${endpoint.port} ` +
+          `(${(err as Error).message}); nothing was run.\n` +
+          `Check that the object store is up and reachable from here, or fix config platform:backend in stacks/Pulumi.${env}.yaml`,
+      );
+    }
+  }
+  let status: CheckpointStatus;
+  try {
+    status = read(root, env, settings, processEnv);
+  } catch (err) {
     throw new PreflightError(
-      `${env}: the last update was interrupted; ${status.pendingOperations.length} operation(s) never finished:\n` +
-        status.pendingOperations.map((op) => `  ${op.type} ${op.urn}`).join("\n") +
-        `\nAn update now could create duplicates or lose track of resources; nothing was run.\n` +
-        `See the choices with: platform recover ${env}`,
+      `${env}: the checkpoint in the state backend ${backend} cannot be read (${(err as Error).message}); nothing was run`,
     );
+  }
+  if (!status.ok) {
+    throw new PreflightError(
+      `${env}: the checkpoint in the state backend ${backend} is corrupted (${status.error}); nothing was run.\n` +
+        `Backups in the backend: .pulumi/stacks/${PROJECT}/${env}.json.bak (.json.gz.bak when it writes gzip) and .pulumi/backups/${PROJECT}/${env}/ (a copy after every finished update).\n` +
+        `Put a valid one back with pulumi stack import (platform recover ${env} --restore-backup works on file backends only)`,
+    );
+  }
+  if (status.pendingOperations.length > 0) {
+    throw new PreflightError(pendingOperationsMessage(env, status.pendingOperations, true));
   }
 }
 
@@ -99,10 +233,14 @@ export function kubeconfigServer(file: string): string {
 
 /** Resolves when a TCP connection to the URL's host and port succeeds; rejects with the reason. */
 export function reachable(url: string, timeoutMs = 3000): Promise<void> {
-  const u = new URL(url);
-  const port = Number(u.port || (u.protocol === "http:" ? 80 : 443));
+  const { host, port } = hostPort(new URL(url));
+  return connect(host, port, timeoutMs);
+}
+
+/** Resolves when a TCP connection to host:port succeeds within the timeout; rejects with the reason. */
+export function connect(host: string, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ""), port });
+    const socket = net.connect({ host, port });
     const done = (err?: Error) => {
       socket.destroy();
       if (err) reject(err);
@@ -170,8 +308,9 @@ export async function checkApiServers(
 
 /**
  * Every pre-flight check of `up`/`destroy`: the spec and stack config are valid (errors as
- * `file:line:col`), a file backend's checkpoint is sound, and the clusters' API servers answer.
- * Throws `PreflightError` (or the spec's validation error) before anything runs.
+ * `file:line:col`), a file backend's checkpoint is sound, a remote backend answers and its
+ * checkpoint is sound, and the clusters' API servers answer. Throws `PreflightError` (or the
+ * spec's validation error) before anything runs.
  */
 export async function preflight(root: string, env: string, processEnv: NodeJS.ProcessEnv): Promise<void> {
   const settings = backendSettings(root, env, processEnv);
@@ -179,6 +318,7 @@ export async function preflight(root: string, env: string, processEnv: NodeJS.Pr
   const spec = loadSpecFile(specFile, { root });
   const dir = fileBackendDir(settings.backendUrl);
   if (dir) checkFileBackend(dir, env);
+  else await checkRemoteBackend(root, env, settings, processEnv);
   await checkApiServers(root, env, spec, specFile, processEnv);
 }
 

@@ -1,11 +1,13 @@
 import * as fs from "fs";
-import { LocalS3 } from "./helpers/s3";
+import type { DriftReport } from "../../ops/drift/model";
+import { freePort, LocalS3 } from "./helpers/s3";
 import { TestWorkspace } from "./helpers/workspace";
 
 /**
  * A development-tier environment (`shared`) with its state in an object store (moto's S3 server)
  * and a passphrase from the caller's environment, deployed onto the local control plane: the
- * up/up/destroy flow, two concurrent updates, a wrong or missing passphrase, and a stopped API server.
+ * up / drift / up / destroy flow, two concurrent updates, a wrong or missing passphrase, pending
+ * operations in the S3 checkpoint, an unreachable state backend, and a stopped API server.
  */
 jest.setTimeout(600_000);
 
@@ -14,6 +16,27 @@ const BUCKET = "platform-state";
 const CHECKPOINT = "platform/.pulumi/stacks/platform/shared.json";
 const PASSPHRASE = "shared-e2e-passphrase-0c1d";
 let s3: LocalS3;
+
+const driftReport = (): DriftReport =>
+  JSON.parse(fs.readFileSync(ws.file(".platform", "reports", "shared", "drift.json"), "utf8")) as DriftReport;
+
+/** name -> resourceVersion of every object the platform manages in the cluster (to prove nothing changed). */
+function managedObjects(): Record<string, string> {
+  const list = ws.kubectlJson([
+    "get",
+    "ns,deploy,svc,cm,pdb",
+    "-A",
+    "-l",
+    "app.kubernetes.io/managed-by=pulumi",
+  ]);
+  expect(list.items.length).toBeGreaterThan(5);
+  return Object.fromEntries(
+    list.items.map((o) => [
+      `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
+      o.metadata.resourceVersion as string,
+    ]),
+  );
+}
 
 async function checkpoint(): Promise<{ bytes: string; resources: number }> {
   const bytes = s3.get(BUCKET, CHECKPOINT) ?? "";
@@ -41,6 +64,8 @@ beforeAll(async () => {
     levels.replace('"local",', '"local", "shared",'),
   );
   Object.assign(ws.env, LocalS3.env, { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+  // the spec's drift webhook is a placeholder nobody listens on: fail its deliveries fast
+  Object.assign(ws.env, { PLATFORM_NOTIFY_RETRIES: "1", PLATFORM_NOTIFY_BACKOFF_MS: "50" });
   const res = await ws.platform(["cluster", "up"]);
   if (res.code !== 0) throw new Error(`cluster up failed (${res.code}):\n${res.stderr}`);
 });
@@ -80,6 +105,78 @@ test("up, up again (no changes), with the state in S3", async () => {
   );
 });
 
+test("drift with the state in S3: right after up, in sync (exit 0)", async () => {
+  const res = await ws.platform(["drift", "shared", "--report-only"]);
+  const r = driftReport();
+  // drift, pending changes and errors first, so a failure says what was seen
+  expect({ drift: r.drift, pendingChanges: r.pendingChanges, errors: r.errors }).toEqual({
+    drift: [],
+    pendingChanges: [],
+    errors: [],
+  });
+  expect(res.code).toBe(0);
+  expect(r).toMatchObject({ schemaVersion: 1, environment: "shared", status: "in-sync" });
+  expect(r.counts.resources).toBeGreaterThan(20);
+});
+
+test("an out-of-band label overwrite: drift exit 4, reported exactly", async () => {
+  ws.kubectl(["label", "--overwrite", "svc/catalog", "-n", "search", "app.kubernetes.io/part-of=other"]);
+  const res = await ws.platform(["drift", "shared", "--report-only"]);
+  const r = driftReport();
+  expect({
+    drift: r.drift.map((d) => ({ name: d.name, change: d.change, properties: d.properties })),
+  }).toEqual({
+    drift: [
+      {
+        name: "catalog-local-service",
+        change: "modified",
+        properties: [
+          {
+            path: 'metadata.labels["app.kubernetes.io/part-of"]',
+            kind: "update",
+            state: "platform",
+            live: "other",
+          },
+        ],
+      },
+    ],
+  });
+  expect(res.code).toBe(4);
+  expect(r).toMatchObject({ status: "drifted", errors: [], pendingChanges: [] });
+  expect(r.counts).toMatchObject({ drifted: 1, modified: 1, deleted: 0 });
+  expect(res.stdout).toContain("drift found in 1 resource(s)");
+});
+
+test("a plain up leaves the drift (no refresh); drift --remediate puts it back; in sync again", async () => {
+  const catalogPartOf = () =>
+    ws.kubectlJson<{ metadata: { labels: Record<string, string> } }>([
+      "get",
+      "svc",
+      "catalog",
+      "-n",
+      "search",
+    ]).metadata.labels["app.kubernetes.io/part-of"];
+  // `up` diffs the code against the state, which still says "platform": it sees nothing to do
+  const up = await ws.platform(["up", "shared", "--yes"]);
+  expect(up.stderr).not.toMatch(/error:/i);
+  expect(up.code).toBe(0);
+  expect(up.stdout).toContain("shared: succeeded; no changes");
+  expect(catalogPartOf()).toBe("other");
+
+  // the platform's way back: an update with refresh, the code winning (recorded in the history)
+  const fix = await ws.platform(["drift", "shared", "--remediate"]);
+  expect(fix.stderr).not.toMatch(/error:/i);
+  expect(fix.code).toBe(0);
+  expect(driftReport().remediation).toMatchObject({ action: "remediate", result: "applied" });
+  expect(catalogPartOf()).toBe("platform");
+
+  const again = await ws.platform(["drift", "shared", "--report-only"]);
+  expect(driftReport().drift).toEqual([]);
+  expect(again.code).toBe(0);
+  expect(driftReport().status).toBe("in-sync");
+  expect(driftReport().lastUpdate?.message).toMatch(/^platform drift --remediate shared/);
+});
+
 test("two concurrent updates: one proceeds, the other is refused naming the holder", async () => {
   const before = await checkpoint();
   // checkout already has 2 replicas (and so a PDB): 2 -> 3 changes one field, not the inventory
@@ -110,6 +207,70 @@ test("a wrong passphrase: a clear error, exit 1, the checkpoint unchanged", asyn
   expect(res.code).toBe(1);
   expect(res.stderr).toContain("does not decrypt this stack's secrets; nothing was changed");
   expect((await checkpoint()).bytes).toBe(before.bytes);
+});
+
+test("pending operations in the S3 checkpoint: up refused before Pulumi, pointing to recover", async () => {
+  const before = await checkpoint();
+  const doc = JSON.parse(before.bytes) as {
+    checkpoint: {
+      latest: { resources: Array<{ urn: string; type: string }>; pending_operations?: unknown[] };
+    };
+  };
+  const target = doc.checkpoint.latest.resources.find(
+    (r) => r.type === "kubernetes:apps/v1:Deployment" && r.urn.endsWith("checkout-local-deployment"),
+  );
+  expect(target).toBeDefined();
+  doc.checkpoint.latest.pending_operations = [{ type: "updating", resource: target }];
+  const planted = JSON.stringify(doc);
+  const objects = managedObjects();
+  s3.put(BUCKET, CHECKPOINT, planted);
+  try {
+    const res = await ws.platform(["up", "shared", "--yes"]);
+    const recover = await ws.platform(["recover", "shared"]);
+    expect(res.stderr).toContain(
+      `shared: the last update was interrupted; 1 operation(s) never finished:\n  updating ${target!.urn}\n` +
+        "An update now could create duplicates or lose track of resources; nothing was run.\n",
+    );
+    expect(res.stderr).toContain("See the choices with: platform recover shared");
+    expect(res.code).toBe(1);
+    expect(s3.get(BUCKET, CHECKPOINT)).toBe(planted);
+    expect(managedObjects()).toEqual(objects);
+    expect(recover.code).toBe(0);
+    expect(recover.stdout).toContain(
+      `pending operations: 1\n  updating ${target!.urn} (id payments/checkout)`,
+    );
+  } finally {
+    s3.put(BUCKET, CHECKPOINT, before.bytes);
+  }
+});
+
+test("the state backend unreachable: refused before Pulumi, naming it, exit 1, nothing changed", async () => {
+  const before = await checkpoint();
+  const objects = managedObjects();
+  const file = ws.file("stacks", "Pulumi.shared.yaml");
+  const config = fs.readFileSync(file, "utf8");
+  const closed = await freePort(); // nothing listens here: as if the object store were down
+  const moved = config.replace(
+    encodeURIComponent(s3.endpoint),
+    encodeURIComponent(`http://127.0.0.1:${closed}`),
+  );
+  expect(moved).not.toBe(config);
+  fs.writeFileSync(file, moved);
+  const started = Date.now();
+  const res = await ws.platform(["up", "shared", "--yes"]);
+  const seconds = (Date.now() - started) / 1000;
+  fs.writeFileSync(file, config);
+  expect(res.stderr).toContain(
+    `shared: the state backend s3://${BUCKET}/platform?region=us-east-1&endpoint=http://127.0.0.1:${closed}` +
+      `&use_path_style=true&disable_https=true is unreachable: no connection to 127.0.0.1:${closed} ` +
+      `(connect ECONNREFUSED 127.0.0.1:${closed}); nothing was run.`,
+  );
+  expect(res.code).toBe(1);
+  expect(res.stdout).toBe("");
+  expect(seconds).toBeLessThan(30);
+  expect((await checkpoint()).bytes).toBe(before.bytes);
+  expect(s3.list(BUCKET, "platform/.pulumi/locks/")).toEqual([]);
+  expect(managedObjects()).toEqual(objects);
 });
 
 test("the API server down: a clear error, exit 1, the checkpoint unchanged", async () => {

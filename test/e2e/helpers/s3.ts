@@ -48,7 +48,7 @@ export class LocalS3 {
   }
 
   /** Runs boto3 (a dependency of moto) against the server: requests must be signed. */
-  private boto(script: string, ...args: string[]): string {
+  private boto(script: string, args: string[], input?: string): string {
     const res = spawnSync(
       "python3",
       [
@@ -57,14 +57,14 @@ export class LocalS3 {
         this.endpoint,
         ...args,
       ],
-      { encoding: "utf8", env: { ...process.env, ...LocalS3.env }, timeout: 30_000 },
+      { encoding: "utf8", env: { ...process.env, ...LocalS3.env }, timeout: 30_000, input },
     );
     if (res.status !== 0) throw new Error(`boto3 failed: ${res.stderr}`);
     return res.stdout;
   }
 
   createBucket(bucket: string): void {
-    this.boto("s3.create_bucket(Bucket=sys.argv[2])", bucket);
+    this.boto("s3.create_bucket(Bucket=sys.argv[2])", [bucket]);
   }
 
   /** The text of an object, or undefined when it does not exist. */
@@ -76,18 +76,25 @@ export class LocalS3 {
         "except s3.exceptions.NoSuchKey:",
         "    sys.stdout.write('-')",
       ].join("\n"),
-      bucket,
-      key,
+      [bucket, key],
     );
     return out.startsWith("+") ? out.slice(1) : undefined;
+  }
+
+  /** Writes the text of an object (e.g. to plant a checkpoint, or to put the original back). */
+  put(bucket: string, key: string, text: string): void {
+    this.boto(
+      "s3.put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=sys.stdin.buffer.read())",
+      [bucket, key],
+      text,
+    );
   }
 
   /** Keys under a prefix. */
   list(bucket: string, prefix: string): string[] {
     const out = this.boto(
       "for o in s3.list_objects_v2(Bucket=sys.argv[2], Prefix=sys.argv[3]).get('Contents', []): print(o['Key'])",
-      bucket,
-      prefix,
+      [bucket, prefix],
     );
     return out.split("\n").filter((l) => l !== "");
   }
@@ -103,7 +110,8 @@ export class LocalS3 {
   }
 }
 
-function freePort(): Promise<number> {
+/** A TCP port of 127.0.0.1 that nothing listens on (at the time of the call). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
