@@ -33,7 +33,7 @@ const verbs: Record<string, Verb> = {
     module: "deploy",
     exportName: "up",
     summary:
-      "up <env> [--yes]              deploy an environment (local: also builds tools, starts the cluster)",
+      "up <env> [--yes] [--parallel N]   deploy an environment (local: also builds tools, starts the cluster)",
   },
   destroy: {
     module: "deploy",

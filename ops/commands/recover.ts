@@ -16,7 +16,7 @@ import {
   restoreBackup,
 } from "../engine/checkpoint";
 import { breakStaleLocks, describeLock } from "../engine/locks";
-import { recoveryFacts, RecoveryFacts } from "../engine/preflight";
+import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/preflight";
 import { runPlatform } from "../../stacks/run";
 import { kubectl } from "../cluster/cluster";
 import { Command, CommandIO, UsageError } from "./types";
@@ -36,14 +36,18 @@ const USAGE = `usage: platform recover <env> [${ACTIONS.join(" | ")}]`;
  */
 export function explain(env: string, facts: RecoveryFacts, damaged: string[] = []): string {
   const lines: string[] = [];
-  if (!facts.inspected) return `${env}: its state is not on a file backend; nothing to inspect here\n`;
+  if (!facts.inspected)
+    return `${env}: its state could not be inspected: ${facts.reason ?? "no reason given"}\n`;
+  const remote = facts.backendKind === "remote";
   if (!facts.checkpointOk) {
     lines.push(`checkpoint: corrupted (${facts.checkpointError})`);
     lines.push(
-      `  platform recover ${env} --restore-backup   put the newest valid backup in place (corrupted file kept aside)`,
+      remote
+        ? `  restore a copy with the backend's own tools (e.g. S3 object versions), then \`pulumi stack import\``
+        : `  platform recover ${env} --restore-backup   put the newest valid backup in place (corrupted file kept aside)`,
     );
   } else lines.push("checkpoint: parses");
-  lines.push(`locks: ${facts.locks.length}`);
+  lines.push(facts.locksListed ? `locks: ${facts.locks.length}` : `locks: not listed (${REMOTE_LOCKS_NOTE})`);
   for (const lock of facts.locks) lines.push(`  ${describeLock(lock)}`);
   if (facts.locks.some((l) => l.holder === "gone")) {
     lines.push(`  platform recover ${env} --break-lock       remove locks whose process is provably gone`);
@@ -54,7 +58,9 @@ export function explain(env: string, facts: RecoveryFacts, damaged: string[] = [
   if (pending.length > 0) {
     lines.push(
       `  platform recover ${env} --refresh                  refresh from the cluster; clears pending updates and deletes`,
-      `  platform recover ${env} --import-pending-creates   the creates went through: adopt them (ids from their inputs), then refresh`,
+      remote
+        ? `  (--import-pending-creates works on the local file backend only: adopt such objects with \`pulumi import\`)`
+        : `  platform recover ${env} --import-pending-creates   the creates went through: adopt those on the API server, drop the rest, then refresh`,
       `  platform recover ${env} --clear-pending-creates    the creates failed: forget them, then refresh (an object that does exist is left untracked)`,
     );
   }
@@ -189,10 +195,7 @@ export const recover: Command = async (argv, io) => {
     return 0;
   }
   const dir = fileBackendDir(backendSettings(io.root, env, io.env).backendUrl);
-  if (!dir) {
-    io.stderr(`${env}: recover works on file backends only; use the pulumi CLI against its backend\n`);
-    return 1;
-  }
+  if (!dir) return recoverRemote(env, action, facts, io);
   const paths = checkpointPaths(dir, env);
   // Damaged metadata files go first (every engine command fails on them), but only while no update
   // runs: a live writer may be between truncating one and writing it.
@@ -235,6 +238,11 @@ export const recover: Command = async (argv, io) => {
   }
   repair();
   if (action === "--import-pending-creates") return importPendingCreates(env, io, facts.pendingOperations);
+  return refreshStack(env, action, io);
+};
+
+/** `--refresh` / `--clear-pending-creates`: a refresh through the engine (any backend; it locks). */
+async function refreshStack(env: string, action: string, io: CommandIO): Promise<number> {
   const stack = await openStack(env, { root: io.root, env: io.env }, async () => runPlatform(env, io.root));
   const result = await stack.refresh({
     onOutput: (s) => io.stderr(s),
@@ -243,4 +251,33 @@ export const recover: Command = async (argv, io) => {
   });
   io.stdout(`${env}: refresh ${result.summary.result}\n`);
   return result.summary.result === "succeeded" ? 0 : 1;
-};
+}
+
+/**
+ * A remote backend (S3, ...): only the engine's own refresh actions apply (they lock the stack,
+ * so a running update is never raced); locks and backups live in the bucket, out of reach here.
+ */
+async function recoverRemote(
+  env: string,
+  action: string,
+  facts: RecoveryFacts,
+  io: CommandIO,
+): Promise<number> {
+  if (action !== "--refresh" && action !== "--clear-pending-creates") {
+    io.stderr(
+      `${env}: ${action} works on the local file backend only; for a remote backend use \`pulumi cancel\` (a stale lock), the bucket's object versions (a backup) or \`pulumi import\` (an object to adopt)\n`,
+    );
+    return 1;
+  }
+  if (!facts.inspected) {
+    io.stderr(
+      `${env}: its state could not be inspected (${facts.reason ?? "no reason given"}); nothing was run\n`,
+    );
+    return 1;
+  }
+  if (!facts.checkpointOk) {
+    io.stderr(`${env}: the checkpoint is corrupted (${facts.checkpointError}); nothing was run\n`);
+    return 1;
+  }
+  return refreshStack(env, action, io);
+}

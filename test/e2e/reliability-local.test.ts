@@ -2,6 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
+import type { DriftReport } from "../../ops/drift/model";
 import { exportEncrypted, openStack } from "../../ops/engine/workspace";
 import { descendants, processesMentioning, TestWorkspace } from "./helpers/workspace";
 
@@ -16,6 +17,7 @@ const ws = new TestWorkspace("platform-e2e-reliability-local-");
 const state = ws.file(".platform", "state");
 const checkpointFile = path.join(state, ".pulumi", "stacks", "platform", "local.json");
 const SECRET = "reliability-canary-5f0e9b2d71";
+const SECRET_REF = "reliability-hmac-canary-93c4a8e6b0";
 let resources = 0;
 
 function checkpoint(): { bytes: string; resources: number; pending: number } {
@@ -153,7 +155,7 @@ afterAll(async () => {
   ws.remove();
 });
 
-test("a planted secret appears in no output, state file, report or event", async () => {
+test("planted secrets appear in no output, state file, PR comment, report or event", async () => {
   const stack = await openStack("local", { root: ws.root, env: ws.env }, async () => ({}));
   await stack.setConfig("platform:reliabilityCanary", { value: SECRET, secret: true });
   const events: unknown[] = [];
@@ -170,10 +172,40 @@ test("a planted secret appears in no output, state file, report or event", async
   expect(fs.readFileSync(ws.file("stacks", "Pulumi.local.yaml"), "utf8")).toMatch(
     /reliabilityCanary:\s+secure:/,
   );
+  // The drift webhook's signing key (read from the environment, as CI passes it), and the PR
+  // comment (preview markdown and JSON) and the drift report and its signed alert.
+  ws.env.DRIFT_HOOK_KEY = SECRET_REF;
+  const comment = ws.file(".platform", "comment.md");
+  const preview = await ws.platform(["preview", "local", "--markdown", comment, "--json", `${comment}.json`]);
+  // drifted, so the webhook is signed and sent (nobody listens there: not delivered)
+  ws.kubectl(["label", "--overwrite", "ns", "payments", "app.kubernetes.io/part-of=other"]);
+  ws.env.PLATFORM_NOTIFY_RETRIES = "0";
+  const drift = await ws.platform([
+    "drift",
+    "local",
+    "--report-only",
+    "--webhook-secret-env",
+    "DRIFT_HOOK_KEY",
+  ]);
+  delete ws.env.PLATFORM_NOTIFY_RETRIES;
+  delete ws.env.DRIFT_HOOK_KEY;
+  ws.kubectl(["label", "--overwrite", "ns", "payments", "app.kubernetes.io/part-of=platform"]);
+  expect({ code: preview.code, stderr: preview.code === 0 ? "" : preview.stderr }).toEqual({
+    code: 0,
+    stderr: "",
+  });
+  expect(drift.code).toBe(4);
+  expect(drift.stderr).toMatch(/notify webhook \S+ \(signed, DRIFT_HOOK_KEY\): not delivered/);
+  expect(fs.readFileSync(comment, "utf8")).toContain("`local`");
+
   const leaks: string[] = [];
   const places: Array<[string, string]> = [
     ["up stdout", res.stdout],
     ["up stderr", res.stderr],
+    ["preview stdout", preview.stdout],
+    ["preview stderr", preview.stderr],
+    ["drift stdout", drift.stdout],
+    ["drift stderr", drift.stderr],
     ["stack export", exported],
     ["engine events", JSON.stringify(events)],
     ["Pulumi.local.yaml", fs.readFileSync(ws.file("stacks", "Pulumi.local.yaml"), "utf8")],
@@ -181,8 +213,10 @@ test("a planted secret appears in no output, state file, report or event", async
       .filter((f) => !f.startsWith(ws.file(".platform", "cluster")))
       .map((f): [string, string] => [f, fs.readFileSync(f, "latin1")]),
   ];
+  expect(places.some(([f]) => f.endsWith(path.join("reports", "local", "drift.json")))).toBe(true);
   for (const [where, text] of places) {
     if (text.includes(SECRET)) leaks.push(`canary in ${where}`);
+    if (text.includes(SECRET_REF)) leaks.push(`referenced secret in ${where}`);
     if (text.includes(kubeKey)) leaks.push(`kubeconfig key in ${where}`);
   }
   expect(places.some(([f]) => f.includes(path.join("state", ".pulumi", "stacks")))).toBe(true);
@@ -303,6 +337,31 @@ test("an update killed midway: stale lock and pending operations are refused, th
   expect(pending.stderr).toMatch(/the last update was interrupted; 1 operation\(s\) never finished/);
   expect(pending.stderr).toContain("platform recover local");
   expect(checkpoint().bytes).toBe(crashed.bytes);
+
+  // Drift sees the interrupted update too: it reports the pending operation and, with drift to
+  // put back, refuses to remediate until recover has run.
+  const ns = deployment.namespace;
+  ws.kubectl(["label", "--overwrite", "ns", ns, "app.kubernetes.io/part-of=other"]);
+  const drift = await ws.platform(["drift", "local", "--remediate"]);
+  const driftReport = JSON.parse(
+    fs.readFileSync(ws.file(".platform", "reports", "local", "drift.json"), "utf8"),
+  ) as DriftReport;
+  expect({
+    code: drift.code,
+    status: driftReport.status,
+    errors: driftReport.errors,
+    pendingOperations: driftReport.pendingOperations,
+    remediation: driftReport.remediation?.result,
+  }).toEqual({ code: 4, status: "drifted", errors: [], pendingOperations: 1, remediation: "refused" });
+  expect(driftReport.remediation?.reasons.join("\n")).toMatch(
+    /the checkpoint has 1 pending operation\(s\) from an interrupted update/,
+  );
+  expect(driftReport.warnings).toContain(
+    "the last update was interrupted: 1 operation(s) never finished; nothing is remediated until `platform recover local` resolves them",
+  );
+  expect(drift.stdout).toContain("the last update was interrupted");
+  expect(checkpoint().bytes).toBe(crashed.bytes);
+  ws.kubectl(["label", "--overwrite", "ns", ns, "app.kubernetes.io/part-of=platform"]);
 
   const recovered = await ws.platform(["recover", "local", "--import-pending-creates"]);
   expect(recovered.stderr).not.toMatch(/^error:/m);

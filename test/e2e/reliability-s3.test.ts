@@ -209,7 +209,7 @@ test("a wrong passphrase: a clear error, exit 1, the checkpoint unchanged", asyn
   expect((await checkpoint()).bytes).toBe(before.bytes);
 });
 
-test("pending operations in the S3 checkpoint: up refused before Pulumi, pointing to recover", async () => {
+test("pending operations in the S3 checkpoint: up refused before Pulumi; recover --refresh clears them", async () => {
   const before = await checkpoint();
   const doc = JSON.parse(before.bytes) as {
     checkpoint: {
@@ -239,6 +239,16 @@ test("pending operations in the S3 checkpoint: up refused before Pulumi, pointin
     expect(recover.stdout).toContain(
       `pending operations: 1\n  updating ${target!.urn} (id payments/checkout)`,
     );
+    expect(recover.stdout).toContain("locks: not listed");
+    // on a remote backend too, a refresh through the engine clears a pending update
+    const refreshed = await ws.platform(["recover", "shared", "--refresh"]);
+    expect({ code: refreshed.code, stderr: refreshed.code === 0 ? "" : refreshed.stderr }).toEqual({
+      code: 0,
+      stderr: "",
+    });
+    const after = await checkpoint();
+    expect(JSON.parse(after.bytes).checkpoint.latest.pending_operations ?? []).toEqual([]);
+    expect(after.resources).toBe(before.resources);
   } finally {
     s3.put(BUCKET, CHECKPOINT, before.bytes);
   }

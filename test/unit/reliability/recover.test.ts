@@ -12,7 +12,7 @@ import {
   restoreBackup,
 } from "../../../ops/engine/checkpoint";
 import { explain } from "../../../ops/commands/recover";
-import { recoveryFacts } from "../../../ops/engine/preflight";
+import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../../../ops/engine/preflight";
 
 /**
  * What an update killed at the wrong moment leaves besides pending operations: metadata files
@@ -111,6 +111,42 @@ describe("damaged metadata files", () => {
     });
     expect(explain("local", factsOf(pending), ["f.attrs"])).toContain(
       "every action above removes them first",
+    );
+  });
+});
+
+describe("recover on a remote backend", () => {
+  const remote: RecoveryFacts = {
+    inspected: true,
+    backendKind: "remote",
+    backend: "s3://state/platform",
+    checkpointOk: true,
+    pendingOperations: [
+      {
+        type: "creating",
+        urn: "urn:pulumi:dev::platform::kubernetes:apps/v1:Deployment::x",
+        resourceType: "kubernetes:apps/v1:Deployment",
+      },
+    ],
+    locks: [],
+    locksListed: false,
+    notes: [REMOTE_LOCKS_NOTE],
+  };
+
+  test("says locks are not listed and offers only what works there", () => {
+    const text = explain("dev", remote);
+    expect(text).toContain(`locks: not listed (${REMOTE_LOCKS_NOTE})`);
+    expect(text).toContain("pending operations: 1");
+    expect(text).toContain("platform recover dev --clear-pending-creates");
+    expect(text).toContain("platform recover dev --refresh");
+    expect(text).not.toContain("platform recover dev --import-pending-creates");
+    expect(text).not.toContain("nothing to recover");
+  });
+
+  test("a stack that could not be read says why", () => {
+    const facts: RecoveryFacts = { ...remote, inspected: false, reason: "the state backend is unreachable" };
+    expect(explain("dev", facts)).toBe(
+      "dev: its state could not be inspected: the state backend is unreachable\n",
     );
   });
 });
