@@ -10,7 +10,9 @@ import { AuditInfo, auditTags, updateMessage } from "../engine/audit";
 import { PolicyPackArgs } from "../engine/policyPacks";
 import { exportEncrypted } from "../engine/workspace";
 import { lastUpdateFrom, LastUpdate } from "./model";
-import { lockFiles, pendingOperationsOf, RemediationFacts } from "./gate";
+import { describeLock } from "../engine/locks";
+import { recoveryFacts } from "../engine/preflight";
+import { pendingOperationsOf, RemediationFacts } from "./gate";
 
 /** Makes the Kubernetes provider force server-side apply conflicts (remediation only). */
 export const PATCH_FORCE = "PULUMI_K8S_ENABLE_PATCH_FORCE";
@@ -112,18 +114,23 @@ export async function detect(stack: Stack): Promise<Detection> {
   return { refresh, preview, errors: allErrors, lastUpdate, pendingOperations };
 }
 
-/** Pending operations and locks of the stack (locks only for a `file://` backend). */
-export async function safetyFacts(
-  stack: Stack,
-  backendUrl: string,
+/**
+ * What gates remediation, read fresh right before acting from the facts every job shares
+ * (`recoveryFacts`: pending operations and, on the local file backend, locks).
+ */
+export function safetyFacts(
+  root: string,
+  env: string,
+  processEnv: NodeJS.ProcessEnv,
   base: Pick<RemediationFacts, "status" | "pendingChanges">,
-): Promise<RemediationFacts> {
-  // encrypted: stack.exportStack() adds --show-secrets, and only pending operations are read here
-  const exported = (await exportEncrypted(stack)) as unknown as { deployment?: Record<string, unknown> };
-  const locks = backendUrl.startsWith("file://")
-    ? lockFiles(backendUrl.slice("file://".length), "platform", stack.name)
-    : [];
-  return { ...base, pendingOperations: pendingOperationsOf(exported), locks };
+): RemediationFacts {
+  const facts = recoveryFacts(root, env, processEnv);
+  return {
+    ...base,
+    pendingOperations: facts.pendingOperations.length,
+    locks: facts.locks.map(describeLock),
+    ...(facts.inspected ? {} : { unreadable: facts.reason ?? "not inspected" }),
+  };
 }
 
 /** How an action went. */

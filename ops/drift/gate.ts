@@ -2,8 +2,6 @@
  * When `platform drift` may touch a stack: pure functions over facts gathered beforehand, so the
  * rules are tested without an engine.
  */
-import * as fs from "fs";
-import * as path from "path";
 import type { DriftStatus } from "./model";
 
 /** What remediation needs to know. */
@@ -13,8 +11,10 @@ export interface RemediationFacts {
   pendingChanges: number;
   /** `deployment.pending_operations` of the checkpoint (an interrupted update). */
   pendingOperations: number;
-  /** Lock files of the stack (file backend). */
+  /** The stack's locks, one line each (`describeLock`); a remote backend's are not listed. */
   locks: string[];
+  /** Why the stack's state could not be read: then nothing is touched. */
+  unreadable?: string;
 }
 
 /** The decision: run or not, and why. */
@@ -43,6 +43,7 @@ export function decideRemediation(f: RemediationFacts): GateDecision {
     reasons.push(
       `the checkpoint has ${f.pendingOperations} pending operation(s) from an interrupted update; resolve them first`,
     );
+  if (f.unreadable) reasons.push(`the stack's state could not be read (${f.unreadable}): nothing is touched`);
   if (f.locks.length > 0)
     reasons.push(`the stack is locked (${f.locks.join(", ")}); another update is running`);
   return { run: reasons.length === 0, reasons, needsPerson };
@@ -58,28 +59,4 @@ export function decideAccept(f: RemediationFacts): GateDecision {
 export function pendingOperationsOf(deployment: { deployment?: Record<string, unknown> }): number {
   const ops = deployment.deployment?.pending_operations;
   return Array.isArray(ops) ? ops.length : 0;
-}
-
-/**
- * Lock files of a stack under a file backend: `<state>/.pulumi/locks/<org>/<project>/<stack>/*.json`
- * (older layouts omit the org). Relative paths; empty when there are none or no such folder.
- */
-export function lockFiles(stateDir: string, project: string, stack: string): string[] {
-  const locks = path.join(stateDir, ".pulumi", "locks");
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    if (depth > 4 || !fs.existsSync(dir)) return;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full, depth + 1);
-      else if (
-        e.name.endsWith(".json") &&
-        path.basename(dir) === stack &&
-        path.basename(path.dirname(dir)) === project
-      )
-        found.push(path.relative(stateDir, full));
-    }
-  };
-  walk(locks, 0);
-  return found.sort();
 }

@@ -7,7 +7,6 @@ import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
-import { backendSettings } from "../engine/settings";
 import { openStack } from "../engine/workspace";
 import { notifyAll, NotifyOverrides, resolveChannels } from "../notify";
 import { retryPolicyFromEnv } from "../notify/http";
@@ -80,8 +79,7 @@ async function act(
   opts: DriftRunOptions,
   io: DriftIO,
 ): Promise<RemediationOutcome> {
-  const backendUrl = backendSettings(io.root, opts.env, io.env).backendUrl;
-  const facts = await safetyFacts(stack, backendUrl, {
+  const facts = safetyFacts(io.root, opts.env, io.env, {
     status: report.status,
     pendingChanges: report.pendingChanges.length,
   });

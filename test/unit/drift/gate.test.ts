@@ -1,10 +1,6 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import {
   decideAccept,
   decideRemediation,
-  lockFiles,
   pendingOperationsOf,
   RemediationFacts,
 } from "../../../ops/drift/gate";
@@ -19,7 +15,8 @@ describe("decideRemediation", () => {
   test.each<[string, Partial<RemediationFacts>, RegExp]>([
     ["pending code changes", { pendingChanges: 2 }, /a person must decide/],
     ["pending operations", { pendingOperations: 1 }, /pending operation/],
-    ["a lock", { locks: [".pulumi/locks/organization/platform/local/x.json"] }, /locked/],
+    ["a lock", { locks: ["locked by ana@host (pid 7) since T: still running"] }, /locked/],
+    ["unreadable state", { unreadable: "the state backend is unreachable" }, /could not be read/],
     ["unknown status", { status: "unknown" }, /unknown/],
     ["no drift", { status: "in-sync" }, /no drift/],
   ])("refuses with %s", (_name, facts, reason) => {
@@ -50,27 +47,5 @@ describe("facts from the backend", () => {
   test("pendingOperationsOf counts the checkpoint's pending operations", () => {
     expect(pendingOperationsOf({ deployment: { pending_operations: [{}, {}] } })).toBe(2);
     expect(pendingOperationsOf({ deployment: {} })).toBe(0);
-  });
-
-  test("lockFiles finds the stack's lock files only", () => {
-    const state = fs.mkdtempSync(path.join(os.tmpdir(), "drift-locks-"));
-    try {
-      const mine = path.join(state, ".pulumi", "locks", "organization", "platform", "local");
-      const other = path.join(state, ".pulumi", "locks", "organization", "platform", "staging");
-      fs.mkdirSync(mine, { recursive: true });
-      fs.mkdirSync(other, { recursive: true });
-      expect(lockFiles(state, "platform", "local")).toEqual([]);
-      fs.writeFileSync(path.join(mine, "abc.json"), "{}");
-      fs.writeFileSync(path.join(other, "def.json"), "{}");
-      expect(lockFiles(state, "platform", "local")).toEqual([
-        ".pulumi/locks/organization/platform/local/abc.json",
-      ]);
-    } finally {
-      fs.rmSync(state, { recursive: true, force: true });
-    }
-  });
-
-  test("no locks folder means no locks", () => {
-    expect(lockFiles(path.join(os.tmpdir(), "does-not-exist-drift"), "platform", "local")).toEqual([]);
   });
 });
