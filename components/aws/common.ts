@@ -3,7 +3,7 @@
  * merging and the error factory every component uses to fail before creating children.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 
 /** Tags every platform AWS resource carries; `args.tags` are merged over them. */
 export function platformTags(

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { NodePoolSpec, Tier } from "../../ops/spec/types";
+import type { NodePoolSpec, Tier } from "../../model/types";
 import { isCidr, isWorldCidr } from "./cidr";
 import { execKubeconfig } from "../shared/kubeconfig";
 import { nodePoolsProblem } from "../shared/validation";

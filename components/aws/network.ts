@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 import { layoutSubnets, parseCidr } from "./cidr";
 import { failer, isProduction, platformTags } from "./common";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 import { backupRetentionDays, failer, isProduction, platformTags } from "./common";
 
 /** Pulumi type token of {@link PostgresDatabase}. */

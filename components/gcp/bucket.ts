@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 import { failer, isProduction } from "../aws/common";
 import { retentionProblem } from "../shared/validation";
 import { gcpPlatformLabels } from "./common";

@@ -1,5 +1,5 @@
 /** Pure helpers of the GCP components: labels and name checks. */
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 
 /** GCP label keys and values: lower-case letters, digits, "_" and "-", at most 63 chars. */
 export function gcpLabelValue(raw: string): string {

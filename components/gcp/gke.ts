@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { NodePoolSpec, Tier } from "../../ops/spec/types";
+import type { NodePoolSpec, Tier } from "../../model/types";
 import { isCidr, isWorldCidr, parseCidr } from "../aws/cidr";
 import { failer, isProduction } from "../aws/common";
 import { execKubeconfig } from "../shared/kubeconfig";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 import { cidrsOverlap, parseCidr } from "../aws/cidr";
 import { failer } from "../aws/common";
 

@@ -6,7 +6,7 @@ import type {
   ProbeSpec,
   ResourcesSpec,
   SecretRefSpec,
-} from "../../ops/spec/types";
+} from "../../model/types";
 import { validateApp } from "./appValidation";
 import { awaitAnnotations, childName, platformLabels, selectorLabels } from "./labels";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { AppOverrideSpec } from "../../ops/spec/types";
+import type { AppOverrideSpec } from "../../model/types";
 import { App, AppArgs } from "./app";
 
 /** Pulumi type token of {@link AppSet}. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { SecretRefSpec, SecretSourceSpec } from "../../ops/spec/types";
+import type { SecretRefSpec, SecretSourceSpec } from "../../model/types";
 import { awaitAnnotations, isDnsLabel } from "./labels";
 
 export * from "./externalSecretsOperator";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import type { Tier } from "../../ops/spec/types";
+import type { Tier } from "../../model/types";
 import { failer, isProduction } from "../aws/common";
 
 /** Pulumi type token of {@link TenantSecrets}. */

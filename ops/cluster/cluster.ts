@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
 import * as path from "path";
-import { clusterDir } from "../paths";
+import { clusterDir } from "../../model/paths";
 import { toolchainBinDir } from "../toolchain/install";
 import { ClusterPki } from "./certs";
 import { ProcessRecord } from "./procs";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { clusterDir } from "../paths";
+import { clusterDir } from "../../model/paths";
 import { adminKubeconfig, ensurePki } from "./certs";
 import {
   apiGet,

@@ -3,11 +3,12 @@ import { OutputMap } from "@pulumi/pulumi/automation";
 import { clusterUp } from "../cluster/lifecycle";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
-import { preflight, withEngineErrors } from "../engine/preflight";
+import { preflight } from "../engine/preflight";
+import { withEngineErrors } from "./engineErrors";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
 import { installToolchain } from "../toolchain/install";
-import { runPlatform } from "../../stacks/run";
+import { runPlatform } from "../../program/run";
 import { Command, CommandIO, UsageError } from "./types";
 
 interface DeployArgs {

@@ -17,7 +17,7 @@ import {
 } from "../engine/checkpoint";
 import { breakStaleLocks, describeLock } from "../engine/locks";
 import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/preflight";
-import { runPlatform } from "../../stacks/run";
+import { runPlatform } from "../../program/run";
 import { kubectl } from "../cluster/cluster";
 import { Command, CommandIO, UsageError } from "./types";
 

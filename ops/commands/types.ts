@@ -10,7 +10,4 @@ export interface CommandIO {
 /** A verb: returns the process exit code. */
 export type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
-/** A usage error (bad flag or argument): exit code 2, like the Pulumi CLI. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-}
+export { UsageError } from "../errors";

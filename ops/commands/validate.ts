@@ -12,8 +12,8 @@ import {
   formatProblem,
   listEnvironments,
   resolveSpecPath,
-} from "../spec/load";
-import type { PlatformSpec } from "../spec/types";
+} from "../../model/load";
+import type { PlatformSpec } from "../../model/types";
 
 const USAGE = "usage: platform validate [--json] [env|file ...]";
 

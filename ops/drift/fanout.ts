@@ -7,10 +7,10 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { UsageError } from "../commands/types";
+import { UsageError } from "../errors";
 import { mapWithConcurrency } from "../concurrency";
-import { platformHome } from "../paths";
-import { listEnvironments } from "../spec/load";
+import { platformHome } from "../../model/paths";
+import { listEnvironments } from "../../model/load";
 import { DriftAction, DriftIO, DriftRunOptions, reportDir } from "./run";
 import { DriftReport, DriftStatus, EXIT } from "./model";
 

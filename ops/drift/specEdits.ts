@@ -2,7 +2,7 @@
  * `platform drift --accept`: after the live values are taken into state, the code must say the
  * same or the next deploy puts them back. This maps accepted drift to the spec edits a PR needs.
  */
-import type { PlatformSpec } from "../spec/types";
+import type { PlatformSpec } from "../../model/types";
 import type { DriftedResource } from "./model";
 
 /** Which app (and cluster) a resource belongs to: App children are named `<app>-<cluster>-<role>`. */

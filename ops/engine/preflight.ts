@@ -11,10 +11,9 @@ import * as net from "net";
 import * as path from "path";
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { clusterDir, stateDir } from "../paths";
-import { loadSpecFile, resolveSpecPath } from "../spec/load";
-import type { PlatformSpec } from "../spec/types";
-import type { Command } from "../commands/types";
+import { clusterDir, stateDir } from "../../model/paths";
+import { loadSpecFile, resolveSpecPath } from "../../model/load";
+import type { PlatformSpec } from "../../model/types";
 import {
   CheckpointStatus,
   checkpointPaths,
@@ -32,11 +31,9 @@ import {
   hostPort,
 } from "./remoteState";
 import { BackendSettings, backendSettings, readYamlMap } from "./settings";
+import { PreflightError } from "../errors";
 
-/** A refusal before Pulumi runs: nothing was changed. */
-export class PreflightError extends Error {
-  readonly exitCode = 1;
-}
+export { PreflightError };
 
 /** What a job must know before it touches a stack (used by `recover`, `up`, and drift remediation). */
 export interface RecoveryFacts {
@@ -336,19 +333,4 @@ export function explainEngineError(env: string, err: unknown): string | undefine
     return `${env}: a Kubernetes API server is unreachable: ${line?.trim()}`;
   }
   return undefined;
-}
-
-/** Wraps a `up`/`destroy` command: known engine failures become one clear message and exit 1. */
-export function withEngineErrors(command: Command): Command {
-  return async (argv, io) => {
-    try {
-      return await command(argv, io);
-    } catch (err) {
-      const env = argv.find((a) => !a.startsWith("-")) ?? "?";
-      const message = explainEngineError(env, err);
-      if (message === undefined) throw err;
-      io.stderr(`${message}\n`);
-      return 1;
-    }
-  };
 }

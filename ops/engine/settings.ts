@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseDocument } from "yaml";
-import { stateDir } from "../paths";
+import { stateDir } from "../../model/paths";
 
 /** The fixed, public passphrase of the `local` stack's secrets. Never valid anywhere else. */
 export const LOCAL_DEV_PASSPHRASE = "platform-local-development-only";

@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { Deployment, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { platformHome } from "../paths";
+import { platformHome } from "../../model/paths";
 import { toolchainBinDir } from "../toolchain/install";
 import { PULUMI_VERSION } from "../toolchain/tools";
 import { backendSettings } from "./settings";

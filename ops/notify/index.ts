@@ -3,7 +3,7 @@
  * delivery with retries. Secrets (Slack webhook URLs, routing keys, HMAC keys) are never printed:
  * channels are named by kind and by the env var that holds their secret.
  */
-import type { NotifierSpec } from "../spec/types";
+import type { NotifierSpec } from "../../model/types";
 import type { DriftReport, DriftStatus } from "../drift/model";
 import { DeliveryResult, postWithRetry, RetryPolicy } from "./http";
 import { pagerdutyPayload, signature, slackPayload, webhookBody } from "./payloads";

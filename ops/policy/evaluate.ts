@@ -15,6 +15,7 @@ import type {
   StackValidationArgs,
 } from "@pulumi/policy";
 import Ajv from "ajv";
+import { ENFORCEMENT_LEVELS, PolicyConfig, resolvePolicyConfig } from "../../model/policyConfig";
 import { PackDefinition, packs as allPacks } from "../../policies/catalog";
 import {
   APPLIES_TO,
@@ -45,12 +46,6 @@ export interface Violation {
   remediation: string;
 }
 
-/** The engine's policy config: level, or level plus properties, per policy name; `all` sets every level. */
-export type PolicyConfig = Record<
-  string,
-  EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
->;
-
 export interface EvaluateOptions {
   /** Environment name (stack tag `platform:env`). */
   env: string;
@@ -60,40 +55,10 @@ export interface EvaluateOptions {
   packs?: string[];
 }
 
-const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
-
 class NotApplicableError extends Error {}
 
 function throwNotApplicable(reason?: string): never {
   throw new NotApplicableError(reason ?? "not applicable");
-}
-
-/** Schema defaults of a policy's configSchema. */
-export function configDefaults(policy: PlatformPolicy): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-    if (schema.default !== undefined) out[key] = structuredClone(schema.default);
-  }
-  return out;
-}
-
-/** The level and properties the config gives a policy. */
-export function resolvePolicyConfig(
-  policy: PlatformPolicy,
-  pack: { enforcementLevel: EnforcementLevel },
-  config: PolicyConfig,
-): { level: EnforcementLevel; props: Record<string, unknown> } {
-  const entry = config[policy.name];
-  const all = typeof config.all === "string" ? config.all : undefined;
-  let level = all ?? policy.enforcementLevel ?? pack.enforcementLevel;
-  let props: Record<string, unknown> = {};
-  if (typeof entry === "string") level = entry;
-  else if (entry && typeof entry === "object") {
-    const { enforcementLevel, ...rest } = entry;
-    if (enforcementLevel) level = enforcementLevel;
-    props = rest;
-  }
-  return { level, props: { ...configDefaults(policy), ...props } };
 }
 
 /**
@@ -109,8 +74,10 @@ export function checkPolicyConfig(config: object, packs: readonly PackDefinition
   for (const [name, entry] of Object.entries(config as Record<string, unknown>)) {
     const level =
       typeof entry === "string" ? entry : (entry as { enforcementLevel?: unknown } | null)?.enforcementLevel;
-    if (level !== undefined && !LEVELS.includes(level as EnforcementLevel)) {
-      problems.push(`${name}: enforcementLevel "${String(level)}" is not one of ${LEVELS.join(", ")}`);
+    if (level !== undefined && !ENFORCEMENT_LEVELS.includes(level as EnforcementLevel)) {
+      problems.push(
+        `${name}: enforcementLevel "${String(level)}" is not one of ${ENFORCEMENT_LEVELS.join(", ")}`,
+      );
     }
     if (name === "all") continue;
     const policy = byName.get(name);

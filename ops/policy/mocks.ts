@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { loadSpecFile, resolveSpecPath } from "../spec/load";
+import { loadSpecFile, resolveSpecPath } from "../../model/load";
 import { computedAttributes } from "./computed";
 import type { OfflineResource } from "./evaluate";
 
@@ -101,7 +101,7 @@ function decodeProviderInputs(state: Record<string, unknown>): Record<string, un
 }
 
 /**
- * Runs `runPlatform(env, root)` from stacks/run.ts under mocks and returns what it registered.
+ * Runs `runPlatform(env, root)` from program/run.ts under mocks and returns what it registered.
  * Throws when the spec is invalid or the program fails.
  */
 export async function recordProgram(env: string, root: string): Promise<RecordedResource[]> {
@@ -177,7 +177,7 @@ export async function recordProgram(env: string, root: string): Promise<Recorded
 
     // Loaded only now, after setMocks: the program must register against the mock monitor.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const run = require("../../stacks/run") as {
+    const run = require("../../program/run") as {
       runPlatform(env: string, root: string): Promise<Record<string, unknown>>;
     };
     // A failure inside an apply() surfaces as an unhandled rejection, not from runPlatform: catch

@@ -8,12 +8,12 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { allPolicies } from "../../policies/catalog";
-import { runPlatform } from "../../stacks/run";
+import { runPlatform } from "../../program/run";
 import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { checkApiServers } from "../engine/preflight";
 import { openStack } from "../engine/workspace";
-import { loadSpecFile, resolveSpecPath } from "../spec/load";
+import { loadSpecFile, resolveSpecPath } from "../../model/load";
 import { ChangeCollector } from "../report/collector";
 import { PolicyFinding } from "../report/model";
 import { errorCause, PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { toolchainCache } from "../paths";
+import { toolchainCache } from "../../model/paths";
 import { prepareTool } from "./prepare";
 import { ToolSpec, TOOLS, toolKey } from "./tools";
 

@@ -1,4 +1,5 @@
-import { OfflineResource, evaluate, hasMandatory, resolvePolicyConfig } from "../../ops/policy/evaluate";
+import { resolvePolicyConfig } from "../../model/policyConfig";
+import { OfflineResource, evaluate, hasMandatory } from "../../ops/policy/evaluate";
 import { rule } from "./harness";
 
 const res = (

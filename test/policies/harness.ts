@@ -8,7 +8,7 @@ import * as policy from "@pulumi/policy";
 import type { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { allPolicies } from "../../policies/catalog";
 import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "../../policies/lib/rule";
-import { configDefaults } from "../../ops/policy/evaluate";
+import { configDefaults } from "../../model/policyConfig";
 
 /** Runtime exports that the stripped proxy.d.ts does not declare. */
 interface ProxyExports {

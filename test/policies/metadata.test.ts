@@ -3,7 +3,8 @@ import * as path from "path";
 import Ajv from "ajv";
 import { allPolicies, packs } from "../../policies/catalog";
 import { MANDATORY_IN_PRODUCTION } from "../../policies/lib/rule";
-import { checkPolicyConfig, configDefaults } from "../../ops/policy/evaluate";
+import { configDefaults } from "../../model/policyConfig";
+import { checkPolicyConfig } from "../../ops/policy/evaluate";
 
 const ROOT = path.resolve(__dirname, "../..");
 const config = (env: string) =>

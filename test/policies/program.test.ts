@@ -1,6 +1,6 @@
 /**
  * `platform policy check <env>` without --manifests: the real program runs under strict mocks
- * (stacks/run.ts `runPlatform`), and the packs evaluate what it registered.
+ * (program/run.ts `runPlatform`), and the packs evaluate what it registered.
  */
 import * as fs from "fs";
 import * as os from "os";

@@ -6,7 +6,7 @@
  * component and the conformance test build the same objects from here.
  */
 import type { EnforcementLevel } from "@pulumi/policy";
-import { PolicyConfig, resolvePolicyConfig } from "../../../ops/policy/evaluate";
+import { PolicyConfig, resolvePolicyConfig } from "../../../model/policyConfig";
 import { PlatformPolicy } from "../../lib/rule";
 import { kubernetesRules } from "../rules";
 import { containerCel } from "../rules/containers";

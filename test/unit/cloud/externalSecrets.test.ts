@@ -1,4 +1,4 @@
-import type { SecretSourceSpec } from "../../../ops/spec/types";
+import type { SecretSourceSpec } from "../../../model/types";
 import { setupCloudMocks } from "./mocks";
 
 const mocks = setupCloudMocks();

@@ -3,7 +3,7 @@ import { UsageError } from "../../../ops/commands/types";
 import { main } from "../../../ops/cli";
 import { actionFor } from "../../../ops/drift/run";
 import { appOf, specEditsFor } from "../../../ops/drift/specEdits";
-import type { PlatformSpec } from "../../../ops/spec/types";
+import type { PlatformSpec } from "../../../model/types";
 
 describe("parseDriftArgs", () => {
   test("defaults: the spec decides the action, no dry run", () => {

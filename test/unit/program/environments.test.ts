@@ -12,7 +12,7 @@ import { isSecretInput, valueOf } from "../helpers/mocks";
 import { clusterOfProvider, countByType } from "./inventory";
 
 const mocks = setupCloudMocks({ invokes: AWS_INVOKES, stack: "unit" });
-let run: typeof import("../../../stacks/run");
+let run: typeof import("../../../program/run");
 
 const root = path.resolve(__dirname, "../../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-envs-"));
@@ -20,7 +20,7 @@ const localKubeconfig = path.join(tmp, "kubeconfig");
 fs.writeFileSync(localKubeconfig, "apiVersion: v1\n# LOCAL-KUBECONFIG-DO-NOT-LEAK\n");
 
 beforeAll(async () => {
-  run = await import("../../../stacks/run");
+  run = await import("../../../program/run");
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

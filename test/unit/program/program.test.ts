@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSpec, PlatformSpec } from "../../../ops/spec/types";
+import type { ClusterSpec, PlatformSpec } from "../../../model/types";
 import { AWS_INVOKES, setupCloudMocks } from "../cloud/mocks";
 import { isSecretInput, plainInput, valueOf } from "../helpers/mocks";
 import { k8sInventory as inventoryByCluster } from "./inventory";
 
 const mocks = setupCloudMocks({ invokes: AWS_INVOKES, stack: "production" });
-let program: typeof import("../../../stacks/program");
+let program: typeof import("../../../program/program");
 
 beforeAll(async () => {
-  program = await import("../../../stacks/program");
+  program = await import("../../../program/program");
 });
 beforeEach(() => mocks.reset());
 
@@ -94,7 +94,7 @@ async function run(spec: PlatformSpec) {
 /** The production-like run, made once and replayed into the record for each test that reads it. */
 let production:
   | {
-      outputs: import("../../../stacks/program").PlatformOutputs;
+      outputs: import("../../../program/program").PlatformOutputs;
       record: typeof mocks.resources;
       calls: typeof calls;
     }

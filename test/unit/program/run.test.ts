@@ -2,11 +2,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSpec } from "../../../ops/spec/types";
+import type { ClusterSpec } from "../../../model/types";
 import { setupMocks, valueOf } from "../helpers/mocks";
 
 const mocks = setupMocks({ stack: "unit" });
-let run: typeof import("../../../stacks/run");
+let run: typeof import("../../../program/run");
 
 const root = path.resolve(__dirname, "../../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-run-"));
@@ -14,7 +14,7 @@ const localKubeconfig = path.join(tmp, "kubeconfig");
 fs.writeFileSync(localKubeconfig, "apiVersion: v1\n# LOCAL-KUBECONFIG\n");
 
 beforeAll(async () => {
-  run = await import("../../../stacks/run");
+  run = await import("../../../program/run");
 });
 beforeEach(() => {
   mocks.reset();
@@ -23,7 +23,7 @@ beforeEach(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A config that answers from a plain map (secrets wrapped like pulumi.Config does). */
-function fakeConfig(values: Record<string, string>): import("../../../stacks/run").StackConfig {
+function fakeConfig(values: Record<string, string>): import("../../../program/run").StackConfig {
   return {
     get: (key) => values[key],
     getSecret: (key) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),

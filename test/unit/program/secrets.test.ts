@@ -2,19 +2,19 @@
  * The secrets wiring on specs the real environments do not cover (gcp-sm on GKE, vault on a local
  * cluster), the pure rules of the secret plan, the tag merge, and the loader's cloud rule.
  */
-import { parseSpec } from "../../../ops/spec/load";
-import type { PlatformSpec } from "../../../ops/spec/types";
+import { parseSpec } from "../../../model/load";
+import type { PlatformSpec } from "../../../model/types";
 import { AWS_INVOKES, setupCloudMocks } from "../cloud/mocks";
 
 const mocks = setupCloudMocks({ invokes: AWS_INVOKES, stack: "unit" });
-let program: typeof import("../../../stacks/program");
-let plan: typeof import("../../../stacks/secretPlan");
-let cloud: typeof import("../../../stacks/cloud");
+let program: typeof import("../../../program/program");
+let plan: typeof import("../../../program/secretPlan");
+let cloud: typeof import("../../../program/cloud");
 
 beforeAll(async () => {
-  program = await import("../../../stacks/program");
-  plan = await import("../../../stacks/secretPlan");
-  cloud = await import("../../../stacks/cloud");
+  program = await import("../../../program/program");
+  plan = await import("../../../program/secretPlan");
+  cloud = await import("../../../program/cloud");
 });
 beforeEach(() => mocks.reset());
 

@@ -10,9 +10,9 @@ import {
   parseSpec,
   resolveSpecPath,
   SpecValidationError,
-} from "../../../ops/spec/load";
-import { formatPath } from "../../../ops/spec/positions";
-import { looksLikeCredential, folderEnvironment } from "../../../ops/spec/semantic";
+} from "../../../model/load";
+import { formatPath } from "../../../model/positions";
+import { looksLikeCredential, folderEnvironment } from "../../../model/semantic";
 import { BASE, edits, problemsOf } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -112,7 +112,7 @@ describe("the real specs", () => {
     const spec = loadSpecFile(file);
     expect(spec.environment).toBe(env);
     expect(fs.readFileSync(file, "utf8").split("\n")[0]).toBe(
-      "# yaml-language-server: $schema=../platform.schema.json",
+      "# yaml-language-server: $schema=../../model/platform.schema.json",
     );
   });
 

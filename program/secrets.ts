@@ -21,7 +21,7 @@ import {
   Tenant,
 } from "../components/kubernetes";
 import { TenantSecrets, VaultAudit } from "../components/vault";
-import type { PlatformSpec, VaultSourceSpec } from "../ops/spec/types";
+import type { PlatformSpec, VaultSourceSpec } from "../model/types";
 import { Clouds, Clusters, PlatformContext, physicalClusterName } from "./cloud";
 import { SecretUse, secretUses, vaultReaders } from "./secretPlan";
 

@@ -3,7 +3,7 @@
  * one use per (cluster, tenant, secret source) that some app reads from, with the apps and paths.
  * Also the rules a spec must follow for its secrets to be readable at run time.
  */
-import type { ClusterSpec, PlatformSpec, SecretSourceSpec } from "../ops/spec/types";
+import type { ClusterSpec, PlatformSpec, SecretSourceSpec } from "../model/types";
 
 /** The apps of one tenant on one cluster that read from one secret source. */
 export interface SecretUse {

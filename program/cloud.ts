@@ -9,7 +9,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import { AwsNetwork, EksCluster } from "../components/aws";
 import { GcpNetwork, GkeCluster } from "../components/gcp";
-import type { ClusterSpec, PlatformSpec } from "../ops/spec/types";
+import type { ClusterSpec, PlatformSpec } from "../model/types";
 
 /** What the program needs from outside the spec: credentials and run options. */
 export interface PlatformContext {

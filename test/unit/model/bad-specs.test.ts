@@ -2,7 +2,7 @@
  * One broken spec per row, each derived from the valid BASE spec by a single change, with the
  * exact `line:col path: message` problems it must produce (and nothing else).
  */
-import { parseSpec, SpecValidationError } from "../../../ops/spec/load";
+import { parseSpec, SpecValidationError } from "../../../model/load";
 import { BASE, edit, edits, problemsOf } from "./fixtures";
 
 interface Case {

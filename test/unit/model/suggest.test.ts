@@ -1,4 +1,4 @@
-import { closest, didYouMean, editDistance } from "../../../ops/spec/suggest";
+import { closest, didYouMean, editDistance } from "../../../model/suggest";
 
 describe("editDistance", () => {
   test.each([

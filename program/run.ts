@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterDir } from "../ops/paths";
-import { loadSpecFile, resolveSpecPath } from "../ops/spec/load";
-import type { ClusterSpec } from "../ops/spec/types";
+import { clusterDir } from "../model/paths";
+import { loadSpecFile, resolveSpecPath } from "../model/load";
+import type { ClusterSpec } from "../model/types";
 import { createPlatform, PlatformContext } from "./program";
 
 /** The stack config the program reads (namespace `platform`). */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { AppSet, Tenant } from "../components/kubernetes";
-import type { AppSpec, PlatformSpec } from "../ops/spec/types";
+import type { AppSpec, PlatformSpec } from "../model/types";
 import { clusterEndpoints, clusterKubeconfigs, createClouds, createClusters, PlatformContext } from "./cloud";
 import { BucketInfo, createData, DatabaseEndpoint } from "./data";
 import { AppSecrets, createSecrets } from "./secrets";

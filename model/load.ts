@@ -1,7 +1,7 @@
 /**
  * Reading an environment spec: YAML text → `PlatformSpec`, or every problem with its place in the
  * file. Three passes, each only when the previous one is clean: YAML syntax (including duplicate
- * keys), the JSON Schema (stacks/platform.schema.json) and the semantic checks (references,
+ * keys), the JSON Schema (model/platform.schema.json) and the semantic checks (references,
  * uniqueness, pinned images, tier rules, no secret values).
  */
 import * as fs from "fs";
@@ -10,7 +10,7 @@ import Ajv2020 from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { Document, LineCounter, isScalar, parseDocument, visit } from "yaml";
-import schema from "../../stacks/platform.schema.json";
+import schema from "./platform.schema.json";
 import { Finding, SpecProblem, SpecValidationError, sortProblems } from "./problems";
 import { Locator, formatPath } from "./positions";
 import { translateSchemaErrors } from "./schema-errors";

@@ -1,6 +1,6 @@
 /**
  * The environment spec: what `stacks/<env>/platform.yaml` holds, after validation.
- * `stacks/platform.schema.json` is the JSON Schema of the same shape; keep the two in step.
+ * `model/platform.schema.json` is the JSON Schema of the same shape; keep the two in step.
  * Every map is keyed by a name that other parts of the spec reference (a cluster, a tenant, a
  * secret source), so names are unique by construction and references can be checked.
  */

@@ -1,8 +1,8 @@
 /** Property-based tests: the loader's promises hold for inputs nobody wrote down. */
 import fc from "fast-check";
-import { checkSpec, parseSpec } from "../../../ops/spec/load";
-import { closest, editDistance } from "../../../ops/spec/suggest";
-import schema from "../../../stacks/platform.schema.json";
+import { checkSpec, parseSpec } from "../../../model/load";
+import { closest, editDistance } from "../../../model/suggest";
+import schema from "../../../model/platform.schema.json";
 import { BASE, edit } from "./fixtures";
 
 const dnsLabel = fc.stringMatching(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);

@@ -1,5 +1,5 @@
 /** A small valid spec and helpers to derive broken variants from it, one change at a time. */
-import { checkSpec } from "../../../ops/spec/load";
+import { checkSpec } from "../../../model/load";
 
 /** Valid base spec; line numbers matter to the expectations of the table tests. */
 export const BASE = `environment: staging

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Bucket, PostgresDatabase, POSTGRES_PORT } from "../components/aws";
 import { CloudSqlPostgres, GcsBucket } from "../components/gcp";
-import type { PlatformSpec } from "../ops/spec/types";
+import type { PlatformSpec } from "../model/types";
 import type { Clouds, Clusters } from "./cloud";
 
 /** Where a database is reached; never a credential. */

@@ -1,6 +1,6 @@
 /** The JSON Schema is also an editor's documentation: check the habits it promises. */
 import Ajv2020 from "ajv/dist/2020";
-import schema from "../../../stacks/platform.schema.json";
+import schema from "../../../model/platform.schema.json";
 
 type Json = Record<string, unknown>;
 const DNS = "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
@@ -17,7 +17,7 @@ function walk(node: unknown, where: string, out: [string, Json][] = []): [string
 
 const nodes = walk(schema, "$");
 
-describe("stacks/platform.schema.json", () => {
+describe("model/platform.schema.json", () => {
   test("is a valid 2020-12 schema", () => {
     const ajv = new Ajv2020({ strict: true });
     ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });

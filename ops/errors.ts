@@ -1,0 +1,27 @@
+/**
+ * The platform's error types and exit codes, one table for every layer. Services throw these;
+ * only the command layer turns them into an exit code and a message.
+ */
+
+/** Exit codes of `platform`, as the Pulumi CLI uses them (0, 1, 2) plus the verbs' own. */
+export const EXIT = {
+  ok: 0,
+  /** A failure or a refusal: nothing (more) was changed. */
+  failure: 1,
+  /** Bad flags or arguments. */
+  usage: 2,
+  /** `cluster status`: the local control plane is not ready. */
+  notReady: 3,
+  /** `drift`: drift was found. */
+  drift: 4,
+} as const;
+
+/** A usage error (bad flag or argument): exit code 2, like the Pulumi CLI. */
+export class UsageError extends Error {
+  readonly exitCode = EXIT.usage;
+}
+
+/** A refusal before Pulumi runs (a pre-flight check failed): nothing was changed. Exit code 1. */
+export class PreflightError extends Error {
+  readonly exitCode = EXIT.failure;
+}
