@@ -18,6 +18,7 @@ import { writeReport } from "../ops/drift/run";
 import { backendSettings } from "../ops/engine/settings";
 import { engineEnv, openStack } from "../ops/engine/workspace";
 import { kubeconfigPath } from "../ops/cluster/cluster";
+import { loadEnvironment } from "../model/environment";
 
 const root = path.resolve(__dirname, "..");
 const sizes = (process.argv[2] ?? "10,100,500").split(",").map(Number);
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     for (const n of sizes) {
-      const stack = await openStack("local", { root, env }, program(n));
+      const stack = await openStack(loadEnvironment("local", { root, processEnv: env }), program(n));
       log(`deploying ${n} ConfigMaps`);
       await stack.up({ color: "never" });
       // Warm-up run (plugin load, first program run), then the measured runs.

@@ -15,6 +15,7 @@ import { Finding, SpecProblem, SpecValidationError, sortProblems } from "./probl
 import { Locator, formatPath } from "./positions";
 import { translateSchemaErrors } from "./schema-errors";
 import { checkSemantics } from "./semantic";
+import { ENVIRONMENT_NAME } from "./names";
 import type { PlatformSpec } from "./types";
 
 export { SpecValidationError, formatProblem } from "./problems";
@@ -163,7 +164,7 @@ export function listEnvironments(root: string): string[] {
  */
 export function resolveSpecPath(arg: string, root: string): string {
   const envFile = path.join(root, "stacks", arg, "platform.yaml");
-  if (/^[a-z][-a-z0-9]*$/.test(arg) && fs.existsSync(envFile)) return envFile;
+  if (ENVIRONMENT_NAME.test(arg) && fs.existsSync(envFile)) return envFile;
   const file = path.resolve(arg);
   if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
   const envs = listEnvironments(root);

@@ -4,8 +4,9 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { loadEnvironment } from "../model/environment";
 import { runPlatform } from "./run";
 
 const repoRoot = path.resolve(__dirname, "..");
 
-export = runPlatform(pulumi.getStack(), repoRoot);
+export = runPlatform(loadEnvironment(pulumi.getStack(), { root: repoRoot }));

@@ -1,8 +1,8 @@
 import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterDir } from "../model/paths";
-import { loadSpecFile, resolveSpecPath } from "../model/load";
+import type { Environment } from "../model/environment";
+import { kubeconfigSource } from "../model/kubeconfig";
 import type { ClusterSpec } from "../model/types";
 import { createPlatform, PlatformContext } from "./program";
 
@@ -24,17 +24,19 @@ export interface ContextPaths {
   specFile: string;
   /** Process environment, for `$KUBECONFIG`. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Reads a kubeconfig file. @default fs.readFileSync(file, "utf8") */
+  read?: (file: string) => string;
 }
 
-/** Config key holding the kubeconfig of an eks/gke cluster, as a secret. */
-export function kubeconfigKey(cluster: string): string {
-  return `kubeconfig-${cluster}`;
-}
-
-function readKubeconfig(file: string, cluster: string, hint: string): pulumi.Output<string> {
+function readKubeconfig(
+  read: (file: string) => string,
+  file: string,
+  cluster: string,
+  hint: string,
+): pulumi.Output<string> {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = read(file);
   } catch (err) {
     throw new Error(
       `cannot read the kubeconfig of cluster "${cluster}" at ${file} (${(err as Error).message}); ${hint}`,
@@ -55,46 +57,38 @@ function readKubeconfig(file: string, cluster: string, hint: string): pulumi.Out
  * Every kubeconfig is wrapped in `pulumi.secret`.
  */
 export function stackContext(config: StackConfig, paths: ContextPaths): PlatformContext {
-  const env = paths.env ?? process.env;
+  const processEnv = paths.env ?? process.env;
+  const read = paths.read ?? ((file: string) => fs.readFileSync(file, "utf8"));
+  const configured = config.get("kubeconfig");
   return {
     skipAwait: config.getBoolean("skipAwait") ?? false,
     kubeconfigFor(clusterName: string, cluster: ClusterSpec): pulumi.Input<string> {
-      switch (cluster.kind) {
-        case "local": {
-          const configured = config.get("kubeconfig");
-          const file = configured
-            ? path.resolve(paths.root, configured)
-            : path.join(clusterDir(paths.root, env), "kubeconfig");
-          return readKubeconfig(
-            file,
-            clusterName,
-            "start it with `platform cluster up` or set platform:kubeconfig",
-          );
-        }
-        case "kubeconfig": {
-          const fromEnv = env.KUBECONFIG?.split(path.delimiter).find((p) => p !== "");
-          const file = cluster.path ? path.resolve(path.dirname(paths.specFile), cluster.path) : fromEnv;
-          if (!file) {
-            throw new Error(
-              `cluster "${clusterName}" (kind: kubeconfig) has no path and $KUBECONFIG is unset; set clusters.${clusterName}.path in the spec`,
-            );
-          }
-          return readKubeconfig(file, clusterName, `fix clusters.${clusterName}.path in the spec`);
-        }
-        case "eks":
-        case "gke": {
-          const key = kubeconfigKey(clusterName);
-          const value = config.getSecret(key);
+      const source = kubeconfigSource(clusterName, cluster, {
+        root: paths.root,
+        specFile: paths.specFile,
+        ...(configured ? { configuredLocal: configured } : {}),
+        localClusterDir: clusterDir(paths.root, processEnv),
+        processEnv,
+      });
+      switch (source.kind) {
+        case "file":
+          return readKubeconfig(read, source.file, clusterName, source.hint);
+        case "missing":
+          throw new Error(source.message);
+        case "secret": {
+          const value = config.getSecret(source.key);
           if (value === undefined) {
             throw new Error(
-              `cluster "${clusterName}" (${cluster.kind}) needs its kubeconfig in the secret stack config key "platform:${key}", which is not set; set it with: pulumi config set --secret platform:${key} < kubeconfig`,
+              `cluster "${clusterName}" (${cluster.kind}) needs its kubeconfig in the secret stack config key "platform:${source.key}", which is not set; set it with: pulumi config set --secret platform:${source.key} < kubeconfig`,
             );
           }
           return pulumi.secret(value);
         }
         default: {
-          const unreachable: never = cluster;
-          throw new Error(`cluster "${clusterName}" has an unknown kind: ${JSON.stringify(unreachable)}`);
+          const unreachable: never = source;
+          throw new Error(
+            `cluster "${clusterName}": unknown kubeconfig source ${JSON.stringify(unreachable)}`,
+          );
         }
       }
     },
@@ -102,14 +96,18 @@ export function stackContext(config: StackConfig, paths: ContextPaths): Platform
 }
 
 /**
- * The platform program for one environment: loads `stacks/<env>/platform.yaml` (validated),
- * builds the context from the current stack's config and creates the platform. Usable as an
- * Automation API inline program; resolves to the stack outputs.
+ * The platform program for one environment: its validated spec, the context from the current
+ * stack's config (kubeconfigs read through the environment's reader, once) and the platform.
+ * Usable as an Automation API inline program; resolves to the stack outputs.
  */
-export async function runPlatform(env: string, root: string): Promise<Record<string, unknown>> {
-  const specFile = resolveSpecPath(env, root);
-  const spec = loadSpecFile(specFile, { root });
-  const ctx = stackContext(new pulumi.Config("platform"), { root, specFile });
+export async function runPlatform(environment: Environment): Promise<Record<string, unknown>> {
+  const spec = environment.spec;
+  const ctx = stackContext(new pulumi.Config("platform"), {
+    root: environment.root,
+    specFile: environment.specFile,
+    env: environment.processEnv,
+    read: (file) => environment.read(file),
+  });
   const outputs = createPlatform(spec, ctx);
   return { ...outputs };
 }

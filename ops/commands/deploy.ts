@@ -9,6 +9,8 @@ import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
+import type { Environment } from "../../model/environment";
+import { environmentOf } from "./environment";
 import { Command, CommandIO, UsageError } from "./types";
 
 interface DeployArgs {
@@ -70,20 +72,16 @@ async function confirm(io: CommandIO, question: string): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
-function programFor(env: string, root: string) {
-  return async () => runPlatform(env, root);
-}
-
 function renderOutputs(outputs: OutputMap): string {
   return Object.entries(outputs)
     .map(([k, v]) => `  ${k}: ${v.secret ? "[secret]" : JSON.stringify(v.value)}`)
     .join("\n");
 }
 
-async function openFor(args: DeployArgs, io: CommandIO) {
-  if (args.env === "local") await ensureLocalEngine(io);
-  await preflight(io.root, args.env, io.env); // spec, checkpoint, locks, API servers: before Pulumi
-  return openStack(args.env, { root: io.root, env: io.env }, programFor(args.env, io.root));
+async function openFor(environment: Environment, io: CommandIO) {
+  if (environment.name === "local") await ensureLocalEngine(io);
+  await preflight(environment); // spec, checkpoint, locks, API servers: before Pulumi
+  return openStack(environment, async () => runPlatform(environment));
 }
 
 /**
@@ -95,6 +93,7 @@ async function openFor(args: DeployArgs, io: CommandIO) {
  */
 export const up: Command = withEngineErrors(async (argv, io) => {
   const args = parseDeployArgs("up", argv);
+  const environment = environmentOf(args.env, io);
   if (args.env === "production") {
     const refusal = productionGuard(io.root, io.env, { allowDirty: args.allowDirty === true });
     if (refusal) {
@@ -102,11 +101,11 @@ export const up: Command = withEngineErrors(async (argv, io) => {
       return 1;
     }
   }
-  const stack = await openFor(args, io);
+  const stack = await openFor(environment, io);
   const onOutput = (s: string) => io.stderr(s);
   const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
   if (!args.yes) {
-    await stack.preview({ onOutput, color: "never", ...parallel, ...policyPackArgs(io.root, args.env) });
+    await stack.preview({ onOutput, color: "never", ...parallel, ...policyPackArgs(environment) });
     if (!(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
       io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
       return 1;
@@ -118,7 +117,7 @@ export const up: Command = withEngineErrors(async (argv, io) => {
     color: "never",
     message: updateMessage("up", args.env, audit),
     ...parallel,
-    ...policyPackArgs(io.root, args.env),
+    ...policyPackArgs(environment),
   });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
   const changes = Object.entries(result.summary.resourceChanges ?? {})
@@ -137,11 +136,12 @@ export const up: Command = withEngineErrors(async (argv, io) => {
 /** `platform destroy <env> [--yes]`: removes everything the stack manages. */
 export const destroy: Command = withEngineErrors(async (argv, io) => {
   const args = parseDeployArgs("destroy", argv);
+  const environment = environmentOf(args.env, io);
   if (!args.yes && !(await confirm(io, `Destroy every resource of ${args.env}? [y/N] `))) {
     io.stderr("not destroyed: answer yes at the prompt or pass --yes\n");
     return 1;
   }
-  const stack = await openFor(args, io);
+  const stack = await openFor(environment, io);
   const audit = auditInfo(io.root, io.env);
   const result = await stack.destroy({
     onOutput: (s) => io.stderr(s),

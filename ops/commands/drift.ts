@@ -1,12 +1,13 @@
 import { DEFAULT_CONCURRENCY, DriftManyOptions, runDriftMany } from "../drift/fanout";
 import { DriftAction, DriftRunOptions, runDrift } from "../drift/run";
+import { environmentOf } from "./environment";
 import { Command, UsageError } from "./types";
 
 const USAGE =
   "usage: platform drift <env> [<env>...] | --all [--concurrency N] [--out DIR] [--remediate | --accept | --report-only] [--dry-run] [--webhook-url URL] [--webhook-secret-env NAME]";
 
 /** Parsed `platform drift` arguments: one environment, or several run side by side. */
-export interface DriftArgs extends Omit<DriftRunOptions, "env"> {
+export interface DriftArgs extends Omit<DriftRunOptions, "environment"> {
   /** The environments named on the command line, in order (empty with `--all`). */
   envs: string[];
   /** Every environment under `stacks/`. @default false */
@@ -88,7 +89,7 @@ export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Dri
  */
 export const drift: Command = async (argv, io) => {
   const { envs, all, concurrency, ...rest } = parseDriftArgs(argv, io.env);
-  if (!all && envs.length === 1) return runDrift({ env: envs[0], ...rest }, io);
+  if (!all && envs.length === 1) return runDrift({ environment: environmentOf(envs[0], io), ...rest }, io);
   const many: DriftManyOptions = { envs, all, concurrency, ...rest };
   return runDriftMany(many, io);
 };

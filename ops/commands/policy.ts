@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { environmentOf } from "./environment";
 import { Command, CommandIO, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
@@ -135,7 +136,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     resources = loadManifests(target);
     source = `manifests ${parsed.manifests}`;
   } else {
-    resources = toOfflineResources(await recordProgram(env, io.root));
+    resources = toOfflineResources(await recordProgram(environmentOf(env, io)));
     source = `the ${env} program (under mocks)`;
   }
   const packs =

@@ -13,6 +13,7 @@ import { renderMarkdown } from "../preview/markdown";
 import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
 import { runPreview } from "../preview/run";
 import { ensureLocalEngine } from "./deploy";
+import { environmentOf } from "./environment";
 import { Command, CommandIO, UsageError } from "./types";
 
 const USAGE = "usage: platform preview <env> [--refresh] [--json FILE] [--markdown FILE] [--comment]";
@@ -79,9 +80,7 @@ async function postComment(report: PreviewReport, io: CommandIO): Promise<boolea
 export const preview: Command = async (argv, io) => {
   const args = parsePreviewArgs(argv);
   const report = await runPreview({
-    env: args.env,
-    root: io.root,
-    processEnv: io.env,
+    environment: environmentOf(args.env, io),
     refresh: args.refresh,
     log: (s) => io.stderr(s),
     prepare: args.env === "local" ? () => ensureLocalEngine(io) : undefined,

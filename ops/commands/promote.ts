@@ -15,6 +15,7 @@ import { openPullRequest } from "../github/pulls";
 import { defaultBranch, dirtyFiles, git, gitOk } from "../promote/git";
 import { DeployedImage, deployedImage, PromotionRefused } from "../promote/source";
 import { changedLines, ImageRef, readImageRef, setImageRef } from "../promote/spec";
+import { environmentOf } from "./environment";
 import { Command, CommandIO, UsageError } from "./types";
 
 const USAGE = "usage: platform promote <app> --from <env> --to <env> [--tag-from-spec] [--open-pr]";
@@ -69,7 +70,7 @@ async function sourceImage(
   if (args.tagFromSpec)
     return { ref: readImageRef(fs.readFileSync(specPath(io.root, args.from), "utf8"), args.app) };
   try {
-    const stack = await openStack(args.from, { root: io.root, env: io.env }, async () => ({}));
+    const stack = await openStack(environmentOf(args.from, io), async () => ({}));
     const deploy = await deployedImage(stack, args.from, args.app);
     return { ref: deploy.ref, deploy };
   } catch (err) {

@@ -3,7 +3,8 @@
  * and the ways out, and applies the one asked for.
  */
 import { exportEncrypted, openStack } from "../engine/workspace";
-import { backendSettings } from "../engine/settings";
+import { backendFor } from "../engine/settings";
+import type { Environment } from "../../model/environment";
 import {
   adoptPendingCreates,
   checkpointPaths,
@@ -19,6 +20,7 @@ import { breakStaleLocks, describeLock } from "../engine/locks";
 import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/preflight";
 import { runPlatform } from "../../program/run";
 import { kubectl } from "../cluster/cluster";
+import { environmentOf } from "./environment";
 import { Command, CommandIO, UsageError } from "./types";
 
 const ACTIONS = [
@@ -139,10 +141,11 @@ export function liveObject(io: CommandIO, type: string, id: string): LiveObject 
  * component resources (nothing below them exists yet), are dropped: the next `up` makes them.
  */
 async function importPendingCreates(
-  env: string,
+  environment: Environment,
   io: CommandIO,
   pending: PendingOperation[],
 ): Promise<number> {
+  const env = environment.name;
   const creates = pending.filter((op) => op.type === "creating");
   const unknown = creates.filter(
     (op) => !op.importId && !op.component && !op.resourceType.startsWith("pulumi:providers:"),
@@ -154,7 +157,7 @@ async function importPendingCreates(
     );
     return 1;
   }
-  const stack = await openStack(env, { root: io.root, env: io.env }, async () => runPlatform(env, io.root));
+  const stack = await openStack(environment, async () => runPlatform(environment));
   // Not stack.exportStack(): it adds --show-secrets, and the import would carry plaintext secrets.
   const deployment = await exportEncrypted(stack);
   const local = env === "local";
@@ -186,16 +189,15 @@ async function importPendingCreates(
 /** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]`. */
 export const recover: Command = async (argv, io) => {
   const { env, action } = parseArgs(argv);
-  const facts = recoveryFacts(io.root, env, io.env);
+  const environment = environmentOf(env, io);
+  const facts = recoveryFacts(environment);
   if (!action) {
-    const stateDir = facts.inspected
-      ? fileBackendDir(backendSettings(io.root, env, io.env).backendUrl)
-      : undefined;
+    const stateDir = facts.inspected ? fileBackendDir(backendFor(environment).backendUrl) : undefined;
     io.stdout(explain(env, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, env)) : []));
     return 0;
   }
-  const dir = fileBackendDir(backendSettings(io.root, env, io.env).backendUrl);
-  if (!dir) return recoverRemote(env, action, facts, io);
+  const dir = fileBackendDir(backendFor(environment).backendUrl);
+  if (!dir) return recoverRemote(environment, action, facts, io);
   const paths = checkpointPaths(dir, env);
   // Damaged metadata files go first (every engine command fails on them), but only while no update
   // runs: a live writer may be between truncating one and writing it.
@@ -237,13 +239,15 @@ export const recover: Command = async (argv, io) => {
     return 1;
   }
   repair();
-  if (action === "--import-pending-creates") return importPendingCreates(env, io, facts.pendingOperations);
-  return refreshStack(env, action, io);
+  if (action === "--import-pending-creates")
+    return importPendingCreates(environment, io, facts.pendingOperations);
+  return refreshStack(environment, action, io);
 };
 
 /** `--refresh` / `--clear-pending-creates`: a refresh through the engine (any backend; it locks). */
-async function refreshStack(env: string, action: string, io: CommandIO): Promise<number> {
-  const stack = await openStack(env, { root: io.root, env: io.env }, async () => runPlatform(env, io.root));
+async function refreshStack(environment: Environment, action: string, io: CommandIO): Promise<number> {
+  const env = environment.name;
+  const stack = await openStack(environment, async () => runPlatform(environment));
   const result = await stack.refresh({
     onOutput: (s) => io.stderr(s),
     color: "never",
@@ -258,11 +262,12 @@ async function refreshStack(env: string, action: string, io: CommandIO): Promise
  * so a running update is never raced); locks and backups live in the bucket, out of reach here.
  */
 async function recoverRemote(
-  env: string,
+  environment: Environment,
   action: string,
   facts: RecoveryFacts,
   io: CommandIO,
 ): Promise<number> {
+  const env = environment.name;
   if (action !== "--refresh" && action !== "--clear-pending-creates") {
     io.stderr(
       `${env}: ${action} works on the local file backend only; for a remote backend use \`pulumi cancel\` (a stale lock), the bucket's object versions (a backup) or \`pulumi import\` (an object to adopt)\n`,
@@ -279,5 +284,5 @@ async function recoverRemote(
     io.stderr(`${env}: the checkpoint is corrupted (${facts.checkpointError}); nothing was run\n`);
     return 1;
   }
-  return refreshStack(env, action, io);
+  return refreshStack(environment, action, io);
 }

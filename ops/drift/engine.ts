@@ -3,6 +3,7 @@
  * vs state), collected apart; the facts remediation is gated on; and the two ways to act:
  * `up --refresh` (remediate: the code wins) and `refresh` (accept: the live world wins).
  */
+import type { Environment } from "../../model/environment";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { ChangeCollector } from "../report/collector";
 import type { ChangeModel } from "../report/model";
@@ -119,12 +120,10 @@ export async function detect(stack: Stack): Promise<Detection> {
  * (`recoveryFacts`: pending operations and, on the local file backend, locks).
  */
 export function safetyFacts(
-  root: string,
-  env: string,
-  processEnv: NodeJS.ProcessEnv,
+  environment: Environment,
   base: Pick<RemediationFacts, "status" | "pendingChanges">,
 ): RemediationFacts {
-  const facts = recoveryFacts(root, env, processEnv);
+  const facts = recoveryFacts(environment);
   return {
     ...base,
     pendingOperations: facts.pendingOperations.length,

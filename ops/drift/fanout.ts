@@ -18,7 +18,7 @@ import { DriftReport, DriftStatus, EXIT } from "./model";
 export const DEFAULT_CONCURRENCY = 4;
 
 /** Options of a run over several environments. */
-export interface DriftManyOptions extends Omit<DriftRunOptions, "env"> {
+export interface DriftManyOptions extends Omit<DriftRunOptions, "environment"> {
   /** The environments to check; ignored with `all`. */
   envs: string[];
   /** Every environment under `stacks/`. */

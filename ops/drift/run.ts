@@ -11,7 +11,7 @@ import { openStack } from "../engine/workspace";
 import { notifyAll, NotifyOverrides, resolveChannels } from "../notify";
 import { retryPolicyFromEnv } from "../notify/http";
 import { platformHome } from "../../model/paths";
-import { loadSpecFile, resolveSpecPath } from "../../model/load";
+import type { Environment } from "../../model/environment";
 import type { PlatformSpec } from "../../model/types";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
@@ -26,7 +26,8 @@ export type DriftAction = "alert" | "remediate" | "accept";
 
 /** Options of one run (parsed flags). */
 export interface DriftRunOptions {
-  env: string;
+  /** The environment (loaded once by the caller). */
+  environment: Environment;
   /** Report folder. @default `$PLATFORM_HOME/reports/<env>` */
   outDir?: string;
   /** From flags; undefined = the spec's `drift.mode`. */
@@ -79,7 +80,8 @@ async function act(
   opts: DriftRunOptions,
   io: DriftIO,
 ): Promise<RemediationOutcome> {
-  const facts = safetyFacts(io.root, opts.env, io.env, {
+  const { environment } = opts;
+  const facts = safetyFacts(environment, {
     status: report.status,
     pendingChanges: report.pendingChanges.length,
   });
@@ -88,10 +90,10 @@ async function act(
   const audit = auditInfo(io.root, io.env);
   const log = (s: string) => io.stderr(s);
   if (action === "remediate") {
-    const done = await remediateStack(stack, opts.env, audit, policyPackArgs(io.root, opts.env), log);
+    const done = await remediateStack(stack, environment.name, audit, policyPackArgs(environment), log);
     return { action, result: done.ok ? "applied" : "failed", reasons: [done.detail] };
   }
-  const done = await acceptLive(stack, opts.env, audit, log);
+  const done = await acceptLive(stack, environment.name, audit, log);
   return {
     action,
     result: done.ok ? "applied" : "failed",
@@ -102,7 +104,8 @@ async function act(
 
 /** Runs drift for one environment; returns the exit code. Throws only for an unreadable spec. */
 export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<number> {
-  const spec = loadSpecFile(resolveSpecPath(opts.env, io.root), { root: io.root });
+  const { environment } = opts;
+  const spec = environment.spec;
   const action = actionFor(spec, opts.action);
   const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides);
   for (const w of warnings) io.stderr(`warning: notify ${w}\n`);
@@ -117,22 +120,20 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   let stack: Stack | undefined;
   let detection: Detection = { errors: [] };
   try {
-    if (opts.env === "local")
+    if (environment.name === "local")
       await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
-    stack = await openStack(opts.env, { root: io.root, env: io.env }, async () =>
-      runPlatform(opts.env, io.root),
-    );
+    stack = await openStack(environment, async () => runPlatform(environment));
     detection = await detect(stack);
   } catch (err) {
     detection.errors.push(`opening the stack failed: ${errorText(err)}`);
   }
   const report = buildDriftReport({
-    environment: opts.env,
+    environment: environment.name,
     ...detection,
     durationSeconds: (Date.now() - started) / 1000,
   });
 
-  const dir = reportDir(io, opts.env, opts.outDir);
+  const dir = reportDir(io, environment.name, opts.outDir);
   const previous = previousStatus(dir);
   writeReport(dir, report); // on disk before any notification
   io.stdout(renderTerminal(report));

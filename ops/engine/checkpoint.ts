@@ -11,7 +11,9 @@ import * as path from "path";
 import * as zlib from "zlib";
 
 /** The Pulumi project of this repository (Pulumi.yaml `name`). */
-export const PROJECT = "platform";
+import { PROJECT } from "../../model/names";
+
+export { PROJECT };
 
 /** Where the files of one stack live in a file backend's state folder. */
 export interface CheckpointPaths {

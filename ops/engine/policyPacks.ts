@@ -1,5 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
+import type { Environment } from "../../model/environment";
+import { policyConfigFileOf } from "../../model/names";
 
 /** The policy packs every environment runs, in `policies/<area>/`. */
 export const POLICY_AREAS = ["kubernetes", "aws", "gcp", "vault", "platform"] as const;
@@ -16,11 +18,12 @@ export interface PolicyPackArgs {
  * `policies/config/<env>.json`. A missing config file is an error: an environment never runs
  * without its policy levels.
  */
-export function policyPackArgs(root: string, env: string): PolicyPackArgs {
-  const config = path.join(root, "policies", "config", `${env}.json`);
+export function policyPackArgs(environment: Environment): PolicyPackArgs {
+  const { root } = environment;
+  const config = environment.policyConfigFile;
   if (!fs.existsSync(config)) {
     throw new Error(
-      `policies/config/${env}.json not found: every environment needs its policy levels (copy policies/config/staging.json)`,
+      `${policyConfigFileOf(environment.name)} not found: every environment needs its policy levels (copy policies/config/staging.json)`,
     );
   }
   const policyPacks = POLICY_AREAS.map((area) => path.join(root, "policies", area, "run-pack"));

@@ -8,12 +8,10 @@
  */
 import * as fs from "fs";
 import * as net from "net";
-import * as path from "path";
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { clusterDir, stateDir } from "../../model/paths";
-import { loadSpecFile, resolveSpecPath } from "../../model/load";
-import type { PlatformSpec } from "../../model/types";
+import type { Environment } from "../../model/environment";
+import { stateDir } from "../../model/paths";
 import {
   CheckpointStatus,
   checkpointPaths,
@@ -30,7 +28,7 @@ import {
   exportCheckpoint,
   hostPort,
 } from "./remoteState";
-import { BackendSettings, backendSettings, readYamlMap } from "./settings";
+import { BackendSettings, backendFor } from "./settings";
 import { PreflightError } from "../errors";
 
 export { PreflightError };
@@ -71,11 +69,8 @@ export const REMOTE_LOCKS_NOTE =
  * invalid, no pinned CLI, backend down or credentials refused) the facts say `inspected: false`
  * and why. Synchronous: the export runs as a child process with a timeout.
  */
-export function recoveryFacts(
-  root: string,
-  env: string,
-  processEnv: NodeJS.ProcessEnv = process.env,
-): RecoveryFacts {
+export function recoveryFacts(environment: Environment): RecoveryFacts {
+  const { root, name: env, processEnv } = environment;
   const dir = env === "local" ? stateDir(root, processEnv) : undefined;
   if (dir) {
     const status = readCheckpoint(checkpointPaths(dir, env));
@@ -103,7 +98,7 @@ export function recoveryFacts(
   });
   let settings: BackendSettings;
   try {
-    settings = backendSettings(root, env, processEnv);
+    settings = backendFor(environment);
   } catch (err) {
     return notInspected(`the stack config cannot be used: ${(err as Error).message}`);
   }
@@ -216,8 +211,8 @@ export async function checkRemoteBackend(
 }
 
 /** The API server URL of a kubeconfig's current context. */
-export function kubeconfigServer(file: string): string {
-  const doc = parse(fs.readFileSync(file, "utf8")) as {
+export function kubeconfigServer(file: string, text: string = fs.readFileSync(file, "utf8")): string {
+  const doc = parse(text) as {
     "current-context"?: string;
     contexts?: Array<{ name: string; context: { cluster: string } }>;
     clusters?: Array<{ name: string; cluster: { server: string } }>;
@@ -250,49 +245,26 @@ export function connect(host: string, port: number, timeoutMs: number): Promise<
 }
 
 /** The kubeconfig files of the spec's clusters that are reached through one (kinds local, kubeconfig). */
-function kubeconfigFiles(
-  root: string,
-  env: string,
-  spec: PlatformSpec,
-  specFile: string,
-  processEnv: NodeJS.ProcessEnv,
-) {
-  const config = readYamlMap(path.join(root, "stacks", `Pulumi.${env}.yaml`), `stacks/Pulumi.${env}.yaml`)
-    .config as Record<string, unknown> | undefined;
-  const configured = config?.["platform:kubeconfig"];
+function kubeconfigFiles(environment: Environment) {
   const files: Array<{ cluster: string; file: string }> = [];
-  for (const [name, cluster] of Object.entries(spec.clusters ?? {})) {
-    if (cluster.kind === "local") {
-      const file =
-        typeof configured === "string"
-          ? path.resolve(root, configured)
-          : path.join(clusterDir(root, processEnv), "kubeconfig");
-      files.push({ cluster: name, file });
-    } else if (cluster.kind === "kubeconfig") {
-      const fromEnv = processEnv.KUBECONFIG?.split(path.delimiter).find((p) => p !== "");
-      const file = cluster.path ? path.resolve(path.dirname(specFile), cluster.path) : fromEnv;
-      if (file) files.push({ cluster: name, file });
-    }
+  for (const cluster of Object.keys(environment.spec.clusters ?? {})) {
+    const source = environment.kubeconfigSource(cluster);
+    if (source.kind === "file") files.push({ cluster, file: source.file });
   }
   return files;
 }
 
 /** Refuses when the API server of a kubeconfig-reached cluster does not answer. */
-export async function checkApiServers(
-  root: string,
-  env: string,
-  spec: PlatformSpec,
-  specFile: string,
-  processEnv: NodeJS.ProcessEnv,
-): Promise<void> {
-  for (const { cluster, file } of kubeconfigFiles(root, env, spec, specFile, processEnv)) {
+export async function checkApiServers(environment: Environment): Promise<void> {
+  const env = environment.name;
+  for (const { cluster, file } of kubeconfigFiles(environment)) {
     const hint = `start it with \`platform cluster up\` or fix the kubeconfig of cluster "${cluster}"`;
     if (!fs.existsSync(file)) {
       throw new PreflightError(
         `${env}: cluster "${cluster}" has no kubeconfig at ${file}; nothing was run; ${hint}`,
       );
     }
-    const server = kubeconfigServer(file);
+    const server = kubeconfigServer(file, environment.read(file));
     try {
       await reachable(server);
     } catch (err) {
@@ -309,14 +281,13 @@ export async function checkApiServers(
  * checkpoint is sound, and the clusters' API servers answer. Throws `PreflightError` (or the
  * spec's validation error) before anything runs.
  */
-export async function preflight(root: string, env: string, processEnv: NodeJS.ProcessEnv): Promise<void> {
-  const settings = backendSettings(root, env, processEnv);
-  const specFile = resolveSpecPath(env, root);
-  const spec = loadSpecFile(specFile, { root });
+export async function preflight(environment: Environment): Promise<void> {
+  const settings = backendFor(environment);
+  void environment.spec; // the spec is valid before anything else is asked
   const dir = fileBackendDir(settings.backendUrl);
-  if (dir) checkFileBackend(dir, env);
-  else await checkRemoteBackend(root, env, settings, processEnv);
-  await checkApiServers(root, env, spec, specFile, processEnv);
+  if (dir) checkFileBackend(dir, environment.name);
+  else await checkRemoteBackend(environment.root, environment.name, settings, environment.processEnv);
+  await checkApiServers(environment);
 }
 
 /** A platform message for an engine failure it knows, or undefined. */

@@ -5,7 +5,9 @@ import { Deployment, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi
 import { platformHome } from "../../model/paths";
 import { toolchainBinDir } from "../toolchain/install";
 import { PULUMI_VERSION } from "../toolchain/tools";
-import { backendSettings } from "./settings";
+import { backendFor } from "./settings";
+import type { Environment } from "../../model/environment";
+import { PROJECT } from "../../model/names";
 
 export interface StackContext {
   root: string;
@@ -30,18 +32,18 @@ export function engineEnv(ctx: StackContext, extra: Record<string, string>): Rec
  * through the Automation API, the pinned CLI, and the backend its config declares.
  */
 export async function openStack(
-  envName: string,
-  ctx: StackContext,
+  environment: Environment,
   program: () => Promise<Record<string, unknown> | void>,
 ): Promise<Stack> {
-  const settings = backendSettings(ctx.root, envName, ctx.env);
+  const ctx: StackContext = { root: environment.root, env: environment.processEnv };
+  const settings = backendFor(environment);
   const pulumiCommand = await PulumiCommand.get({
     root: path.dirname(toolchainBinDir(ctx.env)),
     version: undefined,
   });
   const envVars = engineEnv(ctx, { PULUMI_BACKEND_URL: settings.backendUrl, ...settings.env });
   return LocalWorkspace.createOrSelectStack(
-    { stackName: envName, projectName: "platform", program },
+    { stackName: environment.name, projectName: PROJECT, program },
     { workDir: ctx.root, pulumiCommand, envVars, secretsProvider: settings.secretsProvider },
   );
 }

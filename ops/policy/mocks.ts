@@ -12,8 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
-import { loadSpecFile, resolveSpecPath } from "../../model/load";
+import type { Environment } from "../../model/environment";
 import { computedAttributes } from "./computed";
 import type { OfflineResource } from "./evaluate";
 
@@ -50,12 +49,10 @@ function plain(value: unknown): unknown {
 }
 
 /** Plaintext `config:` values of `stacks/Pulumi.<env>.yaml` (secure values left out). */
-export function plaintextStackConfig(root: string, env: string): Record<string, string> {
-  const file = path.join(root, "stacks", `Pulumi.${env}.yaml`);
-  if (!fs.existsSync(file)) return {};
-  const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+export function plaintextStackConfig(environment: Environment): Record<string, string> {
+  if (!fs.existsSync(environment.stackConfigFile)) return {};
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+  for (const [key, value] of Object.entries(environment.stackConfig.config ?? {})) {
     if (value !== null && typeof value === "object" && "secure" in (value as object)) continue;
     out[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
@@ -101,12 +98,13 @@ function decodeProviderInputs(state: Record<string, unknown>): Record<string, un
 }
 
 /**
- * Runs `runPlatform(env, root)` from program/run.ts under mocks and returns what it registered.
+ * Runs `runPlatform(environment)` from program/run.ts under mocks and returns what it registered.
  * Throws when the spec is invalid or the program fails.
  */
-export async function recordProgram(env: string, root: string): Promise<RecordedResource[]> {
-  const spec = loadSpecFile(resolveSpecPath(env, root), { root });
-  const stackConfig = plaintextStackConfig(root, env);
+export async function recordProgram(environment: Environment): Promise<RecordedResource[]> {
+  const env = environment.name;
+  const spec = environment.spec;
+  const stackConfig = plaintextStackConfig(environment);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-policy-"));
   const kubeconfig = path.join(tmp, "kubeconfig");
   fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n# placeholder: nothing connects under mocks\n");
@@ -178,13 +176,13 @@ export async function recordProgram(env: string, root: string): Promise<Recorded
     // Loaded only now, after setMocks: the program must register against the mock monitor.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const run = require("../../program/run") as {
-      runPlatform(env: string, root: string): Promise<Record<string, unknown>>;
+      runPlatform(environment: Environment): Promise<Record<string, unknown>>;
     };
     // A failure inside an apply() surfaces as an unhandled rejection, not from runPlatform: catch
     // those too, or the check would judge half a program and call it clean.
     process.on("unhandledRejection", onCrash);
     process.on("uncaughtException", onCrash);
-    await run.runPlatform(env, root);
+    await run.runPlatform(environment);
     // waitForRPCs is internal to the SDK but exported by its settings module.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

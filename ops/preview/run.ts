@@ -13,19 +13,16 @@ import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { checkApiServers } from "../engine/preflight";
 import { openStack } from "../engine/workspace";
-import { loadSpecFile, resolveSpecPath } from "../../model/load";
+import type { Environment } from "../../model/environment";
+import { PROJECT } from "../../model/names";
 import { ChangeCollector } from "../report/collector";
 import { PolicyFinding } from "../report/model";
 import { errorCause, PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";
 
-/** The project name of Pulumi.yaml. */
-export const PROJECT = "platform";
-
 /** What a preview needs. */
 export interface PreviewRunOptions {
-  env: string;
-  root: string;
-  processEnv: NodeJS.ProcessEnv;
+  /** The environment (its files are read on first use, inside the report's error handling). */
+  environment: Environment;
   refresh: boolean;
   /** Engine progress (CLI output). */
   log: (text: string) => void;
@@ -53,7 +50,8 @@ export function remediationFor(findings: readonly PolicyFinding[]): Record<strin
 
 /** The preview report of one environment (status `failed` on any engine or setup error). */
 export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport> {
-  const audit = auditInfo(opts.root, opts.processEnv);
+  const { environment } = opts;
+  const audit = auditInfo(environment.root, environment.processEnv);
   const changes = new ChangeCollector("preview");
   const drift = opts.refresh ? new ChangeCollector("refresh-preview") : undefined;
   let error: string | undefined;
@@ -61,18 +59,14 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
     await opts.prepare?.();
     // With its API server unreachable, a cluster's resources preview as "unchanged" (the provider
     // cannot read them and does not say so): a preview must fail instead, naming the cluster.
-    const specFile = resolveSpecPath(opts.env, opts.root);
-    const spec = loadSpecFile(specFile, { root: opts.root });
-    await checkApiServers(opts.root, opts.env, spec, specFile, opts.processEnv);
-    const stack = await openStack(opts.env, { root: opts.root, env: opts.processEnv }, async () =>
-      runPlatform(opts.env, opts.root),
-    );
+    await checkApiServers(environment);
+    const stack = await openStack(environment, async () => runPlatform(environment));
     const common = { onOutput: opts.log, color: "never" as const };
     if (drift) await stack.previewRefresh({ ...common, onEvent: drift.onEvent });
     await stack.preview({
       ...common,
       onEvent: changes.onEvent,
-      ...policyPackArgs(opts.root, opts.env),
+      ...policyPackArgs(environment),
     });
   } catch (err) {
     error = errorCause(err);
@@ -92,8 +86,8 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
   return {
     schemaVersion: PREVIEW_SCHEMA_VERSION,
     project: PROJECT,
-    stack: opts.env,
-    workdir: workdirOf(opts.root),
+    stack: environment.name,
+    workdir: workdirOf(environment.root),
     commit: audit.commit === "unknown" ? undefined : audit.commit + (audit.dirty ? "+dirty" : ""),
     pr: audit.pr,
     runUrl: audit.runUrl,

@@ -4,6 +4,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { openStack } from "../../ops/engine/workspace";
 import { TestWorkspace } from "./helpers/workspace";
+import { loadEnvironment } from "../../model/environment";
 
 /**
  * `platform preview` against the real engine and the local control plane: the markdown and JSON
@@ -121,7 +122,10 @@ const foreignRegistry = (text: string) =>
     );
 
 test("up records commit, author, PR and run URL in the stack history and tags", async () => {
-  const stack = await openStack("local", { root: ws.root, env: ws.env }, async () => ({}));
+  const stack = await openStack(
+    loadEnvironment("local", { root: ws.root, processEnv: ws.env }),
+    async () => ({}),
+  );
   const [last] = await stack.history(1);
   const head = git("rev-parse", "HEAD");
   expect(last.result).toBe("succeeded");

@@ -5,6 +5,7 @@ import { parseDocument } from "yaml";
 import type { DriftReport } from "../../ops/drift/model";
 import { exportEncrypted, openStack } from "../../ops/engine/workspace";
 import { descendants, processesMentioning, TestWorkspace } from "./helpers/workspace";
+import { loadEnvironment } from "../../model/environment";
 
 /**
  * Faults of the `local` stack (file backend): an update killed with SIGKILL midway (pending
@@ -156,7 +157,10 @@ afterAll(async () => {
 });
 
 test("planted secrets appear in no output, state file, PR comment, report or event", async () => {
-  const stack = await openStack("local", { root: ws.root, env: ws.env }, async () => ({}));
+  const stack = await openStack(
+    loadEnvironment("local", { root: ws.root, processEnv: ws.env }),
+    async () => ({}),
+  );
   await stack.setConfig("platform:reliabilityCanary", { value: SECRET, secret: true });
   const events: unknown[] = [];
   const res = await ws.platform(["up", "local", "--yes"]);
@@ -164,7 +168,10 @@ test("planted secrets appear in no output, state file, PR comment, report or eve
   // what `pulumi stack export` shows (stack.exportStack() adds --show-secrets)
   const exported = JSON.stringify(await exportEncrypted(stack));
   expect(JSON.parse(exported).deployment.resources.length).toBe(resources);
-  const stackWithEvents = await openStack("local", { root: ws.root, env: ws.env }, async () => ({}));
+  const stackWithEvents = await openStack(
+    loadEnvironment("local", { root: ws.root, processEnv: ws.env }),
+    async () => ({}),
+  );
   await stackWithEvents.previewRefresh({ onEvent: (e) => events.push(e) });
   expect(events.length).toBeGreaterThan(0);
   const kubeKey = /client-key-data: (\S+)/.exec(fs.readFileSync(ws.kubeconfig, "utf8"))?.[1] ?? "";

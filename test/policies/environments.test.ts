@@ -3,6 +3,7 @@
  * environment under mocks, evaluated with its own policy config. A secure-by-default regression in
  * any component or spec shows up here as a named violation.
  */
+import { loadEnvironment } from "../../model/environment";
 import * as path from "path";
 import { evaluate, hasMandatory } from "../../ops/policy/evaluate";
 import { recordProgram, toOfflineResources } from "../../ops/policy/mocks";
@@ -17,7 +18,7 @@ test.each([
 ])(
   "%s: the whole program is checked and has no mandatory violation",
   async (env, config, minResources) => {
-    const resources = toOfflineResources(await recordProgram(env, ROOT));
+    const resources = toOfflineResources(await recordProgram(loadEnvironment(env, { root: ROOT })));
     expect(resources.length).toBeGreaterThan(minResources);
     const violations = evaluate(resources, { env, config });
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");

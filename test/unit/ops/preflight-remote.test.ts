@@ -18,6 +18,7 @@ import {
   exportCheckpoint,
 } from "../../../ops/engine/remoteState";
 import type { BackendSettings } from "../../../ops/engine/settings";
+import { loadEnvironment } from "../../../model/environment";
 
 const MOTO =
   "s3://platform-state/platform?region=us-east-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000&use_path_style=true&disable_https=true";
@@ -371,7 +372,7 @@ describe("exportCheckpoint and recoveryFacts on a remote backend", () => {
 
   test("recoveryFacts reads pending operations of a remote stack, saying its locks are not listed", () => {
     const { root, env } = fixture(exported({ resources: [{ urn: "a" }], pending_operations: PENDING }));
-    const facts = recoveryFacts(root, "shared", env);
+    const facts = recoveryFacts(loadEnvironment("shared", { root: root, processEnv: env }));
     expect(facts).toMatchObject({
       inspected: true,
       backendKind: "remote",
@@ -386,7 +387,9 @@ describe("exportCheckpoint and recoveryFacts on a remote backend", () => {
 
   test("recoveryFacts says why a remote stack was not inspected", () => {
     const noCli = fixture();
-    expect(recoveryFacts(noCli.root, "shared", noCli.env)).toMatchObject({
+    expect(
+      recoveryFacts(loadEnvironment("shared", { root: noCli.root, processEnv: noCli.env })),
+    ).toMatchObject({
       inspected: false,
       backendKind: "remote",
       reason: expect.stringMatching(/pulumi CLI is not installed/) as unknown,
@@ -394,7 +397,7 @@ describe("exportCheckpoint and recoveryFacts on a remote backend", () => {
     });
     const { root, env } = fixture(exported({}));
     const noPassphrase = { ...env, PULUMI_CONFIG_PASSPHRASE: undefined };
-    expect(recoveryFacts(root, "shared", noPassphrase)).toMatchObject({
+    expect(recoveryFacts(loadEnvironment("shared", { root: root, processEnv: noPassphrase }))).toMatchObject({
       inspected: false,
       reason: expect.stringMatching(/set PULUMI_CONFIG_PASSPHRASE/) as unknown,
     });
@@ -402,7 +405,9 @@ describe("exportCheckpoint and recoveryFacts on a remote backend", () => {
 
   test("the local stack is read from disk as before, locks listed", () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "platform-home-"));
-    expect(recoveryFacts("/nonexistent", "local", { PLATFORM_HOME: home })).toMatchObject({
+    expect(
+      recoveryFacts(loadEnvironment("local", { root: "/nonexistent", processEnv: { PLATFORM_HOME: home } })),
+    ).toMatchObject({
       inspected: true,
       backendKind: "file",
       checkpointOk: true,

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AWS_INVOKES, CloudResource, EKS_CA, GKE_CA, setupCloudMocks } from "../cloud/mocks";
 import { isSecretInput, valueOf } from "../helpers/mocks";
 import { clusterOfProvider, countByType } from "./inventory";
+import { loadEnvironment } from "../../../model/environment";
 
 const mocks = setupCloudMocks({ invokes: AWS_INVOKES, stack: "unit" });
 let run: typeof import("../../../program/run");
@@ -32,7 +33,7 @@ async function environment(env: string) {
   if (!runs[env]) {
     mocks.reset();
     pulumi.runtime.setAllConfig({ "platform:kubeconfig": localKubeconfig }, []);
-    const outputs = await run.runPlatform(env, root);
+    const outputs = await run.runPlatform(loadEnvironment(env, { root }));
     await mocks.settle();
     runs[env] = { outputs, resources: [...mocks.resources] };
   }

@@ -13,6 +13,7 @@ import {
 } from "../../../ops/engine/checkpoint";
 import { explain } from "../../../ops/commands/recover";
 import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../../../ops/engine/preflight";
+import { loadEnvironment } from "../../../model/environment";
 
 /**
  * What an update killed at the wrong moment leaves besides pending operations: metadata files
@@ -89,7 +90,9 @@ describe("damaged metadata files", () => {
     const factsOf = (checkpoint: string) => {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), "platform-recover-home-"));
       write(checkpointPaths(path.join(home, "state"), "local").file, checkpoint);
-      return recoveryFacts("/nonexistent", "local", { PLATFORM_HOME: home });
+      return recoveryFacts(
+        loadEnvironment("local", { root: "/nonexistent", processEnv: { PLATFORM_HOME: home } }),
+      );
     };
     const sound = factsOf(GOOD);
     const alone = explain("local", sound, ["/s/.pulumi/stacks/platform/local.json.attrs"]);

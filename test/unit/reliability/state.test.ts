@@ -4,6 +4,7 @@ import * as path from "path";
 import { checkpointPaths, listBackups, parseCheckpoint, restoreBackup } from "../../../ops/engine/checkpoint";
 import { breakStaleLocks, listLocks, lockedMessage, pidHoldsLock } from "../../../ops/engine/locks";
 import { checkFileBackend, PreflightError, recoveryFacts } from "../../../ops/engine/preflight";
+import { loadEnvironment } from "../../../model/environment";
 
 const GOOD = JSON.stringify({
   version: 3,
@@ -189,9 +190,13 @@ describe("pre-flight and recovery facts", () => {
     const paths = checkpointPaths(dir, "local");
     fs.mkdirSync(path.dirname(paths.file), { recursive: true });
     fs.writeFileSync(paths.file, pendingCheckpoint());
-    const facts = recoveryFacts("/nonexistent", "local", { PLATFORM_HOME: home });
+    const facts = recoveryFacts(
+      loadEnvironment("local", { root: "/nonexistent", processEnv: { PLATFORM_HOME: home } }),
+    );
     expect(facts).toMatchObject({ inspected: true, checkpointOk: true, locks: [] });
     expect(facts.pendingOperations).toHaveLength(2);
-    expect(recoveryFacts("/nonexistent", "staging", {})).toMatchObject({ inspected: false });
+    expect(recoveryFacts(loadEnvironment("staging", { root: "/nonexistent", processEnv: {} }))).toMatchObject(
+      { inspected: false },
+    );
   });
 });

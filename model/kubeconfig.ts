@@ -1,0 +1,76 @@
+/**
+ * The one rule for where a cluster's kubeconfig comes from, shared by the program (which reads it
+ * into the provider) and the pre-flight checks (which ask its API server).
+ */
+import * as path from "path";
+import type { ClusterSpec } from "./types";
+
+/** Where a cluster's kubeconfig comes from. */
+export type KubeconfigSource =
+  /** A file: `local` clusters (`platform:kubeconfig` or the local control plane's) and `kubeconfig` ones. */
+  | { kind: "file"; file: string; hint: string }
+  /** A `kubeconfig` cluster with neither `path` nor `$KUBECONFIG`. */
+  | { kind: "missing"; message: string }
+  /** An eks/gke cluster: the secret stack config key `platform:<key>`. */
+  | { kind: "secret"; key: string };
+
+/** What the rule needs to know. */
+export interface KubeconfigInputs {
+  /** Repository root: `platform:kubeconfig` is relative to it. */
+  root: string;
+  /** The spec file: a `kubeconfig` cluster's `path` is relative to its folder. */
+  specFile: string;
+  /** `platform:kubeconfig` of the stack config, when set. */
+  configuredLocal?: string;
+  /** The local control plane's folder (`$PLATFORM_HOME/cluster`). */
+  localClusterDir: string;
+  /** The process environment, for `$KUBECONFIG`. */
+  processEnv: NodeJS.ProcessEnv;
+}
+
+/** Config key holding the kubeconfig of an eks/gke cluster, as a secret. */
+export function kubeconfigKey(cluster: string): string {
+  return `kubeconfig-${cluster}`;
+}
+
+/**
+ * Where the kubeconfig of `clusterName` comes from:
+ * - `local` clusters: `platform:kubeconfig` (relative to the root) or the local control plane's
+ *   kubeconfig (`$PLATFORM_HOME/cluster/kubeconfig`);
+ * - `kubeconfig` clusters: their `path` (relative to the spec file) or the first `$KUBECONFIG`;
+ * - `eks`/`gke` clusters: the secret `platform:kubeconfig-<cluster>`.
+ */
+export function kubeconfigSource(
+  clusterName: string,
+  cluster: ClusterSpec,
+  inputs: KubeconfigInputs,
+): KubeconfigSource {
+  switch (cluster.kind) {
+    case "local":
+      return {
+        kind: "file",
+        file: inputs.configuredLocal
+          ? path.resolve(inputs.root, inputs.configuredLocal)
+          : path.join(inputs.localClusterDir, "kubeconfig"),
+        hint: "start it with `platform cluster up` or set platform:kubeconfig",
+      };
+    case "kubeconfig": {
+      const fromEnv = inputs.processEnv.KUBECONFIG?.split(path.delimiter).find((p) => p !== "");
+      const file = cluster.path ? path.resolve(path.dirname(inputs.specFile), cluster.path) : fromEnv;
+      if (!file) {
+        return {
+          kind: "missing",
+          message: `cluster "${clusterName}" (kind: kubeconfig) has no path and $KUBECONFIG is unset; set clusters.${clusterName}.path in the spec`,
+        };
+      }
+      return { kind: "file", file, hint: `fix clusters.${clusterName}.path in the spec` };
+    }
+    case "eks":
+    case "gke":
+      return { kind: "secret", key: kubeconfigKey(clusterName) };
+    default: {
+      const unreachable: never = cluster;
+      throw new Error(`cluster "${clusterName}" has an unknown kind: ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
