@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { Tier } from "../../model/types";
 import { retentionProblem } from "../shared/validation";
-import { failer, isProduction, platformTags } from "./common";
+import { failer, isProduction } from "../shared/tier";
+import { platformTags } from "./common";
 
 /** Pulumi type token of {@link Bucket}. */
 export const AWS_BUCKET_TYPE = "platform:aws:Bucket";

@@ -2,10 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { NodePoolSpec, Tier } from "../../model/types";
-import { isCidr, isWorldCidr } from "./cidr";
+import { isCidr, isWorldCidr } from "../shared/cidr";
 import { execKubeconfig } from "../shared/kubeconfig";
 import { nodePoolsProblem } from "../shared/validation";
-import { failer, isProduction, platformTags } from "./common";
+import { failer, isProduction } from "../shared/tier";
+import { platformTags } from "./common";
 
 /** Pulumi type token of {@link EksCluster}. */
 export const EKS_CLUSTER_TYPE = "platform:aws:EksCluster";

@@ -1,5 +1,6 @@
 /** AWS components of the platform: network, EKS, PostgreSQL, S3 buckets and IRSA roles. */
-export * from "./cidr";
+export * from "../shared/cidr";
+export * from "../shared/tier";
 export * from "./common";
 export * from "./network";
 export * from "./eks";

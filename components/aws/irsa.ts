@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { failer } from "./common";
+import { failer } from "../shared/tier";
 
 /** Pulumi type token of {@link IrsaRole}. */
 export const IRSA_ROLE_TYPE = "platform:aws:IrsaRole";

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { Tier } from "../../model/types";
-import { layoutSubnets, parseCidr } from "./cidr";
-import { failer, isProduction, platformTags } from "./common";
+import { layoutSubnets, parseCidr } from "../shared/cidr";
+import { failer, isProduction } from "../shared/tier";
+import { platformTags } from "./common";
 
-export { layoutSubnets } from "./cidr";
+export { layoutSubnets } from "../shared/cidr";
 
 /** Pulumi type token of {@link AwsNetwork}. */
 export const AWS_NETWORK_TYPE = "platform:aws:Network";

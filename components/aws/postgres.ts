@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { Tier } from "../../model/types";
-import { backupRetentionDays, failer, isProduction, platformTags } from "./common";
+import { backupRetentionDays, failer, isProduction } from "../shared/tier";
+import { platformTags } from "./common";
 
 /** Pulumi type token of {@link PostgresDatabase}. */
 export const POSTGRES_DATABASE_TYPE = "platform:aws:PostgresDatabase";

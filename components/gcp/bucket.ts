@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import type { Tier } from "../../model/types";
-import { failer, isProduction } from "../aws/common";
+import { failer, isProduction } from "../shared/tier";
 import { retentionProblem } from "../shared/validation";
 import { gcpPlatformLabels } from "./common";
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import type { Tier } from "../../model/types";
-import { backupRetentionDays, failer, isProduction } from "../aws/common";
+import { backupRetentionDays, failer, isProduction } from "../shared/tier";
 import { gcpPlatformLabels } from "./common";
 
 /** Pulumi type token of {@link CloudSqlPostgres}. */

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import type { Tier } from "../../model/types";
-import { cidrsOverlap, parseCidr } from "../aws/cidr";
-import { failer } from "../aws/common";
+import { cidrsOverlap, parseCidr } from "../shared/cidr";
+import { failer } from "../shared/tier";
 
 /** Pulumi type token of {@link GcpNetwork}. */
 export const GCP_NETWORK_TYPE = "platform:gcp:Network";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import { failer } from "../aws/common";
+import { failer } from "../shared/tier";
 
 /** Pulumi type token of {@link WorkloadIdentityBinding}. */
 export const WORKLOAD_IDENTITY_TYPE = "platform:gcp:WorkloadIdentityBinding";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { failer } from "../aws/common";
+import { failer } from "../shared/tier";
 
 /** Pulumi type token of {@link VaultAudit}. */
 export const VAULT_AUDIT_TYPE = "platform:vault:Audit";

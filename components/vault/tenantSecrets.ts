@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import type { Tier } from "../../model/types";
-import { failer, isProduction } from "../aws/common";
+import { failer, isProduction } from "../shared/tier";
 
 /** Pulumi type token of {@link TenantSecrets}. */
 export const TENANT_SECRETS_TYPE = "platform:vault:TenantSecrets";

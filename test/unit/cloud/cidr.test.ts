@@ -7,7 +7,7 @@ import {
   isWorldCidr,
   layoutSubnets,
   parseCidr,
-} from "../../../components/aws/cidr";
+} from "../../../components/shared/cidr";
 
 describe("parseCidr / formatCidr", () => {
   it("round-trips a valid block", () => {
