@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AppArgs } from "./app";
+import type { AppArgs } from "./appArgs";
 import { imageReference } from "./image";
 import { isDnsLabel, isQuantity } from "./labels";
 
