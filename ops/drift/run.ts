@@ -110,11 +110,8 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides);
   for (const w of warnings) io.stderr(`warning: notify ${w}\n`);
 
-  if (process.env.PULUMI_K8S_DELETE_UNREACHABLE || io.env.PULUMI_K8S_DELETE_UNREACHABLE) {
-    // With it, an unreachable cluster reads as "every resource deleted": drift must never guess.
+  if (io.env.PULUMI_K8S_DELETE_UNREACHABLE) {
     io.stderr("warning: ignoring PULUMI_K8S_DELETE_UNREACHABLE for drift detection\n");
-    delete process.env.PULUMI_K8S_DELETE_UNREACHABLE;
-    delete io.env.PULUMI_K8S_DELETE_UNREACHABLE;
   }
   const started = Date.now();
   let stack: Stack | undefined;
@@ -122,7 +119,11 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   try {
     if (environment.name === "local")
       await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
-    stack = await openStack(environment, async () => runPlatform(environment));
+    // With it, an unreachable cluster reads as "every resource deleted": drift must never guess,
+    // so the engine and its plugins run with it off, whatever the caller's environment says.
+    stack = await openStack(environment, async () => runPlatform(environment), {
+      PULUMI_K8S_DELETE_UNREACHABLE: "false",
+    });
     detection = await detect(stack);
   } catch (err) {
     detection.errors.push(`opening the stack failed: ${errorText(err)}`);

@@ -34,6 +34,8 @@ export function engineEnv(ctx: StackContext, extra: Record<string, string>): Rec
 export async function openStack(
   environment: Environment,
   program: () => Promise<Record<string, unknown> | void>,
+  /** Variables for the engine and its plugins that win over the process environment. @default none */
+  engineOverrides: Record<string, string> = {},
 ): Promise<Stack> {
   const ctx: StackContext = { root: environment.root, env: environment.processEnv };
   const settings = backendFor(environment);
@@ -41,7 +43,11 @@ export async function openStack(
     root: path.dirname(toolchainBinDir(ctx.env)),
     version: undefined,
   });
-  const envVars = engineEnv(ctx, { PULUMI_BACKEND_URL: settings.backendUrl, ...settings.env });
+  const envVars = engineEnv(ctx, {
+    PULUMI_BACKEND_URL: settings.backendUrl,
+    ...settings.env,
+    ...engineOverrides,
+  });
   return LocalWorkspace.createOrSelectStack(
     { stackName: environment.name, projectName: PROJECT, program },
     { workDir: ctx.root, pulumiCommand, envVars, secretsProvider: settings.secretsProvider },
