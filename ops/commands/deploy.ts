@@ -50,7 +50,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
 }
 
 /** The environment a command line names, for the engine error messages (see withEngineErrors). */
-const envOf = (verb: "up" | "destroy") => (argv: string[]) => parseDeployArgs(verb, argv).env;
+export const environmentOf = (verb: "up" | "destroy") => (argv: string[]) => parseDeployArgs(verb, argv).env;
 
 /** For `local`: the toolchain is installed and the local control plane is running (both idempotent). */
 export async function ensureLocalEngine(io: CommandIO): Promise<void> {
@@ -95,7 +95,7 @@ async function openFor(args: DeployArgs, io: CommandIO) {
  * run at most N resource operations at once (`pulumi up --parallel`); `--parallel 1` runs them one
  * after another, so an interrupted update leaves at most one operation pending.
  */
-export const up: Command = withEngineErrors(envOf("up"), async (argv, io) => {
+export const up: Command = withEngineErrors(environmentOf("up"), async (argv, io) => {
   const args = parseDeployArgs("up", argv);
   if (args.env === "production") {
     const refusal = productionGuard(io.root, io.processEnv, { allowDirty: args.allowDirty === true });
@@ -137,7 +137,7 @@ export const up: Command = withEngineErrors(envOf("up"), async (argv, io) => {
 });
 
 /** `platform destroy <env> [--yes]`: removes everything the stack manages. */
-export const destroy: Command = withEngineErrors(envOf("destroy"), async (argv, io) => {
+export const destroy: Command = withEngineErrors(environmentOf("destroy"), async (argv, io) => {
   const args = parseDeployArgs("destroy", argv);
   if (!args.yes && !(await confirm(io, `Destroy every resource of ${args.env}? [y/N] `))) {
     io.stderr("not destroyed: answer yes at the prompt or pass --yes\n");
