@@ -129,9 +129,14 @@ complete -F _platform platform
 `;
 }
 
-/** Text safe inside a single-quoted zsh word and an `_arguments` `[description]`. */
+/** A description, safe inside a single-quoted zsh word and an `_arguments` `[description]`. */
 function zshText(text: string): string {
-  return text.replace(/'/g, "'\\''").replace(/([[\]:\\])/g, "\\$1");
+  return text.replace(/'/g, "'\\''").replace(/([[\]\\])/g, "\\$1");
+}
+
+/** A name or value label: as zshText, and `:` (the field separator) escaped. */
+function zshName(text: string): string {
+  return zshText(text).replace(/:/g, "\\:");
 }
 
 function zshPositional(p: Positional): string {
@@ -144,14 +149,14 @@ function zshPositional(p: Positional): string {
           ? `(${p.complete.join(" ")})`
           : " ";
   const prefix = p.variadic ? "*:" : p.required ? ":" : "::";
-  return `'${prefix}${zshText(p.name)}:${action}'`;
+  return `'${prefix}${zshName(p.name)}:${action}'`;
 }
 
 function zshFlag(name: string, flag: Flag): string {
   const desc = `[${zshText(flag.description)}]`;
   const value =
     flag.type === "string"
-      ? `:${zshText(flag.value)}:${{ file: "_files", environment: "_platform_envs", none: " " }[valueKind(flag)]}`
+      ? `:${zshName(flag.value)}:${{ file: "_files", environment: "_platform_envs", none: " " }[valueKind(flag)]}`
       : "";
   const eq = flag.type === "string" ? "=" : "";
   const many = flag.type === "string" && flag.multiple ? "*" : "";
@@ -162,7 +167,7 @@ function zshFlag(name: string, flag: Flag): string {
 /** The zsh script: `eval "$(platform completion zsh)"`, or saved as `_platform` on `$fpath`. */
 export function zshScript(): string {
   const describe = (entries: [string, string][]) =>
-    entries.map(([name, summary]) => `'${zshText(name)}:${zshText(summary)}'`).join(" ");
+    entries.map(([name, summary]) => `'${zshName(name)}:${summary.replace(/'/g, "'\\''")}'`).join(" ");
   const subs = Object.entries(TABLES)
     .filter(([, spec]) => spec.subcommands)
     .map(

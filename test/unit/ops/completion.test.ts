@@ -87,9 +87,7 @@ describe("platform completion zsh", () => {
     const zsh = await script("zsh");
     expect(zsh.startsWith("#compdef platform\n")).toBe(true);
     for (const verb of Object.keys(TABLES)) expect(zsh).toContain(`'${verb}:`);
-    expect(zsh).toContain(
-      "'--parallel=[at most N resource operations at once (1\\: one after another)]:N: '",
-    );
+    expect(zsh).toContain("'--parallel=[at most N resource operations at once (1: one after another)]:N: '");
     expect(zsh).toContain("'(-y --yes)'{-y,--yes}'[deploy without the preview and the question]'");
     expect(zsh).toContain("compdef _platform platform");
   });
