@@ -14,7 +14,7 @@ const ENV: Positional = {
 
 export const VALIDATE = command({
   name: "validate",
-  summary: "check environment specs; exit 1 on any problem",
+  summary: "check specs; every problem as file:line:col path: message",
   positionals: [
     {
       name: "env|file",
@@ -48,7 +48,7 @@ export const TOOLCHAIN_DOCTOR = command({
 
 export const TOOLCHAIN = command({
   name: "toolchain",
-  summary: "build or find the pinned engine and control plane tools",
+  summary: "build or find the pinned engine, providers and control plane tools",
   positionals: [],
   flags: {},
   subcommands: { install: TOOLCHAIN_INSTALL, doctor: TOOLCHAIN_DOCTOR },
@@ -94,7 +94,7 @@ export const CLUSTER_STATUS = command({
 
 export const CLUSTER = command({
   name: "cluster",
-  summary: "the local Kubernetes control plane (no containers)",
+  summary: "the local Kubernetes control plane (no containers, no Docker)",
   positionals: [],
   flags: {},
   subcommands: { up: CLUSTER_UP, down: CLUSTER_DOWN, status: CLUSTER_STATUS },
@@ -107,7 +107,7 @@ const oneEnvironment = {
 
 export const UP = command({
   name: "up",
-  summary: "deploy an environment (local: also builds tools, starts the cluster)",
+  summary: "deploy with the policy packs (local: also builds tools, starts the cluster)",
   positionals: [ENV],
   flags: {
     yes: { type: "boolean", short: "y", description: "deploy without the preview and the question" },
@@ -138,7 +138,7 @@ export const DESTROY = command({
 
 export const RECOVER = command({
   name: "recover",
-  summary: "after a crash: what is wrong with the state and the ways out; applies the one asked for",
+  summary: "after a crash: stale locks, pending operations, backups",
   positionals: [ENV],
   flags: {
     "break-lock": { type: "boolean", description: "remove locks whose process is provably gone" },
@@ -193,7 +193,7 @@ export const DRIFT_CONCURRENCY_DEFAULT = "4";
 
 export const DRIFT = command({
   name: "drift",
-  summary: "live world vs state vs code; alert, remediate when allowed",
+  summary: "live world vs state vs code; alert first, remediate when allowed",
   positionals: [{ ...ENV, required: false, variadic: true }],
   argsSynopsis: "<env> [<env>...] | --all",
   flags: {
@@ -262,7 +262,7 @@ export const POLICY_CHECK = command({
 
 export const POLICY = command({
   name: "policy",
-  summary: "offline policy check, no cloud credentials",
+  summary: "offline policy check: no credentials, no engine",
   positionals: [],
   flags: {},
   subcommands: { check: POLICY_CHECK },
@@ -270,7 +270,7 @@ export const POLICY = command({
 
 export const PROMOTE = command({
   name: "promote",
-  summary: "image-tag promotion on a branch, optionally as a PR",
+  summary: "image-tag promotion as a one-line change on a branch / PR",
   positionals: [{ name: "app", description: "the app (a key of apps: in the spec)", required: false }],
   argsSynopsis: "<app> --from <env> --to <env>",
   flags: {
@@ -303,7 +303,7 @@ export const PROMOTE = command({
 
 export const COMPLETION = command({
   name: "completion",
-  summary: 'print a shell completion script: eval "$(platform completion bash)"',
+  summary: "print a shell completion script (bash or zsh)",
   positionals: [{ name: "shell", description: "bash or zsh", required: true, complete: ["bash", "zsh"] }],
   flags: {},
   exits: ["0 printed", "2 no or an unknown shell"],

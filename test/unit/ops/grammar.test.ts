@@ -80,6 +80,11 @@ describe("platform --help and <verb> --help", () => {
     expect(usage()).not.toContain("--concurrency");
   });
 
+  test("the README's command section shows the generated usage", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
+    expect(readme).toContain(`## The \`platform\` command\n\n\`\`\`\n${usage()}\`\`\`\n`);
+  });
+
   test("--version prints the package version", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8"));
     const r = await run(["--version"]);
