@@ -2,7 +2,7 @@ import * as path from "path";
 import * as fs from "fs";
 import { helpText, HelpRequest, positionalSynopsis, resolveSpec, wantsHelp } from "./commands/grammar";
 import { TABLES } from "./commands/tables";
-import { Command, CommandIO, EXIT, UsageError } from "./commands/types";
+import { Command, CommandIO, EXIT, PreflightError, UsageError } from "./commands/types";
 
 /** One verb: the module under ops/commands that exports it. Its flags are in ./commands/tables. */
 interface Verb {
@@ -124,11 +124,8 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
       fullIO.stdout(err.text);
       return EXIT.ok;
     }
-    if (err instanceof UsageError) {
-      fullIO.stderr(`platform ${verb}: ${err.message}\n`);
-      return err.exitCode;
-    }
     fullIO.stderr(`platform ${verb}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.failure;
+    // the refusals carry their exit code (EXIT); anything else is a failure
+    return err instanceof UsageError || err instanceof PreflightError ? err.exitCode : EXIT.failure;
   }
 }

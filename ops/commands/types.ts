@@ -10,7 +10,10 @@ export interface CommandIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-/** A verb: returns the process exit code (see `EXIT`). */
+/**
+ * A verb: returns the process exit code (see `EXIT`). Throws `UsageError` (exit 2) for bad flags
+ * or arguments and `HelpRequest` (./grammar) for `--help`; `main` prints either.
+ */
 export type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
 export { EXIT, PreflightError, UsageError } from "../errors";
