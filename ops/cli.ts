@@ -1,72 +1,32 @@
 import * as path from "path";
 import * as fs from "fs";
-import { Command, CommandIO, UsageError } from "./commands/types";
+import { helpText, HelpRequest, positionalSynopsis, resolveSpec, wantsHelp } from "./commands/grammar";
+import { TABLES } from "./commands/tables";
+import { Command, CommandIO, EXIT, PreflightError, UsageError } from "./commands/types";
 
-/** One verb: the module under ops/commands that exports it, and its usage line. */
+/** One verb: the module under ops/commands that exports it. Its flags are in ./commands/tables. */
 interface Verb {
   module: string;
   exportName: string;
-  summary: string;
 }
 
 /**
  * Verbs, loaded lazily so that `platform validate` never pays for the Automation API. `require`
- * (not `import()`): tsx compiles TypeScript on require under bin/platform.js.
+ * (not `import()`): tsx compiles TypeScript on require under bin/platform.js. `--help` and
+ * completion come from the tables alone, without loading the verb.
  */
 const verbs: Record<string, Verb> = {
-  validate: {
-    module: "validate",
-    exportName: "validate",
-    summary: "validate [env|file...]        check environment specs; exit 1 on any problem",
-  },
-  toolchain: {
-    module: "toolchain",
-    exportName: "toolchain",
-    summary: "toolchain install|doctor      build or find the pinned engine and control plane tools",
-  },
-  cluster: {
-    module: "cluster",
-    exportName: "cluster",
-    summary: "cluster up|down|status        the local Kubernetes control plane (no containers)",
-  },
-  up: {
-    module: "deploy",
-    exportName: "up",
-    summary:
-      "up <env> [--yes] [--parallel N]   deploy an environment (local: also builds tools, starts the cluster)",
-  },
-  destroy: {
-    module: "deploy",
-    exportName: "destroy",
-    summary: "destroy <env> [--yes]         remove every resource of an environment",
-  },
-  recover: {
-    module: "recover",
-    exportName: "recover",
-    summary:
-      "recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]  after a crash",
-  },
-  preview: {
-    module: "preview",
-    exportName: "preview",
-    summary: "preview <env> [--comment]     what a change would do, with policies; markdown/JSON, PR comment",
-  },
-  drift: {
-    module: "drift",
-    exportName: "drift",
-    summary:
-      "drift <env>... | --all [--concurrency N] [--remediate]   live world vs state vs code; alert, remediate when allowed",
-  },
-  policy: {
-    module: "policy",
-    exportName: "policy",
-    summary: "policy check <env> [--manifests PATH]   offline policy check, no cloud credentials",
-  },
-  promote: {
-    module: "promote",
-    exportName: "promote",
-    summary: "promote <app> --from A --to B  image-tag promotion on a branch, optionally as a PR",
-  },
+  validate: { module: "validate", exportName: "validate" },
+  toolchain: { module: "toolchain", exportName: "toolchain" },
+  cluster: { module: "cluster", exportName: "cluster" },
+  up: { module: "deploy", exportName: "up" },
+  destroy: { module: "deploy", exportName: "destroy" },
+  recover: { module: "recover", exportName: "recover" },
+  preview: { module: "preview", exportName: "preview" },
+  drift: { module: "drift", exportName: "drift" },
+  policy: { module: "policy", exportName: "policy" },
+  promote: { module: "promote", exportName: "promote" },
+  completion: { module: "completion", exportName: "completion" },
 };
 
 function loadVerb(verb: Verb): Command {
@@ -88,37 +48,84 @@ function findRoot(start: string): string {
   }
 }
 
-export function usage(): string {
-  const lines = Object.values(verbs).map((v) => `  platform ${v.summary}`);
-  return ["usage:", ...lines, ""].join("\n");
+/** The version in this tool's package.json. */
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
+/** `platform --help`: every verb with its arguments and what it does, from the tables. */
+export function usage(): string {
+  const rows = Object.keys(verbs).map((verb) => {
+    const spec = TABLES[verb];
+    const args = spec.argsSynopsis ?? positionalSynopsis(spec);
+    return [`platform ${verb}${args ? ` ${args}` : ""}`, spec.summary];
+  });
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return [
+    "usage: platform <command> [arguments] [flags]",
+    "",
+    "commands:",
+    ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`),
+    "",
+    "flags:",
+    "  -h, --help     this help; `platform <command> --help` shows a command's flags and defaults",
+    "  -V, --version  print the version",
+    "",
+    'shell completion: eval "$(platform completion bash)" (or zsh)',
+    "",
+  ].join("\n");
+}
+
+/** Runs `platform <argv>`; resolves to the exit code (EXIT). Never calls process.exit. */
 export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
   const fullIO: CommandIO = {
     stdout: io?.stdout ?? ((s) => process.stdout.write(s)),
     stderr: io?.stderr ?? ((s) => process.stderr.write(s)),
     root: io?.root ?? findRoot(process.cwd()),
-    env: io?.env ?? process.env,
+    processEnv: io?.processEnv ?? process.env,
+    // a getter: process.stdin is only opened by a verb that reads it
+    get stdin() {
+      return io?.stdin ?? process.stdin;
+    },
   };
   const [verb, ...rest] = argv;
   if (!verb || verb === "help" || verb === "--help" || verb === "-h") {
+    const topic =
+      verb === "help" && rest[0] !== undefined && Object.hasOwn(verbs, rest[0]) ? rest[0] : undefined;
+    if (topic) {
+      fullIO.stdout(helpText(resolveSpec(TABLES[topic], rest.slice(1)).spec));
+      return EXIT.ok;
+    }
     fullIO.stdout(usage());
-    return verb ? 0 : 2;
+    return verb ? EXIT.ok : EXIT.usage;
   }
-  const entry = verbs[verb];
-  if (!entry) {
-    fullIO.stderr(`platform: unknown command "${verb}"\n${usage()}`);
-    return 2;
+  if (verb === "--version" || verb === "-V") {
+    fullIO.stdout(`platform ${version()}\n`);
+    return EXIT.ok;
+  }
+  if (!Object.hasOwn(verbs, verb)) {
+    const what = verb.startsWith("-") ? "flag" : "command";
+    fullIO.stderr(`platform: unknown ${what} "${verb}"\n${usage()}`);
+    return EXIT.usage;
+  }
+  const { spec, rest: after } = resolveSpec(TABLES[verb], rest);
+  if (wantsHelp(spec, after)) {
+    fullIO.stdout(helpText(spec));
+    return EXIT.ok;
   }
   try {
-    const command = loadVerb(entry);
+    const command = loadVerb(verbs[verb]);
     return await command(rest, fullIO);
   } catch (err) {
-    if (err instanceof UsageError) {
-      fullIO.stderr(`platform ${verb}: ${err.message}\n`);
-      return err.exitCode;
+    if (err instanceof HelpRequest) {
+      fullIO.stdout(err.text);
+      return EXIT.ok;
     }
     fullIO.stderr(`platform ${verb}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    // the refusals carry their exit code (EXIT); anything else is a failure
+    return err instanceof UsageError || err instanceof PreflightError ? err.exitCode : EXIT.failure;
   }
 }

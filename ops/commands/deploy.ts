@@ -11,7 +11,9 @@ import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
 import type { Environment } from "../../model/environment";
 import { environmentOf } from "./environment";
-import { Command, CommandIO, UsageError } from "./types";
+import { parseCommand, usageLine } from "./grammar";
+import { DESTROY, UP } from "./tables";
+import { Command, CommandIO, EXIT, UsageError } from "./types";
 
 interface DeployArgs {
   env: string;
@@ -22,53 +24,54 @@ interface DeployArgs {
   parallel?: number;
 }
 
-export function parseDeployArgs(verb: string, argv: string[]): DeployArgs {
-  let env: string | undefined;
-  let yes = false;
-  let allowDirty = false;
+/** Parses the arguments after `up` or `destroy` (their tables: UP, DESTROY). Throws UsageError. */
+export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployArgs {
+  const spec = verb === "up" ? UP : DESTROY;
+  const { flags, given, positionals } = verb === "up" ? parseCommand(UP, argv) : parseCommand(DESTROY, argv);
+  const [env] = positionals;
+  const allowDirty = "allow-dirty" in flags && flags["allow-dirty"] === true;
   let parallel: number | undefined;
-  const flags = verb === "up" ? "[--yes] [--allow-dirty] [--parallel N]" : "[--yes]";
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--yes" || a === "-y") yes = true;
-    else if (a === "--allow-dirty" && verb === "up") allowDirty = true;
-    else if (verb === "up" && (a === "--parallel" || a.startsWith("--parallel="))) {
-      const raw = a === "--parallel" ? argv[++i] : a.slice("--parallel=".length);
-      // digits only: Number() would also take "", "0x10", "1e3" and " 4"
-      const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n) || n < 1) {
-        throw new UsageError(
-          `--parallel must be a positive integer (got ${raw === undefined ? "nothing" : raw === "" ? '""' : raw}); usage: platform ${verb} <env> ${flags}`,
-        );
-      }
-      parallel = n;
-    } else if (a.startsWith("-"))
-      throw new UsageError(`unknown flag ${a}; usage: platform ${verb} <env> ${flags}`);
-    else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
-    else env = a;
+  const named: string[] = given;
+  if (named.includes("parallel") && "parallel" in flags) {
+    const raw = flags.parallel;
+    // digits only: Number() would also take "", "0x10", "1e3" and " 4"
+    const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(
+        `--parallel must be a positive integer (got ${raw === undefined ? "nothing" : raw === "" ? '""' : raw}); ${usageLine(spec)}`,
+      );
+    }
+    parallel = n;
   }
-  if (!env) throw new UsageError(`which environment? usage: platform ${verb} <env> ${flags}`);
   return {
     env,
-    yes,
+    yes: flags.yes,
     ...(allowDirty ? { allowDirty } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
   };
 }
 
+/** The environment a command line names, for the engine error messages (see withEngineErrors). */
+export const environmentNameOf = (verb: "up" | "destroy") => (argv: string[]) =>
+  parseDeployArgs(verb, argv).env;
+
 /** For `local`: the toolchain is installed and the local control plane is running (both idempotent). */
 export async function ensureLocalEngine(io: CommandIO): Promise<void> {
   const log = (l: string) => io.stderr(l + "\n");
-  await installToolchain({ root: io.root, env: io.env, log });
-  await clusterUp({ root: io.root, env: io.env, log });
+  await installToolchain({ root: io.root, env: io.processEnv, log });
+  await clusterUp({ root: io.root, env: io.processEnv, log });
 }
 
+/** Asks on stderr, reads the answer from the context's stdin; no person there (no TTY) is a no. */
 async function confirm(io: CommandIO, question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+  if (!io.stdin.isTTY) return false;
+  const rl = readline.createInterface({ input: io.stdin });
+  io.stderr(question);
+  const answer = await new Promise<string>((resolve) => {
+    rl.once("line", resolve);
+    rl.once("close", () => resolve(""));
+  });
   rl.close();
-  void io;
   return /^y(es)?$/i.test(answer.trim());
 }
 
@@ -91,14 +94,14 @@ async function openFor(environment: Environment, io: CommandIO) {
  * run at most N resource operations at once (`pulumi up --parallel`); `--parallel 1` runs them one
  * after another, so an interrupted update leaves at most one operation pending.
  */
-export const up: Command = withEngineErrors(async (argv, io) => {
+export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv, io) => {
   const args = parseDeployArgs("up", argv);
   const environment = environmentOf(args.env, io);
   if (args.env === "production") {
-    const refusal = productionGuard(io.root, io.env, { allowDirty: args.allowDirty === true });
+    const refusal = productionGuard(io.root, io.processEnv, { allowDirty: args.allowDirty === true });
     if (refusal) {
       io.stderr(`platform up production: refused: ${refusal}\n`);
-      return 1;
+      return EXIT.failure;
     }
   }
   const stack = await openFor(environment, io);
@@ -108,10 +111,10 @@ export const up: Command = withEngineErrors(async (argv, io) => {
     await stack.preview({ onOutput, color: "never", ...parallel, ...policyPackArgs(environment) });
     if (!(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
       io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
-      return 1;
+      return EXIT.failure;
     }
   }
-  const audit = auditInfo(io.root, io.env);
+  const audit = auditInfo(io.root, io.processEnv);
   const result = await stack.up({
     onOutput,
     color: "never",
@@ -130,24 +133,24 @@ export const up: Command = withEngineErrors(async (argv, io) => {
   if (args.env === "local") {
     io.stdout(`\ntry: kubectl --kubeconfig .platform/cluster/kubeconfig get deploy -A\n`);
   }
-  return result.summary.result === "succeeded" ? 0 : 1;
+  return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 });
 
 /** `platform destroy <env> [--yes]`: removes everything the stack manages. */
-export const destroy: Command = withEngineErrors(async (argv, io) => {
+export const destroy: Command = withEngineErrors(environmentNameOf("destroy"), async (argv, io) => {
   const args = parseDeployArgs("destroy", argv);
   const environment = environmentOf(args.env, io);
   if (!args.yes && !(await confirm(io, `Destroy every resource of ${args.env}? [y/N] `))) {
     io.stderr("not destroyed: answer yes at the prompt or pass --yes\n");
-    return 1;
+    return EXIT.failure;
   }
   const stack = await openFor(environment, io);
-  const audit = auditInfo(io.root, io.env);
+  const audit = auditInfo(io.root, io.processEnv);
   const result = await stack.destroy({
     onOutput: (s) => io.stderr(s),
     color: "never",
     message: updateMessage("destroy", args.env, audit),
   });
   io.stdout(`\n${args.env}: destroy ${result.summary.result}\n`);
-  return result.summary.result === "succeeded" ? 0 : 1;
+  return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 });

@@ -1,10 +1,9 @@
 import { DEFAULT_CONCURRENCY, DriftManyOptions, runDriftMany } from "../drift/fanout";
-import { DriftAction, DriftRunOptions, runDrift } from "../drift/run";
 import { environmentOf } from "./environment";
-import { Command, UsageError } from "./types";
-
-const USAGE =
-  "usage: platform drift <env> [<env>...] | --all [--concurrency N] [--out DIR] [--remediate | --accept | --report-only] [--dry-run] [--webhook-url URL] [--webhook-secret-env NAME]";
+import { DriftAction, DriftIO, DriftRunOptions, runDrift } from "../drift/run";
+import { parseCommand, usageLine } from "./grammar";
+import { DRIFT } from "./tables";
+import { Command, CommandIO, UsageError } from "./types";
 
 /** Parsed `platform drift` arguments: one environment, or several run side by side. */
 export interface DriftArgs extends Omit<DriftRunOptions, "environment"> {
@@ -20,48 +19,28 @@ export interface DriftArgs extends Omit<DriftRunOptions, "environment"> {
  * Parses `platform drift` arguments. `--webhook-url` falls back to `PLATFORM_DRIFT_WEBHOOK_URL`,
  * `--webhook-secret-env` to `PLATFORM_DRIFT_WEBHOOK_SECRET_ENV`. Throws {@link UsageError} (exit 2).
  */
-export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = {}): DriftArgs {
-  const envs: string[] = [];
-  let all = false;
+export function parseDriftArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {}): DriftArgs {
+  const { flags, given, positionals: envs } = parseCommand(DRIFT, argv);
+  const USAGE = usageLine(DRIFT);
+  const actions: Record<string, DriftAction> = {
+    remediate: "remediate",
+    accept: "accept",
+    "report-only": "alert",
+  };
+  const action = given.map((flag) => actions[flag]).find((a) => a !== undefined);
+  const all = flags.all;
+  const twice = envs.find((e, i) => envs.indexOf(e) !== i);
+  if (twice !== undefined) throw new UsageError(`environment "${twice}" is named twice`);
   let concurrency: number | undefined;
-  let action: DriftAction | undefined;
-  let outDir: string | undefined;
-  let dryRun = false;
-  let webhookUrl = env.PLATFORM_DRIFT_WEBHOOK_URL || undefined;
-  let webhookSecretEnv = env.PLATFORM_DRIFT_WEBHOOK_SECRET_ENV || undefined;
-  const setAction = (a: DriftAction) => {
-    if (action && action !== a) throw new UsageError(`--${a} and another action are exclusive; ${USAGE}`);
-    action = a;
-  };
-  const value = (flag: string, i: number): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value; ${USAGE}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] =
-      a.startsWith("--") && a.includes("=")
-        ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
-        : [a, undefined];
-    const take = () => inline ?? value(flag, i++);
-    if (flag === "--remediate") setAction("remediate");
-    else if (flag === "--accept") setAction("accept");
-    else if (flag === "--report-only") setAction("alert");
-    else if (flag === "--dry-run") dryRun = true;
-    else if (flag === "--out") outDir = take();
-    else if (flag === "--webhook-url") webhookUrl = take();
-    else if (flag === "--webhook-secret-env") webhookSecretEnv = take();
-    else if (flag === "--all") all = true;
-    else if (flag === "--concurrency") {
-      const raw = take();
-      concurrency = Number(raw);
-      if (!/^\d+$/.test(raw) || concurrency < 1)
-        throw new UsageError(`--concurrency takes a whole number of environments, 1 or more (got "${raw}")`);
-    } else if (flag.startsWith("-")) throw new UsageError(`unknown flag ${flag}; ${USAGE}`);
-    else if (envs.includes(a)) throw new UsageError(`environment "${a}" is named twice`);
-    else envs.push(a);
+  if (flags.concurrency !== undefined) {
+    const raw = flags.concurrency;
+    concurrency = Number(raw);
+    if (!/^\d+$/.test(raw) || concurrency < 1)
+      throw new UsageError(`--concurrency takes a whole number of environments, 1 or more (got "${raw}")`);
   }
+  const webhookUrl = flags["webhook-url"] ?? (processEnv.PLATFORM_DRIFT_WEBHOOK_URL || undefined);
+  const webhookSecretEnv =
+    flags["webhook-secret-env"] ?? (processEnv.PLATFORM_DRIFT_WEBHOOK_SECRET_ENV || undefined);
   if (all && envs.length > 0)
     throw new UsageError(`--all or environment names, not both (got ${envs.join(", ")}); ${USAGE}`);
   if (!all && envs.length === 0) throw new UsageError(`which environment? ${USAGE}`);
@@ -74,10 +53,15 @@ export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Dri
     all,
     concurrency: concurrency ?? DEFAULT_CONCURRENCY,
     action,
-    outDir,
-    dryRun,
+    outDir: flags.out,
+    dryRun: flags["dry-run"],
     overrides: { webhookUrl, webhookSecretEnv },
   };
+}
+
+/** The drift service's context: the same streams, the process environment under its name there. */
+function driftIO(io: CommandIO): DriftIO {
+  return { root: io.root, env: io.processEnv, stdout: io.stdout, stderr: io.stderr };
 }
 
 /**
@@ -88,8 +72,9 @@ export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Dri
  * any error, 2 bad flags; over several environments the worst of them (1, then 4, then 0).
  */
 export const drift: Command = async (argv, io) => {
-  const { envs, all, concurrency, ...rest } = parseDriftArgs(argv, io.env);
-  if (!all && envs.length === 1) return runDrift({ environment: environmentOf(envs[0], io), ...rest }, io);
+  const { envs, all, concurrency, ...rest } = parseDriftArgs(argv, io.processEnv);
+  if (!all && envs.length === 1)
+    return runDrift({ environment: environmentOf(envs[0], io), ...rest }, driftIO(io));
   const many: DriftManyOptions = { envs, all, concurrency, ...rest };
-  return runDriftMany(many, io);
+  return runDriftMany(many, driftIO(io));
 };

@@ -7,16 +7,19 @@
  * Prints a table of violations; `--json FILE` also writes them as JSON. Exit 0 when no violation is
  * mandatory, 1 when at least one is, 2 on an error (bad flags, bad config or spec, program crash).
  */
+import { environmentNameProblem } from "../../model/names";
 import * as fs from "fs";
 import * as path from "path";
 import { environmentOf } from "./environment";
-import { Command, CommandIO, UsageError } from "./types";
+import { helpText, parseCommand, usageLine, wantsHelp } from "./grammar";
+import { POLICY_CHECK } from "./tables";
+import { Command, CommandIO, EXIT, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
 import { loadManifests } from "../policy/manifests";
 import { recordProgram, toOfflineResources } from "../policy/mocks";
 
-const USAGE = "usage: platform policy check <env> [--manifests PATH] [--json FILE] [--pack AREA ...]";
+const USAGE = usageLine(POLICY_CHECK);
 
 interface CheckArgs {
   env?: string;
@@ -25,35 +28,23 @@ interface CheckArgs {
   packs: string[];
 }
 
-/** Parses the arguments after `policy`. Throws UsageError on anything unexpected. */
+/** Parses the arguments after `policy` (table: POLICY_CHECK). Throws UsageError on anything unexpected. */
 export function parsePolicyArgs(argv: string[]): CheckArgs | "help" {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") return "help";
   if (sub !== "check") throw new UsageError(`unknown subcommand "${sub}"\n${USAGE}`);
-  const args: CheckArgs = { packs: [] };
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = (flag: string) => {
-      const v = rest[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (arg === "--help" || arg === "-h") return "help";
-    else if (arg === "--manifests") args.manifests = value(arg);
-    else if (arg.startsWith("--manifests=")) args.manifests = arg.slice("--manifests=".length);
-    else if (arg === "--json") args.json = value(arg);
-    else if (arg.startsWith("--json=")) args.json = arg.slice("--json=".length);
-    else if (arg === "--pack") args.packs.push(value(arg));
-    else if (arg.startsWith("-")) throw new UsageError(`unknown flag "${arg}"\n${USAGE}`);
-    else if (args.env === undefined) args.env = arg;
-    else throw new UsageError(`unexpected argument "${arg}"\n${USAGE}`);
-  }
+  if (wantsHelp(POLICY_CHECK, rest)) return "help";
+  const { flags, positionals } = parseCommand(POLICY_CHECK, rest);
+  const args: CheckArgs = { packs: flags.pack };
+  if (flags.manifests !== undefined) args.manifests = flags.manifests;
+  if (flags.json !== undefined) args.json = flags.json;
+  if (positionals.length > 0) args.env = positionals[0];
   if (args.env === undefined) {
     if (!args.manifests) throw new UsageError(`missing <env>\n${USAGE}`);
     args.env = "local";
   }
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.env))
-    throw new UsageError(`"${args.env}" is not an environment name\n${USAGE}`);
+  const problem = environmentNameProblem(args.env);
+  if (problem) throw new UsageError(`${problem}\n${USAGE}`);
   return args;
 }
 
@@ -119,8 +110,8 @@ function readConfig(root: string, env: string): object {
 async function run(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parsePolicyArgs(argv);
   if (parsed === "help") {
-    io.stdout(`${USAGE}\n`);
-    return 0;
+    io.stdout(helpText(POLICY_CHECK));
+    return EXIT.ok;
   }
   const env = parsed.env as string;
   const config = readConfig(io.root, env);
@@ -152,7 +143,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     const report = { env, source, resources: resources.length, mandatory, violations };
     fs.writeFileSync(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`);
   }
-  return mandatory > 0 ? 1 : 0;
+  return mandatory > 0 ? EXIT.failure : EXIT.ok;
 }
 
 /** The `policy` verb. */
@@ -162,6 +153,6 @@ export const policy: Command = async (argv, io) => {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     io.stderr(`platform policy: ${message}\n`);
-    return 2;
+    return EXIT.usage; // any error, as the module comment says: bad flags, config or spec, a crash
   }
 };

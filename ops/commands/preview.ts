@@ -5,6 +5,7 @@
  * workdir), posted even when the preview fails. Exit 0 when the preview succeeds with no mandatory
  * violation, 1 otherwise (or when the comment could not be posted), 2 on bad flags.
  */
+import { environmentNameProblem } from "../../model/names";
 import * as fs from "fs";
 import * as path from "path";
 import { commentMarker, upsertStickyComment } from "../github/comments";
@@ -14,9 +15,9 @@ import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
 import { runPreview } from "../preview/run";
 import { ensureLocalEngine } from "./deploy";
 import { environmentOf } from "./environment";
-import { Command, CommandIO, UsageError } from "./types";
-
-const USAGE = "usage: platform preview <env> [--refresh] [--json FILE] [--markdown FILE] [--comment]";
+import { parseCommand } from "./grammar";
+import { PREVIEW } from "./tables";
+import { Command, CommandIO, EXIT, UsageError } from "./types";
 
 /** Parsed flags of `platform preview`. */
 export interface PreviewArgs {
@@ -27,29 +28,15 @@ export interface PreviewArgs {
   comment: boolean;
 }
 
-/** Parses the arguments after `preview`; throws UsageError on anything unexpected. */
+/** Parses the arguments after `preview` (table: PREVIEW); throws UsageError on anything unexpected. */
 export function parsePreviewArgs(argv: string[]): PreviewArgs {
-  let env: string | undefined;
-  const args: Omit<PreviewArgs, "env"> = { refresh: false, comment: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (flag: string) => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a file\n${USAGE}`);
-      return v;
-    };
-    if (a === "--refresh") args.refresh = true;
-    else if (a === "--comment") args.comment = true;
-    else if (a === "--json") args.json = value(a);
-    else if (a.startsWith("--json=")) args.json = a.slice(7);
-    else if (a === "--markdown") args.markdown = value(a);
-    else if (a.startsWith("--markdown=")) args.markdown = a.slice(11);
-    else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}\n${USAGE}`);
-    else if (env) throw new UsageError(`one environment at a time (got "${env}" and "${a}")`);
-    else env = a;
-  }
-  if (!env) throw new UsageError(`which environment?\n${USAGE}`);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new UsageError(`"${env}" is not an environment name`);
+  const { flags, positionals } = parseCommand(PREVIEW, argv);
+  const [env] = positionals;
+  const args: Omit<PreviewArgs, "env"> = { refresh: flags.refresh, comment: flags.comment };
+  if (flags.json !== undefined) args.json = flags.json;
+  if (flags.markdown !== undefined) args.markdown = flags.markdown;
+  const problem = environmentNameProblem(env);
+  if (problem) throw new UsageError(problem);
   return { env, ...args };
 }
 
@@ -61,7 +48,7 @@ function write(io: CommandIO, file: string, text: string): void {
 
 async function postComment(report: PreviewReport, io: CommandIO): Promise<boolean> {
   try {
-    const gh = pullRequestContext(io.env);
+    const gh = pullRequestContext(io.processEnv);
     const key = { project: report.project, stack: report.stack, workdir: report.workdir };
     const body = renderMarkdown(report, {
       marker: commentMarker(key),
@@ -92,5 +79,5 @@ export const preview: Command = async (argv, io) => {
   const code = exitCodeOf(report);
   if (report.error) io.stderr(`\n${args.env}: preview failed:\n${report.error}\n`);
   const commented = args.comment ? await postComment(report, io) : true;
-  return commented ? code : 1;
+  return commented ? code : EXIT.failure;
 };

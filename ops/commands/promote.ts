@@ -7,6 +7,7 @@
  * - `--open-pr` pushes the branch to `origin` and opens a pull request through the REST API.
  * Exit 0 on success, 1 when refused or failed, 2 on bad flags.
  */
+import { environmentNameProblem } from "../../model/names";
 import * as fs from "fs";
 import * as path from "path";
 import { openStack } from "../engine/workspace";
@@ -16,9 +17,11 @@ import { defaultBranch, dirtyFiles, git, gitOk } from "../promote/git";
 import { DeployedImage, deployedImage, PromotionRefused } from "../promote/source";
 import { changedLines, ImageRef, readImageRef, setImageRef } from "../promote/spec";
 import { environmentOf } from "./environment";
-import { Command, CommandIO, UsageError } from "./types";
+import { parseCommand, usageLine } from "./grammar";
+import { PROMOTE } from "./tables";
+import { Command, CommandIO, EXIT, UsageError } from "./types";
 
-const USAGE = "usage: platform promote <app> --from <env> --to <env> [--tag-from-spec] [--open-pr]";
+const USAGE = usageLine(PROMOTE);
 
 /** Parsed flags of `platform promote`. */
 export interface PromoteArgs {
@@ -29,34 +32,18 @@ export interface PromoteArgs {
   openPr: boolean;
 }
 
-/** Parses the arguments after `promote`; throws UsageError on anything unexpected. */
+/** Parses the arguments after `promote` (table: PROMOTE); throws UsageError on anything unexpected. */
 export function parsePromoteArgs(argv: string[]): PromoteArgs {
-  let app: string | undefined;
-  let from: string | undefined;
-  let to: string | undefined;
-  let tagFromSpec = false;
-  let openPr = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("-")) throw new UsageError(`${a} needs an environment\n${USAGE}`);
-      return v;
-    };
-    if (a === "--from") from = value();
-    else if (a === "--to") to = value();
-    else if (a === "--tag-from-spec") tagFromSpec = true;
-    else if (a === "--open-pr") openPr = true;
-    else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}\n${USAGE}`);
-    else if (app) throw new UsageError(`one app at a time (got "${app}" and "${a}")`);
-    else app = a;
-  }
+  const { flags, positionals } = parseCommand(PROMOTE, argv);
+  const [app] = positionals;
+  const { from, to } = flags;
   if (!app || !from || !to) throw new UsageError(`app, --from and --to are required\n${USAGE}`);
   for (const env of [from, to]) {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new UsageError(`"${env}" is not an environment name`);
+    const problem = environmentNameProblem(env);
+    if (problem) throw new UsageError(problem);
   }
   if (from === to) throw new UsageError(`--from and --to are both "${from}"`);
-  return { app, from, to, tagFromSpec, openPr };
+  return { app, from, to, tagFromSpec: flags["tag-from-spec"], openPr: flags["open-pr"] };
 }
 
 function specPath(root: string, env: string): string {
@@ -111,8 +98,8 @@ export const promote: Command = async (argv, io) => {
   const target = specPath(io.root, args.to);
   if (!fs.existsSync(target)) throw new Error(`stacks/${args.to}/platform.yaml not found`);
   const rel = path.relative(io.root, target);
-  const gitRel = gitOk(io.root, ["ls-files", "--full-name", "--error-unmatch", rel], io.env);
-  if (dirtyFiles(io.root, io.env).includes(gitRel)) {
+  const gitRel = gitOk(io.root, ["ls-files", "--full-name", "--error-unmatch", rel], io.processEnv);
+  if (dirtyFiles(io.root, io.processEnv).includes(gitRel)) {
     throw new Error(`${rel} has uncommitted changes: commit or discard them before promoting into it`);
   }
   const { ref, deploy } = await sourceImage(args, io);
@@ -120,24 +107,30 @@ export const promote: Command = async (argv, io) => {
   const after = setImageRef(before, args.app, ref);
   if (after === before) {
     io.stdout(`${args.app} already runs ${ref.kind} ${ref.value} in ${args.to}'s spec: nothing to promote\n`);
-    return 0;
+    return EXIT.ok;
   }
   const diff = changedLines(before, after);
   const short = ref.kind === "digest" ? ref.value.replace(/^sha256:/, "").slice(0, 12) : ref.value;
   const branch = `promote/${args.app}-${short}`.replace(/[^A-Za-z0-9._/-]/g, "-");
-  if (git(io.root, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], io.env).status === 0) {
+  if (
+    git(io.root, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], io.processEnv).status === 0
+  ) {
     throw new Error(`branch ${branch} already exists: delete it or merge its PR first`);
   }
-  gitOk(io.root, ["switch", "--quiet", "-c", branch], io.env);
+  gitOk(io.root, ["switch", "--quiet", "-c", branch], io.processEnv);
   fs.writeFileSync(target, after);
   const title = `promote ${args.app} ${ref.value} from ${args.from} to ${args.to}`;
-  gitOk(io.root, ["commit", "--quiet", "-m", title, "-m", prBody(args, ref, deploy), "--", rel], io.env);
+  gitOk(
+    io.root,
+    ["commit", "--quiet", "-m", title, "-m", prBody(args, ref, deploy), "--", rel],
+    io.processEnv,
+  );
   io.stdout(`${rel}:${diff[0].line}: ${diff[0].from.trim()}  →  ${diff[0].to.trim()}\n`);
   io.stdout(`committed on branch ${branch}: ${title}\n`);
-  if (!args.openPr) return 0;
-  const gh = repoContext(io.env);
-  const base = defaultBranch(io.root, io.env);
-  gitOk(io.root, ["push", "--quiet", "-u", "origin", branch], io.env);
+  if (!args.openPr) return EXIT.ok;
+  const gh = repoContext(io.processEnv);
+  const base = defaultBranch(io.root, io.processEnv);
+  gitOk(io.root, ["push", "--quiet", "-u", "origin", branch], io.processEnv);
   const pr = await openPullRequest(gh.client, {
     owner: gh.owner,
     repo: gh.repo,
@@ -147,5 +140,5 @@ export const promote: Command = async (argv, io) => {
     body: prBody(args, ref, deploy),
   });
   io.stdout(`opened PR #${pr.number}: ${pr.url}\n`);
-  return 0;
+  return EXIT.ok;
 };

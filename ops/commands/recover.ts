@@ -21,16 +21,11 @@ import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/prefl
 import { runPlatform } from "../../program/run";
 import { kubectl } from "../cluster/cluster";
 import { environmentOf } from "./environment";
-import { Command, CommandIO, UsageError } from "./types";
+import { parseCommand } from "./grammar";
+import { RECOVER } from "./tables";
+import { Command, CommandIO, EXIT } from "./types";
 
-const ACTIONS = [
-  "--break-lock",
-  "--restore-backup",
-  "--refresh",
-  "--clear-pending-creates",
-  "--import-pending-creates",
-];
-const USAGE = `usage: platform recover <env> [${ACTIONS.join(" | ")}]`;
+const ACTIONS = RECOVER.exclusive?.[0].map((flag) => `--${flag}`) ?? [];
 
 /**
  * The recovery choices, as printed by `platform recover <env>`; `damaged` are metadata files an
@@ -82,18 +77,11 @@ export function explain(env: string, facts: RecoveryFacts, damaged: string[] = [
   return `${env}:\n${lines.join("\n")}\n`;
 }
 
+/** Parses the arguments after `recover` (table: RECOVER): the environment and at most one action. */
 function parseArgs(argv: string[]): { env: string; action?: string } {
-  let env: string | undefined;
-  let action: string | undefined;
-  for (const a of argv) {
-    if (ACTIONS.includes(a)) {
-      if (action) throw new UsageError(`one action at a time (got ${action} and ${a}); ${USAGE}`);
-      action = a;
-    } else if (a.startsWith("-")) throw new UsageError(`unknown flag ${a}; ${USAGE}`);
-    else if (env) throw new UsageError(`one environment at a time; ${USAGE}`);
-    else env = a;
-  }
-  if (!env) throw new UsageError(`which environment? ${USAGE}`);
+  const { given, positionals } = parseCommand(RECOVER, argv);
+  const [env] = positionals;
+  const action = given.map((flag) => `--${flag}`).find((flag) => ACTIONS.includes(flag));
   return action ? { env, action } : { env };
 }
 
@@ -114,7 +102,14 @@ export function liveObject(io: CommandIO, type: string, id: string): LiveObject 
   const [group, version] = groupVersion.includes("/") ? groupVersion.split("/") : ["core", groupVersion];
   const resource = group === "core" ? kind : `${kind}.${version}.${group}`;
   const [namespace, name] = id.includes("/") ? id.split("/") : [undefined, id];
-  const res = kubectl(io, ["get", resource, name, ...(namespace ? ["-n", namespace] : []), "-o", "json"]);
+  const res = kubectl({ root: io.root, env: io.processEnv }, [
+    "get",
+    resource,
+    name,
+    ...(namespace ? ["-n", namespace] : []),
+    "-o",
+    "json",
+  ]);
   if (res.status !== 0) return { present: !/NotFound|not found/i.test(res.stderr ?? "") };
   try {
     const managed = (
@@ -155,7 +150,7 @@ async function importPendingCreates(
       `cannot derive the id of:\n${unknown.map((op) => `  ${op.urn}`).join("\n")}\n` +
         `import them by hand (pulumi refresh --import-pending-creates URN ID) or use --clear-pending-creates\n`,
     );
-    return 1;
+    return EXIT.failure;
   }
   const stack = await openStack(environment, async () => runPlatform(environment));
   // Not stack.exportStack(): it adds --show-secrets, and the import would carry plaintext secrets.
@@ -183,7 +178,7 @@ async function importPendingCreates(
   io.stdout(
     `${env}: pending creates: ${adopted.length} imported, ${dropped.length} dropped; refresh ${result.summary.result}\n`,
   );
-  return result.summary.result === "succeeded" ? 0 : 1;
+  return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 }
 
 /** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]`. */
@@ -194,7 +189,7 @@ export const recover: Command = async (argv, io) => {
   if (!action) {
     const stateDir = facts.inspected ? fileBackendDir(backendFor(environment).backendUrl) : undefined;
     io.stdout(explain(env, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, env)) : []));
-    return 0;
+    return EXIT.ok;
   }
   const dir = fileBackendDir(backendFor(environment).backendUrl);
   if (!dir) return recoverRemote(environment, action, facts, io);
@@ -211,12 +206,12 @@ export const recover: Command = async (argv, io) => {
     if (facts.locks.length === 0) {
       repair();
       io.stdout(`${env}: no lock to break\n`);
-      return 0;
+      return EXIT.ok;
     }
     const removed = breakStaleLocks(dir, env);
     for (const lock of removed) io.stdout(`broke stale lock: ${describeLock(lock)}\n`);
     repair();
-    return 0;
+    return EXIT.ok;
   }
   if (action === "--restore-backup") {
     repair();
@@ -226,17 +221,17 @@ export const recover: Command = async (argv, io) => {
         `the corrupted file is kept as ${restored.keptAs}\n` +
         `next: platform recover ${env} --refresh (re-reads the live objects), then platform up ${env}\n`,
     );
-    return 0;
+    return EXIT.ok;
   }
   if (!facts.checkpointOk) {
     io.stderr(`${env}: the checkpoint is corrupted; run platform recover ${env} --restore-backup first\n`);
-    return 1;
+    return EXIT.failure;
   }
   if (facts.locks.length > 0) {
     io.stderr(
       `${env} is locked:\n${facts.locks.map((l) => `  ${describeLock(l)}`).join("\n")}\nbreak a stale lock first: platform recover ${env} --break-lock\n`,
     );
-    return 1;
+    return EXIT.failure;
   }
   repair();
   if (action === "--import-pending-creates")
@@ -254,7 +249,7 @@ async function refreshStack(environment: Environment, action: string, io: Comman
     clearPendingCreates: action === "--clear-pending-creates",
   });
   io.stdout(`${env}: refresh ${result.summary.result}\n`);
-  return result.summary.result === "succeeded" ? 0 : 1;
+  return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 }
 
 /**
@@ -272,17 +267,17 @@ async function recoverRemote(
     io.stderr(
       `${env}: ${action} works on the local file backend only; for a remote backend use \`pulumi cancel\` (a stale lock), the bucket's object versions (a backup) or \`pulumi import\` (an object to adopt)\n`,
     );
-    return 1;
+    return EXIT.failure;
   }
   if (!facts.inspected) {
     io.stderr(
       `${env}: its state could not be inspected (${facts.reason ?? "no reason given"}); nothing was run\n`,
     );
-    return 1;
+    return EXIT.failure;
   }
   if (!facts.checkpointOk) {
     io.stderr(`${env}: the checkpoint is corrupted (${facts.checkpointError}); nothing was run\n`);
-    return 1;
+    return EXIT.failure;
   }
   return refreshStack(environment, action, io);
 }

@@ -1,37 +1,37 @@
 import { doctor, renderDoctor } from "../toolchain/doctor";
 import { installToolchain, ToolchainError } from "../toolchain/install";
-import { Command, UsageError } from "./types";
+import { parseCommand } from "./grammar";
+import { TOOLCHAIN_DOCTOR, TOOLCHAIN_INSTALL } from "./tables";
+import { Command, EXIT, UsageError } from "./types";
 
 /** `platform toolchain install [tool...]` | `platform toolchain doctor [--json]` */
 export const toolchain: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
   switch (sub) {
     case "install": {
-      const only = rest.filter((a) => !a.startsWith("-"));
-      const unknownFlag = rest.find((a) => a.startsWith("-"));
-      if (unknownFlag)
-        throw new UsageError(`unknown flag ${unknownFlag}; usage: platform toolchain install [tool...]`);
+      const only = parseCommand(TOOLCHAIN_INSTALL, rest).positionals;
       try {
         await installToolchain({
           root: io.root,
-          env: io.env,
+          env: io.processEnv,
           log: (l) => io.stderr(l + "\n"),
           only: only.length ? only : undefined,
         });
       } catch (err) {
         if (err instanceof ToolchainError) {
           io.stderr(`platform toolchain install: ${err.message}\n`);
-          return 1;
+          return EXIT.failure;
         }
         throw err;
       }
-      io.stdout(renderDoctor(doctor(io.env)));
-      return 0;
+      io.stdout(renderDoctor(doctor(io.processEnv)));
+      return EXIT.ok;
     }
     case "doctor": {
-      const rows = doctor(io.env);
-      io.stdout(rest.includes("--json") ? JSON.stringify(rows, null, 2) + "\n" : renderDoctor(rows));
-      return rows.every((r) => r.ok) ? 0 : 1;
+      const { flags } = parseCommand(TOOLCHAIN_DOCTOR, rest);
+      const rows = doctor(io.processEnv);
+      io.stdout(flags.json ? JSON.stringify(rows, null, 2) + "\n" : renderDoctor(rows));
+      return rows.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
     }
     default:
       throw new UsageError(`expected "install" or "doctor", got ${sub ? `"${sub}"` : "nothing"}`);

@@ -4,7 +4,9 @@
  * problem, 2 for a usage error.
  */
 import * as fs from "fs";
-import { Command, UsageError } from "./types";
+import { Command, EXIT, UsageError } from "./types";
+import { parseCommand, usageLine } from "./grammar";
+import { VALIDATE } from "./tables";
 import {
   SpecProblem,
   checkSpec,
@@ -14,8 +16,6 @@ import {
   resolveSpecPath,
 } from "../../model/load";
 import type { PlatformSpec } from "../../model/types";
-
-const USAGE = "usage: platform validate [--json] [env|file ...]";
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -36,18 +36,9 @@ export function summarize(spec: PlatformSpec): string {
  * `{ "valid": boolean, "files": string[], "problems": SpecProblem[] }` on stdout.
  */
 export const validate: Command = async (argv, io) => {
-  let json = false;
-  const targets: string[] = [];
-  let flagsDone = false;
-  for (const arg of argv) {
-    if (!flagsDone && arg === "--") flagsDone = true;
-    else if (!flagsDone && arg === "--json") json = true;
-    else if (!flagsDone && (arg === "--help" || arg === "-h")) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    } else if (!flagsDone && arg.startsWith("-")) throw new UsageError(`unknown flag "${arg}"\n${USAGE}`);
-    else targets.push(arg);
-  }
+  const { flags, positionals: targets } = parseCommand(VALIDATE, argv);
+  const json = flags.json;
+  const USAGE = usageLine(VALIDATE);
 
   let files: string[];
   if (targets.length === 0) {
@@ -97,5 +88,5 @@ export const validate: Command = async (argv, io) => {
     const failed = new Set(problems.map((p) => p.file)).size;
     io.stderr(`${count(problems.length, "problem")} in ${count(failed, "file")}\n`);
   }
-  return problems.length === 0 ? 0 : 1;
+  return problems.length === 0 ? EXIT.ok : EXIT.failure;
 };

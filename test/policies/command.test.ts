@@ -11,7 +11,15 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function io(): CommandIO & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (s) => out.push(s), stderr: (s) => err.push(s), root: ROOT, env: {} };
+  return {
+    out,
+    err,
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+    root: ROOT,
+    processEnv: {},
+    stdin: process.stdin,
+  };
 }
 
 const privilegedPod = `apiVersion: v1

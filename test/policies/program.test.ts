@@ -17,7 +17,8 @@ it("checks the local program under mocks and writes its report", async () => {
     stdout: (s) => out.push(s),
     stderr: (s) => err.push(s),
     root: ROOT,
-    env: {},
+    processEnv: {},
+    stdin: process.stdin,
   });
   expect(err.join("")).toBe("");
   const report = JSON.parse(fs.readFileSync(json, "utf8")) as {

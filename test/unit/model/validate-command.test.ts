@@ -10,7 +10,15 @@ const ROOT = path.resolve(__dirname, "../../..");
 function captureIO(root = ROOT): CommandIO & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, root, env: {}, stdout: (s) => out.push(s), stderr: (s) => err.push(s) };
+  return {
+    out,
+    err,
+    root,
+    processEnv: {},
+    stdin: process.stdin,
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+  };
 }
 
 let dir: string;

@@ -1,0 +1,325 @@
+/**
+ * The flag table of every verb (see ./grammar for the grammar). Kept apart from the verbs' code,
+ * which loads the Automation API: `platform --help`, `platform <verb> --help` and completion read
+ * these tables without loading any verb.
+ */
+import { command, CommandSpec, Positional } from "./grammar";
+
+const ENV: Positional = {
+  name: "env",
+  description: "the environment: a folder under stacks/",
+  required: true,
+  complete: "environment",
+};
+
+export const VALIDATE = command({
+  name: "validate",
+  summary: "check specs; every problem as file:line:col path: message",
+  positionals: [
+    {
+      name: "env|file",
+      description: "an environment under stacks/ or a spec file (none: every environment)",
+      variadic: true,
+      complete: "environment",
+    },
+  ],
+  flags: {
+    json: { type: "boolean", description: "print { valid, files, problems } as JSON on stdout instead" },
+  },
+  exits: ["0 all valid", "1 a problem", "2 bad flags or arguments"],
+  messages: { quote: true, sep: "\n" },
+});
+
+export const TOOLCHAIN_INSTALL = command({
+  name: "toolchain install",
+  summary: "build the pinned engine, providers and control plane tools (from source, cached)",
+  positionals: [{ name: "tool", description: "only these tools (default: all of them)", variadic: true }],
+  flags: {},
+  exits: ["0 installed", "1 a build failed", "2 bad flags"],
+});
+
+export const TOOLCHAIN_DOCTOR = command({
+  name: "toolchain doctor",
+  summary: "say which pinned tools are installed and usable",
+  positionals: [],
+  flags: { json: { type: "boolean", description: "print the rows as JSON" } },
+  exits: ["0 every tool usable", "1 a tool missing", "2 bad flags"],
+});
+
+export const TOOLCHAIN = command({
+  name: "toolchain",
+  summary: "build or find the pinned engine, providers and control plane tools",
+  positionals: [],
+  flags: {},
+  subcommands: { install: TOOLCHAIN_INSTALL, doctor: TOOLCHAIN_DOCTOR },
+});
+
+const port = (what: string) =>
+  ({
+    type: "string",
+    value: "N",
+    description: `${what} port (default: kept, else a free one)`,
+    verbChecksValue: true,
+  }) as const;
+
+export const CLUSTER_UP = command({
+  name: "cluster up",
+  summary: "start the local Kubernetes control plane (no containers); idempotent",
+  positionals: [],
+  flags: {
+    "apiserver-port": port("kube-apiserver"),
+    "kine-port": port("kine (the datastore)"),
+    "controller-manager-port": port("kube-controller-manager"),
+    "scheduler-port": port("kube-scheduler"),
+    "kwok-port": port("kwok (the fake nodes)"),
+  },
+  exits: ["0 ready", "1 failed", "2 bad flags"],
+});
+
+export const CLUSTER_DOWN = command({
+  name: "cluster down",
+  summary: "stop the local control plane",
+  positionals: [],
+  flags: { purge: { type: "boolean", description: "also delete its data, certificates and kubeconfig" } },
+  exits: ["0 stopped (or was not running)", "2 bad flags"],
+});
+
+export const CLUSTER_STATUS = command({
+  name: "cluster status",
+  summary: "say whether the local control plane runs and is ready",
+  positionals: [],
+  flags: { json: { type: "boolean", description: "print the status as JSON" } },
+  exits: ["0 ready", "2 bad flags", "3 not ready"],
+});
+
+export const CLUSTER = command({
+  name: "cluster",
+  summary: "the local Kubernetes control plane (no containers, no Docker)",
+  positionals: [],
+  flags: {},
+  subcommands: { up: CLUSTER_UP, down: CLUSTER_DOWN, status: CLUSTER_STATUS },
+});
+
+const oneEnvironment = {
+  missing: (usage: string) => `which environment? ${usage}`,
+  tooMany: (kept: string[], extra: string) => `one environment at a time (got "${kept[0]}" and "${extra}")`,
+};
+
+export const UP = command({
+  name: "up",
+  summary: "deploy with the policy packs (local: also builds tools, starts the cluster)",
+  positionals: [ENV],
+  flags: {
+    yes: { type: "boolean", short: "y", description: "deploy without the preview and the question" },
+    "allow-dirty": {
+      type: "boolean",
+      description: "production: deploy from a worktree with uncommitted changes",
+    },
+    parallel: {
+      type: "string",
+      value: "N",
+      description: "at most N resource operations at once (1: one after another)",
+      default: "the engine's",
+      verbChecksValue: true,
+    },
+  },
+  exits: ["0 deployed", "1 failed or refused", "2 bad flags"],
+  messages: oneEnvironment,
+});
+
+export const DESTROY = command({
+  name: "destroy",
+  summary: "remove every resource of an environment",
+  positionals: [ENV],
+  flags: { yes: { type: "boolean", short: "y", description: "destroy without the question" } },
+  exits: ["0 destroyed", "1 failed or refused", "2 bad flags"],
+  messages: oneEnvironment,
+});
+
+export const RECOVER = command({
+  name: "recover",
+  summary: "after a crash: stale locks, pending operations, backups",
+  positionals: [ENV],
+  flags: {
+    "break-lock": { type: "boolean", description: "remove locks whose process is provably gone" },
+    "restore-backup": { type: "boolean", description: "put the newest valid checkpoint backup in place" },
+    refresh: {
+      type: "boolean",
+      description: "refresh from the live world; clears pending updates and deletes",
+    },
+    "clear-pending-creates": {
+      type: "boolean",
+      description: "the creates failed: forget them, then refresh",
+    },
+    "import-pending-creates": {
+      type: "boolean",
+      description: "the creates went through: adopt those that exist, then refresh",
+    },
+  },
+  exclusive: [["break-lock", "restore-backup", "refresh", "clear-pending-creates", "import-pending-creates"]],
+  exits: ["0 explained or recovered", "1 refused or failed", "2 bad flags"],
+  messages: {
+    missing: (usage) => `which environment? ${usage}`,
+    tooMany: (_kept, _extra, usage) => `one environment at a time; ${usage}`,
+    exclusive: (a, b, usage) => `one action at a time (got ${a} and ${b}); ${usage}`,
+  },
+});
+
+export const PREVIEW = command({
+  name: "preview",
+  summary: "what a change would do, with policies; markdown/JSON, PR comment",
+  positionals: [ENV],
+  flags: {
+    refresh: { type: "boolean", description: "refresh the state from the live world first" },
+    json: { type: "string", value: "FILE", description: "also write the report as JSON", needs: "a file" },
+    markdown: {
+      type: "string",
+      value: "FILE",
+      description: "also write the markdown report",
+      needs: "a file",
+    },
+    comment: { type: "boolean", description: "keep one sticky comment on the pull request (GitHub Actions)" },
+  },
+  exits: ["0 no mandatory violation", "1 failed, a mandatory violation or no comment", "2 bad flags"],
+  messages: {
+    sep: "\n",
+    missing: (usage) => `which environment?\n${usage}`,
+    tooMany: oneEnvironment.tooMany,
+  },
+});
+
+/** `--concurrency` when not given; the same number as `DEFAULT_CONCURRENCY` of ops/drift/fanout. */
+export const DRIFT_CONCURRENCY_DEFAULT = "4";
+
+export const DRIFT = command({
+  name: "drift",
+  summary: "live world vs state vs code; alert first, remediate when allowed",
+  positionals: [{ ...ENV, required: false, variadic: true }],
+  argsSynopsis: "<env> [<env>...] | --all",
+  flags: {
+    all: { type: "boolean", description: "every environment under stacks/", synopsis: false },
+    concurrency: {
+      type: "string",
+      value: "N",
+      description: "at most N environments at once",
+      default: DRIFT_CONCURRENCY_DEFAULT,
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      description: "report folder",
+      default: "$PLATFORM_HOME/reports/<env>",
+    },
+    remediate: { type: "boolean", description: "put the live world back when the gate allows it" },
+    accept: { type: "boolean", description: "take the live world into state and propose the spec edits" },
+    "report-only": { type: "boolean", description: "only report and alert (overrides drift.mode)" },
+    "dry-run": { type: "boolean", description: "say what would be done; change nothing, send nothing" },
+    "webhook-url": {
+      type: "string",
+      value: "URL",
+      description: "send the alert to this http(s) URL",
+      env: "PLATFORM_DRIFT_WEBHOOK_URL",
+    },
+    "webhook-secret-env": {
+      type: "string",
+      value: "NAME",
+      description: "the env var holding the webhook's signing secret",
+      env: "PLATFORM_DRIFT_WEBHOOK_SECRET_ENV",
+    },
+  },
+  exclusive: [["remediate", "accept", "report-only"]],
+  exits: ["0 in sync or remediated", "1 unknown or an error", "2 bad flags", "4 drift found"],
+  messages: {
+    exclusive: (_a, b, usage) => `${b} and another action are exclusive; ${usage}`,
+  },
+});
+
+export const POLICY_CHECK = command({
+  name: "policy check",
+  summary: "offline policy check, no cloud credentials",
+  positionals: [
+    { ...ENV, required: false, description: "the environment (default with --manifests: local)" },
+  ],
+  argsSynopsis: "<env>",
+  flags: {
+    manifests: {
+      type: "string",
+      value: "PATH",
+      description: "check these Kubernetes manifests (a file or folder) instead of the program",
+    },
+    json: { type: "string", value: "FILE", description: "also write the violations as JSON" },
+    pack: {
+      type: "string",
+      value: "AREA",
+      multiple: true,
+      description: "only these policy packs",
+      default: "all; kubernetes and platform with --manifests",
+    },
+  },
+  exits: ["0 no mandatory violation", "1 a mandatory violation", "2 an error (flags, config, spec, program)"],
+  messages: { quote: true, sep: "\n" },
+});
+
+export const POLICY = command({
+  name: "policy",
+  summary: "offline policy check: no credentials, no engine",
+  positionals: [],
+  flags: {},
+  subcommands: { check: POLICY_CHECK },
+});
+
+export const PROMOTE = command({
+  name: "promote",
+  summary: "image-tag promotion as a one-line change on a branch / PR",
+  positionals: [{ name: "app", description: "the app (a key of apps: in the spec)", required: false }],
+  argsSynopsis: "<app> --from <env> --to <env>",
+  flags: {
+    from: {
+      type: "string",
+      value: "<env>",
+      description: "the environment whose image is promoted",
+      needs: "an environment",
+      synopsis: false,
+    },
+    to: {
+      type: "string",
+      value: "<env>",
+      description: "the environment whose spec is changed",
+      needs: "an environment",
+      synopsis: false,
+    },
+    "tag-from-spec": {
+      type: "boolean",
+      description: "take the tag from the source spec, not its stack (offline)",
+    },
+    "open-pr": { type: "boolean", description: "push the branch to origin and open a pull request" },
+  },
+  exits: ["0 promoted (or nothing to do)", "1 refused or failed", "2 bad flags"],
+  messages: {
+    sep: "\n",
+    tooMany: (kept, extra) => `one app at a time (got "${kept[0]}" and "${extra}")`,
+  },
+});
+
+export const COMPLETION = command({
+  name: "completion",
+  summary: "print a shell completion script (bash or zsh)",
+  positionals: [{ name: "shell", description: "bash or zsh", required: true, complete: ["bash", "zsh"] }],
+  flags: {},
+  exits: ["0 printed", "2 no or an unknown shell"],
+});
+
+/** The specs by verb, in the order `platform --help` lists them. */
+export const TABLES: Record<string, CommandSpec> = {
+  validate: VALIDATE,
+  toolchain: TOOLCHAIN,
+  cluster: CLUSTER,
+  up: UP,
+  destroy: DESTROY,
+  recover: RECOVER,
+  preview: PREVIEW,
+  drift: DRIFT,
+  policy: POLICY,
+  promote: PROMOTE,
+  completion: COMPLETION,
+};
