@@ -13,7 +13,6 @@ import { Command, CommandIO, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
 import { loadManifests } from "../policy/manifests";
-import { recordProgram, toOfflineResources } from "../policy/mocks";
 
 const USAGE = "usage: platform policy check <env> [--manifests PATH] [--json FILE] [--pack AREA ...]";
 
@@ -135,7 +134,11 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     resources = loadManifests(target);
     source = `manifests ${parsed.manifests}`;
   } else {
-    resources = toOfflineResources(await recordProgram(env, io.root));
+    // Loaded here, not at the top: the mocks load the whole of @pulumi/pulumi (over a second),
+    // which a --manifests check never needs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mocks = require("../policy/mocks") as typeof import("../policy/mocks");
+    resources = mocks.toOfflineResources(await mocks.recordProgram(env, io.root));
     source = `the ${env} program (under mocks)`;
   }
   const packs =
