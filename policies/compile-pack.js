@@ -156,10 +156,16 @@ async function compiledPack(root, opts = {}) {
   const { code, inputs } = await build(root, entry);
   const key = cacheKey(root, inputs);
   if (!key) throw new Error(`policy pack inputs changed while compiling ${entry}; start it again`);
-  fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${key}.js`);
-  writeAtomic(file, code);
-  writeAtomic(path.join(dir, "inputs.json"), `${JSON.stringify({ entry, inputs }, null, 1)}\n`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    writeAtomic(file, code);
+    writeAtomic(path.join(dir, "inputs.json"), `${JSON.stringify({ entry, inputs }, null, 1)}\n`);
+  } catch (err) {
+    throw new Error(
+      `cannot write the compiled policy pack to ${dir} (${err.code || err.message}): the pack runs from there; make that folder writable, or remove it and run npm ci`,
+    );
+  }
   prune(dir, `${key}.js`);
   return { file, key, built: true };
 }

@@ -92,3 +92,10 @@ test("a compile error names the file and line", async () => {
   write("policies/lib/rule.ts", "export const message: string = ;\n");
   await expect(compiledPack(root, { entry, cacheDir })).rejects.toThrow(/policies\/lib\/rule\.ts:1/);
 });
+
+test("a cache folder that cannot be written is an error naming it and the fix", async () => {
+  fs.writeFileSync(cacheDir, "a file, not a folder");
+  await expect(compiledPack(root, { entry, cacheDir })).rejects.toThrow(
+    `cannot write the compiled policy pack to ${cacheDir} (EEXIST): the pack runs from there; make that folder writable`,
+  );
+});
