@@ -47,7 +47,7 @@ module.exports = new Proxy(eager, {
 function cacheKey(root, inputs) {
   const hash = crypto.createHash("sha256");
   hash.update(fs.readFileSync(__filename));
-  hash.update(`\0esbuild ${esbuildVersion(root)}\0`);
+  hash.update(`\0esbuild ${esbuildVersion(root)} node ${nodeMajor()}\0`);
   for (const input of [...inputs].sort()) {
     let content;
     try {
@@ -59,6 +59,11 @@ function cacheKey(root, inputs) {
     hash.update(content);
   }
   return hash.digest("hex").slice(0, 32);
+}
+
+/** The bundle targets the node that builds it, so the key holds node's major version. */
+function nodeMajor() {
+  return process.versions.node.split(".")[0];
 }
 
 /** esbuild's version from its package.json, without loading esbuild. */
@@ -123,18 +128,24 @@ async function build(root, entry) {
       );
     },
   };
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: `node${process.versions.node.split(".")[0]}`,
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-    plugins: [externals],
-  });
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: `node${nodeMajor()}`,
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      plugins: [externals],
+    });
+  } finally {
+    // esbuild's service process is not needed past this build (the pack lives on, serving)
+    await esbuild.stop();
+  }
   const inputs = Object.keys(result.metafile.inputs).filter((i) => !i.includes(":"));
   return { code: result.outputFiles[0].text, inputs };
 }
