@@ -1,8 +1,11 @@
 /**
- * The rule arrays of every pack, without constructing any PolicyPack (that starts a gRPC server):
- * the packs' index.ts files, the offline evaluator and the tests all read from here.
+ * The rules of every area, without constructing any PolicyPack (that starts a gRPC server): the
+ * engine's one pack (policies/pack), the offline evaluator and the tests all read from here. An
+ * area (`platform-<area>`) is a group of rules, not a process: the engine runs them all in one
+ * analyzer, and reports name the area from the rule's name (policies/areas.ts).
  */
 import type { EnforcementLevel } from "@pulumi/policy";
+import { PackArea, areaPackName } from "./areas";
 import { awsRules } from "./aws/rules";
 import { gcpRules } from "./gcp/rules";
 import { kubernetesRules } from "./kubernetes/rules";
@@ -10,9 +13,9 @@ import { PlatformPolicy } from "./lib/rule";
 import { platformRules } from "./platform/rules";
 import { vaultRules } from "./vault/rules";
 
-export type PackArea = "kubernetes" | "aws" | "gcp" | "vault" | "platform";
+export type { PackArea } from "./areas";
 
-/** One policy pack: its name (`platform-<area>`), default level and rules. */
+/** One area's rules: its name (`platform-<area>`), default level and rules. */
 export interface PackDefinition {
   area: PackArea;
   name: string;
@@ -21,7 +24,7 @@ export interface PackDefinition {
 }
 
 function pack(area: PackArea, policies: PlatformPolicy[]): PackDefinition {
-  return { area, name: `platform-${area}`, enforcementLevel: "advisory", policies };
+  return { area, name: areaPackName(area), enforcementLevel: "advisory", policies };
 }
 
 export const packs: readonly PackDefinition[] = [

@@ -17,7 +17,6 @@ import { Command, CommandIO, EXIT, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
 import { loadManifests } from "../policy/manifests";
-import { recordProgram, toOfflineResources } from "../policy/mocks";
 
 const USAGE = usageLine(POLICY_CHECK);
 
@@ -127,7 +126,11 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     resources = loadManifests(target);
     source = `manifests ${parsed.manifests}`;
   } else {
-    resources = toOfflineResources(await recordProgram(environmentOf(env, io)));
+    // Loaded here, not at the top: the mocks load the whole of @pulumi/pulumi (over a second),
+    // which a --manifests check never needs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mocks = require("../policy/mocks") as typeof import("../policy/mocks");
+    resources = mocks.toOfflineResources(await mocks.recordProgram(environmentOf(env, io)));
     source = `the ${env} program (under mocks)`;
   }
   const packs =

@@ -9,6 +9,7 @@ import {
   urnName,
 } from "./model";
 import { maskSecrets, valueAt } from "./propertyPath";
+import { areaOfRule, areaPackName } from "../../policies/areas";
 
 const kindOf = (diffKind: string): PropertyChangeKind =>
   diffKind.endsWith("replace") ? "replace" : (diffKind as PropertyChangeKind);
@@ -37,6 +38,15 @@ function propertyChanges(meta: StepEventMetadata, refresh: boolean): PropertyCha
   });
 }
 
+/**
+ * The pack a finding is reported under: the rule's area (`platform-kubernetes` for `k8s-…`), as
+ * the engine runs every area in one pack; the engine's pack name for a rule of no known area.
+ */
+export function findingPack(policyName: string, enginePack: string): string {
+  const area = areaOfRule(policyName);
+  return area ? areaPackName(area) : enginePack;
+}
+
 /** Turns a stream of engine events into a {@link ChangeModel}. Feed `onEvent`, then read `model()`. */
 export class ChangeCollector {
   private readonly resources = new Map<string, ResourceChange>();
@@ -63,7 +73,7 @@ export class ChangeCollector {
     if (event.policyEvent) {
       const p = event.policyEvent;
       this.model_.policies.push({
-        policyPack: p.policyPackName,
+        policyPack: findingPack(p.policyName, p.policyPackName),
         policyName: p.policyName,
         level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
         resourceUrn: p.resourceUrn,

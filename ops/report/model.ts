@@ -39,6 +39,7 @@ export interface ResourceChange {
 }
 
 export interface PolicyFinding {
+  /** The rule's area pack (`platform-kubernetes`), from its name: the engine runs one pack for all. */
   policyPack: string;
   policyName: string;
   /** The engine reports `mandatory` or `warning` (advisory). */

@@ -66,7 +66,7 @@ export function doctor(env: NodeJS.ProcessEnv): DoctorRow[] {
   rows.push({
     name: "nodejs language host",
     want: "programs + policy packs",
-    found: "in-process (Automation API) + policies/<pack>/run-pack",
+    found: "in-process (Automation API) + policies/pack/run-pack (one pack, every rule)",
     path: undefined,
     ok: true,
     note: "the module proxy serves no pulumi-language-nodejs: programs run as Automation API inline programs, policy packs as binary analyzer plugins",

@@ -125,28 +125,34 @@ describe("rule metadata", () => {
     for (const p of packs) expect(p.enforcementLevel).toBe("advisory");
   });
 
+  it("policies/pack is the one valid local pack, building a PolicyPack of every rule", () => {
+    const dir = path.join(ROOT, "policies", "pack");
+    expect(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    expect(pkg).toMatchObject({
+      name: "platform-policies",
+      version: "0.1.0",
+      main: "index.ts",
+      dependencies: {},
+    });
+    // the pack runs compiled (policies/compile-pack.js); it has no build tooling of its own
+    expect(pkg.devDependencies).toBeUndefined();
+    const launcher = path.join(dir, "run-pack");
+    expect(fs.realpathSync(launcher)).toBe(path.join(ROOT, "policies", "run-pack.sh"));
+    expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
+    const index = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+    expect(index).toContain('new PolicyPack("platform-policies", { policies: [...allPolicies]');
+    expect(index).toContain('enforcementLevel: "advisory"');
+    expect(fs.existsSync(path.join(dir, "node_modules"))).toBe(false);
+  });
+
   it.each(packs.map((p) => p.area))(
-    "policies/%s is a valid local pack that only builds a PolicyPack",
+    "policies/%s holds rules only: no pack of its own for the engine",
     (area) => {
       const dir = path.join(ROOT, "policies", area);
-      expect(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-      expect(pkg).toMatchObject({
-        name: `platform-policy-${area}`,
-        version: "0.1.0",
-        main: "index.ts",
-        dependencies: {},
-      });
-      // run-pack (tsx) compiles the TypeScript; a typescript dependency would make the runner
-      // type-check with ts-node instead
-      expect(pkg.devDependencies).toBeUndefined();
-      const launcher = path.join(dir, "run-pack");
-      expect(fs.realpathSync(launcher)).toBe(path.join(ROOT, "policies", "run-pack.sh"));
-      expect(fs.statSync(launcher).mode & 0o111).not.toBe(0);
-      const index = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
-      expect(index).toContain(`new PolicyPack("platform-${area}"`);
-      expect(index).toContain('enforcementLevel: "advisory"');
-      expect(fs.existsSync(path.join(dir, "node_modules"))).toBe(false);
+      for (const file of ["PulumiPolicy.yaml", "index.ts", "run-pack"])
+        expect({ file, exists: fs.existsSync(path.join(dir, file)) }).toEqual({ file, exists: false });
+      expect(fs.existsSync(path.join(dir, "rules", "index.ts"))).toBe(true);
     },
   );
 });

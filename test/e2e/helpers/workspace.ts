@@ -28,6 +28,8 @@ export class TestWorkspace {
       "package.json",
       "tsconfig.json",
       "bin",
+      "model",
+      "program",
       "ops",
       "stacks",
       "components",
