@@ -8,6 +8,7 @@ import type { AppSpec, PlatformSpec } from "./types";
 import type { Finding } from "./problems";
 import type { Segment } from "./positions";
 import { didYouMean } from "./suggest";
+import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from "./tenancy";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -68,6 +69,16 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     );
   }
 
+  const allowedSystem = spec.policies?.allowedSystemOwners ?? [];
+  for (const [name, tenant] of Object.entries(spec.tenants)) {
+    const reserved = reservedNamespaceProblem(name);
+    if (reserved) add(["tenants", name], reserved, "key");
+    tenant.owners.forEach((owner, i) => {
+      const problem = systemOwnerProblem(owner, allowedSystem);
+      if (problem) add(["tenants", name, "owners", i], problem);
+    });
+  }
+
   for (const [name, cluster] of Object.entries(spec.clusters)) {
     const at: Segment[] = ["clusters", name];
     switch (cluster.kind) {
@@ -120,6 +131,9 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     );
     for (const [env, ref] of Object.entries(app.secrets ?? {})) {
       reference("secret source", "secret sources", ref.source, sources, [...at, "secrets", env, "source"]);
+      const kind = tenants.includes(app.tenant) ? spec.secretSources?.[ref.source]?.kind : undefined;
+      const problem = secretPathProblem(kind, spec.environment, app.tenant, ref.path);
+      if (problem) add([...at, "secrets", env, "path"], problem);
     }
     checkImage(spec, app, at, add);
     checkEnv(app.env ?? {}, app, [...at, "env"], add);
