@@ -15,6 +15,7 @@ import { Finding, SpecProblem, SpecValidationError, sortProblems } from "./probl
 import { Locator, formatPath } from "./positions";
 import { translateSchemaErrors } from "./schema-errors";
 import { checkSemantics } from "./semantic";
+import { SpecFileError, readSpecFile } from "./specFile";
 import type { PlatformSpec } from "./types";
 
 export { SpecValidationError, formatProblem } from "./problems";
@@ -142,7 +143,15 @@ export function parseSpec(text: string, file: string, options: SpecOptions = {})
 
 /** Reads, parses and validates a spec file; throws `SpecValidationError` when it is not valid. */
 export function loadSpecFile(file: string, options: SpecOptions = {}): PlatformSpec {
-  return parseSpec(fs.readFileSync(file, "utf8"), file, options);
+  let text: string;
+  try {
+    text = readSpecFile(file, options.root);
+  } catch (err) {
+    if (!(err instanceof SpecFileError)) throw err;
+    const shown = displayPath(file, options.root);
+    throw new SpecValidationError([{ file: shown, line: 1, col: 1, path: "(file)", message: err.message }]);
+  }
+  return parseSpec(text, file, options);
 }
 
 /** Names of the environments under `<root>/stacks` (folders holding a platform.yaml), sorted. */

@@ -18,6 +18,7 @@ export function formatPath(segments: readonly Segment[]): string {
   let out = "";
   for (const segment of segments) {
     if (typeof segment === "number") out += `[${segment}]`;
+    else if (segment.length > 64) out += `[<a key of ${segment.length} characters>]`;
     else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
     else out += `[${JSON.stringify(segment)}]`;
   }
