@@ -9,6 +9,7 @@ import type { Finding } from "./problems";
 import type { Segment } from "./positions";
 import { didYouMean } from "./suggest";
 import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from "./tenancy";
+import { productionEndpointProblem } from "./endpoints";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -119,6 +120,11 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
 
   for (const [name, source] of Object.entries(spec.secretSources ?? {})) {
     if (source.kind !== "vault") cloud(source.cloud, ["secretSources", name, "cloud"]);
+    const problem =
+      source.kind === "vault" && spec.tier === "production"
+        ? productionEndpointProblem("the Vault address", source.address)
+        : undefined;
+    if (problem) add(["secretSources", name, "address"], problem);
   }
 
   const hosts = new Map<string, string>();
@@ -192,6 +198,11 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     );
   }
   notify.forEach((notifier, i) => {
+    const insecure =
+      notifier.kind === "webhook" && spec.tier === "production"
+        ? productionEndpointProblem("the webhook URL", notifier.url)
+        : undefined;
+    if (insecure) add(["drift", "notify", i, "url"], insecure);
     const secrets: [string, string | undefined][] =
       notifier.kind === "slack"
         ? [["webhookSecret", notifier.webhookSecret]]

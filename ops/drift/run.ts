@@ -104,7 +104,7 @@ async function act(
 export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<number> {
   const spec = loadSpecFile(resolveSpecPath(opts.env, io.root), { root: io.root });
   const action = actionFor(spec, opts.action);
-  const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides);
+  const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides, spec.tier);
   for (const w of warnings) io.stderr(`warning: notify ${w}\n`);
 
   if (process.env.PULUMI_K8S_DELETE_UNREACHABLE || io.env.PULUMI_K8S_DELETE_UNREACHABLE) {
