@@ -15,7 +15,8 @@ import { Finding, SpecProblem, SpecValidationError, sortProblems } from "./probl
 import { Locator, formatPath } from "./positions";
 import { translateSchemaErrors } from "./schema-errors";
 import { checkSemantics } from "./semantic";
-import { SpecFileError, readSpecFile } from "./specFile";
+import { SpecFileError, describeFsError, readSpecFile } from "./specFile";
+import { aliasBombMessage, firstAliasOffset, yamlErrorMessage } from "./yamlErrors";
 import type { PlatformSpec } from "./types";
 
 export { SpecValidationError, formatProblem } from "./problems";
@@ -34,6 +35,9 @@ export interface SpecCheck {
 }
 
 let compiled: ValidateFunction | undefined;
+
+/** How many times the aliases of a spec may expand an anchor in all. */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Map keys are names, never numbers, booleans or null: `null:` or `1:` as an app name means the
@@ -75,7 +79,8 @@ export function displayPath(file: string, root: string = process.cwd()): string 
 export function checkSpec(text: string, file: string, options: SpecOptions = {}): SpecCheck {
   const shown = displayPath(file, options.root);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, lineCounter, merge: true });
+  // Duplicate keys are found by the Locator in one linear pass (the parser's own check is quadratic).
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter, merge: true });
   const locator = new Locator(doc, lineCounter);
   const place = (findings: Finding[]): SpecProblem[] =>
     sortProblems(
@@ -88,37 +93,33 @@ export function checkSpec(text: string, file: string, options: SpecOptions = {})
     );
 
   // Every duplicate key, but only the first syntax error: the ones after it are mostly its echoes.
-  const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
-  const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").slice(0, 1);
-  const yamlProblems: SpecProblem[] = [...duplicates, ...syntax, ...doc.warnings].map((error) => {
-    const { line, col } = error.linePos?.[0] ?? locator.position(error.pos[0]);
-    const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "");
-    if (error.code === "DUPLICATE_KEY") {
-      const duplicate = locator.duplicateKeyAt(error.pos[0]);
-      if (duplicate) {
-        const key = duplicate.segments[duplicate.segments.length - 1];
-        return {
-          file: shown,
-          line,
-          col,
-          path: formatPath(duplicate.segments),
-          message: `duplicate key "${String(key)}": already defined at line ${duplicate.firstLine}; keep only one`,
-        };
-      }
-    }
-    return { file: shown, line, col, path: "(yaml)", message: `YAML syntax error: ${message}` };
-  });
+  const syntax = doc.errors.slice(0, 1);
+  const duplicates: SpecProblem[] = locator.duplicateKeys().map((d) => ({
+    file: shown,
+    line: d.line,
+    col: d.col,
+    path: formatPath(d.segments),
+    message: `duplicate key "${String(d.segments[d.segments.length - 1])}": already defined at line ${d.firstLine}; keep only one`,
+  }));
+  const yamlProblems: SpecProblem[] = [
+    ...duplicates,
+    ...[...syntax, ...doc.warnings].map((error) => {
+      const { line, col } = error.linePos?.[0] ?? locator.position(error.pos[0]);
+      return { file: shown, line, col, path: "(yaml)", message: yamlErrorMessage(error) };
+    }),
+  ];
   if (yamlProblems.length > 0) return { problems: sortProblems(yamlProblems) };
 
   keysAsWritten(doc, text);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return {
-      problems: [{ file: shown, line: 1, col: 1, path: "(yaml)", message: `YAML error: ${message}` }],
-    };
+    const alias = firstAliasOffset(doc);
+    const at = alias === undefined ? { line: 1, col: 1 } : locator.position(alias);
+    const text = /alias count/i.test(message) ? aliasBombMessage(MAX_ALIAS_COUNT) : `YAML error: ${message}`;
+    return { problems: [{ file: shown, ...at, path: "(yaml)", message: text }] };
   }
 
   const validate = validator();
@@ -154,6 +155,14 @@ export function loadSpecFile(file: string, options: SpecOptions = {}): PlatformS
   return parseSpec(text, file, options);
 }
 
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** Names of the environments under `<root>/stacks` (folders holding a platform.yaml), sorted. */
 export function listEnvironments(root: string): string[] {
   const stacks = path.join(root, "stacks");
@@ -175,6 +184,18 @@ export function resolveSpecPath(arg: string, root: string): string {
   if (/^[a-z][-a-z0-9]*$/.test(arg) && fs.existsSync(envFile)) return envFile;
   const file = path.resolve(arg);
   if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+  for (const candidate of /^[a-z][-a-z0-9]*$/.test(arg) ? [envFile, file] : [file]) {
+    // A link that is there but leads nowhere (a loop, a missing target) is named as such.
+    if (!fs.existsSync(candidate) && isSymlink(candidate)) {
+      let reason = "it is a symlink whose target does not exist";
+      try {
+        fs.statSync(candidate);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ELOOP") reason = describeFsError(err);
+      }
+      throw new Error(`${displayPath(candidate, root)} cannot be read: ${reason}`);
+    }
+  }
   const envs = listEnvironments(root);
   const available =
     envs.length > 0 ? `available environments: ${envs.join(", ")}` : "no environments under stacks/";
