@@ -77,8 +77,7 @@ function tryWriteReport(dir: string, report: DriftReport, io: DriftIO): boolean 
     writeReport(dir, report);
     return true;
   } catch (err) {
-    io.stderr(`error: the drift report was not written: ${errorText(err)}
-`);
+    io.stderr(`error: the drift report was not written: ${errorText(err)}\n`);
     return false;
   }
 }

@@ -29,6 +29,8 @@ export class TestWorkspace {
       "tsconfig.json",
       "bin",
       "ops",
+      "model",
+      "program",
       "stacks",
       "components",
       "policies",
