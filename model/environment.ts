@@ -8,7 +8,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { listEnvironments, parseSpec } from "./load";
+import { listEnvironments, parseSpec, readSpecText } from "./load";
+import { SpecFileError, readSpecFile } from "./specFile";
 import { KubeconfigSource, kubeconfigSource } from "./kubeconfig";
 import { environmentNameProblem, policyConfigFileOf, specFileOf, stackConfigFileOf } from "./names";
 import { clusterDir, platformHome, stateDir } from "./paths";
@@ -60,7 +61,10 @@ export interface LoadOptions {
   root: string;
   /** The process environment. @default process.env */
   processEnv?: NodeJS.ProcessEnv;
-  /** Reads a file. @default fs.readFileSync(file, "utf8") */
+  /**
+   * Reads a file. @default the spec reader's rules for every file of the environment: inside the
+   * repository (no symlink out of it), a regular file, at most 1 MiB
+   */
   readFile?: FileReader;
 }
 
@@ -121,6 +125,16 @@ class LoadedEnvironment implements Environment {
     return slot.value;
   }
 
+  /** {@link read}, with a refused file named in the message. */
+  private readNamed(file: string): string {
+    try {
+      return this.read(file);
+    } catch (err) {
+      if (err instanceof SpecFileError) throw new Error(`${this.rel(file)}: ${err.message}`);
+      throw err;
+    }
+  }
+
   private rel(file: string): string {
     return path.relative(this.root, file);
   }
@@ -135,14 +149,28 @@ class LoadedEnvironment implements Environment {
   }
 
   get spec(): PlatformSpec {
-    return this.once("spec", () => parseSpec(this.read(this.specFile), this.specFile, { root: this.root }));
+    return this.once("spec", () => {
+      const options = { root: this.root };
+      return parseSpec(
+        readSpecText(this.specFile, options, (f) => this.read(f)),
+        this.specFile,
+        options,
+      );
+    });
   }
 
   get tier(): Tier | undefined {
     return this.once("tier", () => {
       const file = path.join(this.root, specFileOf(this.name));
       if (!fs.existsSync(file)) return undefined;
-      const tier = parseYamlMap(this.read(file), this.rel(file)).tier;
+      let text: string;
+      try {
+        text = this.read(file);
+      } catch (err) {
+        if (err instanceof SpecFileError) return undefined; // the spec itself reports it, positioned
+        throw err;
+      }
+      const tier = parseYamlMap(text, this.rel(file)).tier;
       return typeof tier === "string" ? (tier as Tier) : undefined;
     });
   }
@@ -155,7 +183,7 @@ class LoadedEnvironment implements Environment {
           `${rel} not found: every environment needs its stack config file (see stacks/Pulumi.local.yaml)`,
         );
       }
-      return parseYamlMap(this.read(this.stackConfigFile), rel) as StackConfigDoc;
+      return parseYamlMap(this.readNamed(this.stackConfigFile), rel) as StackConfigDoc;
     });
   }
 
@@ -180,8 +208,9 @@ class LoadedEnvironment implements Environment {
           `${rel} not found: every environment needs its policy levels (copy policies/config/staging.json)`,
         );
       }
+      const text = this.readNamed(this.policyConfigFile);
       try {
-        return JSON.parse(this.read(this.policyConfigFile)) as PolicyConfig;
+        return JSON.parse(text) as PolicyConfig;
       } catch (err) {
         throw new Error(`${rel}: not valid JSON: ${(err as Error).message}`);
       }
@@ -220,6 +249,6 @@ export function loadEnvironment(name: string, options: LoadOptions): Environment
     name,
     options.root,
     options.processEnv ?? process.env,
-    options.readFile ?? ((file) => fs.readFileSync(file, "utf8")),
+    options.readFile ?? ((file) => readSpecFile(file, options.root)),
   );
 }

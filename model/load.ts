@@ -16,6 +16,8 @@ import { Locator, formatPath } from "./positions";
 import { translateSchemaErrors } from "./schema-errors";
 import { checkSemantics } from "./semantic";
 import { ENVIRONMENT_NAME } from "./names";
+import { SpecFileError, describeFsError, readSpecFile } from "./specFile";
+import { aliasBombMessage, firstAliasOffset, yamlErrorMessage } from "./yamlErrors";
 import type { PlatformSpec } from "./types";
 
 export { SpecValidationError, formatProblem } from "./problems";
@@ -34,6 +36,9 @@ export interface SpecCheck {
 }
 
 let compiled: ValidateFunction | undefined;
+
+/** How many times the aliases of a spec may expand an anchor in all. */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Map keys are names, never numbers, booleans or null: `null:` or `1:` as an app name means the
@@ -75,7 +80,8 @@ export function displayPath(file: string, root: string = process.cwd()): string 
 export function checkSpec(text: string, file: string, options: SpecOptions = {}): SpecCheck {
   const shown = displayPath(file, options.root);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, lineCounter, merge: true });
+  // Duplicate keys are found by the Locator in one linear pass (the parser's own check is quadratic).
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter, merge: true });
   const locator = new Locator(doc, lineCounter);
   const place = (findings: Finding[]): SpecProblem[] =>
     sortProblems(
@@ -88,37 +94,33 @@ export function checkSpec(text: string, file: string, options: SpecOptions = {})
     );
 
   // Every duplicate key, but only the first syntax error: the ones after it are mostly its echoes.
-  const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
-  const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").slice(0, 1);
-  const yamlProblems: SpecProblem[] = [...duplicates, ...syntax, ...doc.warnings].map((error) => {
-    const { line, col } = error.linePos?.[0] ?? locator.position(error.pos[0]);
-    const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "");
-    if (error.code === "DUPLICATE_KEY") {
-      const duplicate = locator.duplicateKeyAt(error.pos[0]);
-      if (duplicate) {
-        const key = duplicate.segments[duplicate.segments.length - 1];
-        return {
-          file: shown,
-          line,
-          col,
-          path: formatPath(duplicate.segments),
-          message: `duplicate key "${String(key)}": already defined at line ${duplicate.firstLine}; keep only one`,
-        };
-      }
-    }
-    return { file: shown, line, col, path: "(yaml)", message: `YAML syntax error: ${message}` };
-  });
+  const syntax = doc.errors.slice(0, 1);
+  const duplicates: SpecProblem[] = locator.duplicateKeys().map((d) => ({
+    file: shown,
+    line: d.line,
+    col: d.col,
+    path: formatPath(d.segments),
+    message: `duplicate key "${String(d.segments[d.segments.length - 1])}": already defined at line ${d.firstLine}; keep only one`,
+  }));
+  const yamlProblems: SpecProblem[] = [
+    ...duplicates,
+    ...[...syntax, ...doc.warnings].map((error) => {
+      const { line, col } = error.linePos?.[0] ?? locator.position(error.pos[0]);
+      return { file: shown, line, col, path: "(yaml)", message: yamlErrorMessage(error) };
+    }),
+  ];
   if (yamlProblems.length > 0) return { problems: sortProblems(yamlProblems) };
 
   keysAsWritten(doc, text);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return {
-      problems: [{ file: shown, line: 1, col: 1, path: "(yaml)", message: `YAML error: ${message}` }],
-    };
+    const alias = firstAliasOffset(doc);
+    const at = alias === undefined ? { line: 1, col: 1 } : locator.position(alias);
+    const text = /alias count/i.test(message) ? aliasBombMessage(MAX_ALIAS_COUNT) : `YAML error: ${message}`;
+    return { problems: [{ file: shown, ...at, path: "(yaml)", message: text }] };
   }
 
   const validate = validator();
@@ -141,9 +143,35 @@ export function parseSpec(text: string, file: string, options: SpecOptions = {})
   return spec;
 }
 
+/**
+ * Reads a spec file's text through `read` (by default {@link readSpecFile}: inside the
+ * repository, a regular file, size-capped); a refusal becomes a `SpecValidationError` at 1:1.
+ */
+export function readSpecText(
+  file: string,
+  options: SpecOptions = {},
+  read: (file: string) => string = (f) => readSpecFile(f, options.root),
+): string {
+  try {
+    return read(file);
+  } catch (err) {
+    if (!(err instanceof SpecFileError)) throw err;
+    const shown = displayPath(file, options.root);
+    throw new SpecValidationError([{ file: shown, line: 1, col: 1, path: "(file)", message: err.message }]);
+  }
+}
+
 /** Reads, parses and validates a spec file; throws `SpecValidationError` when it is not valid. */
 export function loadSpecFile(file: string, options: SpecOptions = {}): PlatformSpec {
-  return parseSpec(fs.readFileSync(file, "utf8"), file, options);
+  return parseSpec(readSpecText(file, options), file, options);
+}
+
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Names of the environments under `<root>/stacks` (folders holding a platform.yaml), sorted. */
@@ -167,6 +195,18 @@ export function resolveSpecPath(arg: string, root: string): string {
   if (ENVIRONMENT_NAME.test(arg) && fs.existsSync(envFile)) return envFile;
   const file = path.resolve(arg);
   if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+  for (const candidate of /^[a-z][-a-z0-9]*$/.test(arg) ? [envFile, file] : [file]) {
+    // A link that is there but leads nowhere (a loop, a missing target) is named as such.
+    if (!fs.existsSync(candidate) && isSymlink(candidate)) {
+      let reason = "it is a symlink whose target does not exist";
+      try {
+        fs.statSync(candidate);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ELOOP") reason = describeFsError(err);
+      }
+      throw new Error(`${displayPath(candidate, root)} cannot be read: ${reason}`);
+    }
+  }
   const envs = listEnvironments(root);
   const available =
     envs.length > 0 ? `available environments: ${envs.join(", ")}` : "no environments under stacks/";

@@ -18,6 +18,7 @@ export function formatPath(segments: readonly Segment[]): string {
   let out = "";
   for (const segment of segments) {
     if (typeof segment === "number") out += `[${segment}]`;
+    else if (segment.length > 64) out += `[<a key of ${segment.length} characters>]`;
     else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
     else out += `[${JSON.stringify(segment)}]`;
   }
@@ -67,35 +68,39 @@ export class Locator {
   }
 
   /**
-   * The path of the map key starting at `offset` and the line of the first key with the same
-   * name in that map (for duplicate-key errors), or undefined when there is none.
+   * Every repeated key of every map, in one pass over the document (linear: a Set per map, where
+   * the parser's own check compares each key with all before it). Each with the path of the
+   * repeated key, its position and the line of the first one.
    */
-  duplicateKeyAt(offset: number): { segments: Segment[]; firstLine: number } | undefined {
-    const search = (
-      node: unknown,
-      segments: Segment[],
-    ): { segments: Segment[]; firstLine: number } | undefined => {
+  duplicateKeys(): { segments: Segment[]; line: number; col: number; firstLine: number }[] {
+    const out: { segments: Segment[]; line: number; col: number; firstLine: number }[] = [];
+    const stack: { node: unknown; segments: Segment[] }[] = [{ node: this.doc.contents, segments: [] }];
+    while (stack.length > 0) {
+      const { node, segments } = stack.pop()!;
       if (isMap(node)) {
+        const seen = new Map<string, number>();
         for (const pair of node.items) {
-          const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-          if (key !== undefined && rangeStart(pair.key) === offset) {
-            const first = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-            const firstStart = first === pair ? undefined : rangeStart(first?.key);
-            if (firstStart === undefined) return undefined;
-            return { segments: [...segments, key], firstLine: this.position(firstStart).line };
+          const scalar = isScalar(pair.key) ? pair.key : undefined;
+          const key = scalar ? String(scalar.value) : undefined;
+          const start = rangeStart(pair.key);
+          if (scalar && key !== undefined && start !== undefined) {
+            const id = `${typeof scalar.value}:${key}`;
+            const first = seen.get(id);
+            if (first === undefined) seen.set(id, start);
+            else
+              out.push({
+                segments: [...segments, key],
+                ...this.position(start),
+                firstLine: this.position(first).line,
+              });
           }
-          const found = search(pair.value, key === undefined ? segments : [...segments, key]);
-          if (found) return found;
+          stack.push({ node: pair.value, segments: key === undefined ? segments : [...segments, key] });
         }
       } else if (isSeq(node)) {
-        for (let i = 0; i < node.items.length; i++) {
-          const found = search(node.items[i], [...segments, i]);
-          if (found) return found;
-        }
+        node.items.forEach((item, i) => stack.push({ node: item, segments: [...segments, i] }));
       }
-      return undefined;
-    };
-    return search(this.doc.contents, []);
+    }
+    return out;
   }
 
   /** The source text of the scalar at `segments` (e.g. `1.30` for a version given as a number). */

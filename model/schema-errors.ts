@@ -4,13 +4,22 @@ import type { Finding } from "./problems";
 import type { Segment } from "./positions";
 import { didYouMean } from "./suggest";
 
-/** Describes a value as a person would: `"abc"`, `3`, `a list`, `nothing`. */
+/** Strings longer than this are described by their length, never echoed (a file read by mistake may hold secrets). */
+export const ECHO_MAX_CHARS = 64;
+
+/** Describes a value as a person would: `"abc"`, `3`, `a list`, `nothing`, `a string of 4096 characters`. */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string")
+    return value.length > ECHO_MAX_CHARS ? `a string of ${value.length} characters` : JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
   return "a mapping";
+}
+
+/** A key or name quoted as written, or described by its length when it is too long to echo. */
+export function describeName(name: string): string {
+  return name.length > ECHO_MAX_CHARS ? `of ${name.length} characters` : JSON.stringify(name);
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -81,7 +90,7 @@ function translate(error: ErrorObject, data: unknown, source: SourceText): Findi
       const key = String(params.additionalProperty);
       const allowed = Object.keys((parentSchema.properties ?? {}) as object);
       const hint = didYouMean(key, allowed) || `; allowed keys here: ${allowed.join(", ")}`;
-      return { segments: [...segments, key], at: "key", message: `unknown key "${key}"${hint}` };
+      return { segments: [...segments, key], at: "key", message: `unknown key ${describeName(key)}${hint}` };
     }
     case "type": {
       const wanted = String(params.type);
@@ -124,7 +133,11 @@ function translate(error: ErrorObject, data: unknown, source: SourceText): Findi
         (parentSchema.patternErrorMessage as string | undefined) ?? `must match ${String(params.pattern)}`;
       if (error.propertyName !== undefined) {
         const name = error.propertyName;
-        return { segments: [...segments, name], at: "key", message: `name "${name}" ${explained}` };
+        return {
+          segments: [...segments, name],
+          at: "key",
+          message: `name ${describeName(name)} ${explained}`,
+        };
       }
       return { segments, at: "value", message: `${explained} ${got}` };
     }

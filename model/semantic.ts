@@ -8,6 +8,8 @@ import type { AppSpec, PlatformSpec } from "./types";
 import type { Finding } from "./problems";
 import type { Segment } from "./positions";
 import { didYouMean } from "./suggest";
+import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from "./tenancy";
+import { productionEndpointProblem } from "./endpoints";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -68,6 +70,16 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     );
   }
 
+  const allowedSystem = spec.policies?.allowedSystemOwners ?? [];
+  for (const [name, tenant] of Object.entries(spec.tenants)) {
+    const reserved = reservedNamespaceProblem(name);
+    if (reserved) add(["tenants", name], reserved, "key");
+    tenant.owners.forEach((owner, i) => {
+      const problem = systemOwnerProblem(owner, allowedSystem);
+      if (problem) add(["tenants", name, "owners", i], problem);
+    });
+  }
+
   for (const [name, cluster] of Object.entries(spec.clusters)) {
     const at: Segment[] = ["clusters", name];
     switch (cluster.kind) {
@@ -108,6 +120,11 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
 
   for (const [name, source] of Object.entries(spec.secretSources ?? {})) {
     if (source.kind !== "vault") cloud(source.cloud, ["secretSources", name, "cloud"]);
+    const problem =
+      source.kind === "vault" && spec.tier === "production"
+        ? productionEndpointProblem("the Vault address", source.address)
+        : undefined;
+    if (problem) add(["secretSources", name, "address"], problem);
   }
 
   const hosts = new Map<string, string>();
@@ -120,6 +137,9 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     );
     for (const [env, ref] of Object.entries(app.secrets ?? {})) {
       reference("secret source", "secret sources", ref.source, sources, [...at, "secrets", env, "source"]);
+      const kind = tenants.includes(app.tenant) ? spec.secretSources?.[ref.source]?.kind : undefined;
+      const problem = secretPathProblem(kind, spec.environment, app.tenant, ref.path);
+      if (problem) add([...at, "secrets", env, "path"], problem);
     }
     checkImage(spec, app, at, add);
     checkEnv(app.env ?? {}, app, [...at, "env"], add);
@@ -178,6 +198,11 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     );
   }
   notify.forEach((notifier, i) => {
+    const insecure =
+      notifier.kind === "webhook" && spec.tier === "production"
+        ? productionEndpointProblem("the webhook URL", notifier.url)
+        : undefined;
+    if (insecure) add(["drift", "notify", i, "url"], insecure);
     const secrets: [string, string | undefined][] =
       notifier.kind === "slack"
         ? [["webhookSecret", notifier.webhookSecret]]

@@ -236,6 +236,11 @@ export interface PolicySettingsSpec {
   config?: string;
   /** Registries images may come from (k8s-allowed-registries). */
   allowedRegistries?: string[];
+  /**
+   * Tenant owners with a Kubernetes `system:` name that are meant (`group:system:serviceaccounts:ci`),
+   * written exactly as in `owners`. @default none: every `system:` owner is refused
+   */
+  allowedSystemOwners?: string[];
 }
 
 export interface PlatformSpec {

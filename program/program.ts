@@ -95,6 +95,7 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
           environment: spec.environment,
           costCenter: tenant.costCenter,
           owners: tenant.owners,
+          allowedSystemOwners: spec.policies?.allowedSystemOwners,
           quota: tenant.quota,
           skipAwait: ctx.skipAwait,
         },

@@ -4,6 +4,9 @@
  * Also the rules a spec must follow for its secrets to be readable at run time.
  */
 import type { ClusterSpec, PlatformSpec, SecretSourceSpec } from "../model/types";
+import { secretPathProblem } from "../model/tenancy";
+
+export { vaultPathProblem } from "../model/tenancy";
 
 /** The apps of one tenant on one cluster that read from one secret source. */
 export interface SecretUse {
@@ -36,17 +39,10 @@ export function sourceReachProblem(source: SecretSourceSpec, cluster: ClusterSpe
   }
 }
 
-/** The Vault role of a tenant only reads `<kvMount>/<tenant>/…`: a vault path must start with `<tenant>/`. */
-export function vaultPathProblem(tenant: string, path: string): string | undefined {
-  return path.startsWith(`${tenant}/`) && path.length > tenant.length + 1
-    ? undefined
-    : `vault paths of tenant "${tenant}" must start with "${tenant}/" (the tenant's policy reads only that prefix), e.g. "${tenant}/${path.replace(/^\/+/, "")}"`;
-}
-
 /**
  * Every (cluster, tenant, source) an app reads secrets from, sorted. Throws an Error naming the
  * app, variable, source and cluster when a source is undeclared, unreachable from a cluster the
- * app runs on, or a vault path lies outside the tenant's prefix.
+ * app runs on, or a vault or AWS Secrets Manager path lies outside the tenant's prefix.
  */
 export function secretUses(spec: PlatformSpec): SecretUse[] {
   const byKey = new Map<string, { use: SecretUse; apps: Set<string>; paths: Set<string> }>();
@@ -57,10 +53,6 @@ export function secretUses(spec: PlatformSpec): SecretUse[] {
       if (!source) {
         const declared = Object.keys(spec.secretSources ?? {});
         throw new Error(`${where}, which is not declared under secretSources [${declared.join(", ")}]`);
-      }
-      if (source.kind === "vault") {
-        const problem = vaultPathProblem(app.tenant, ref.path);
-        if (problem) throw new Error(`${where} at path "${ref.path}"; ${problem}`);
       }
       for (const cluster of app.clusters) {
         const clusterSpec = spec.clusters[cluster];
@@ -81,6 +73,8 @@ export function secretUses(spec: PlatformSpec): SecretUse[] {
         entry.paths.add(ref.path);
         byKey.set(key, entry);
       }
+      const pathProblem = secretPathProblem(source.kind, spec.environment, app.tenant, ref.path);
+      if (pathProblem) throw new Error(`${where} at path "${ref.path}"; ${pathProblem}`);
     }
   }
   return [...byKey.values()]

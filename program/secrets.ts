@@ -182,8 +182,10 @@ function authFor(built: Built, use: SecretUse): StoreAuth {
       const eks = clusters.eks[use.cluster];
       // The account of the cluster's OIDC provider ARN (arn:aws:iam::<account>:…): no invoke needed.
       const account = eks.oidcProviderArn.apply((arn) => arn.split(":")[4]);
+      // Exactly one secret per path: AWS appends "-" and 6 random characters to a secret's ARN;
+      // "-*" would also match every secret whose name merely starts with the path.
       const resources = use.paths.map(
-        (p) => pulumi.interpolate`arn:aws:secretsmanager:${cloud.region}:${account}:secret:${p}-*`,
+        (p) => pulumi.interpolate`arn:aws:secretsmanager:${cloud.region}:${account}:secret:${p}-??????`,
       );
       const role = new IrsaRole(
         name,

@@ -9,6 +9,7 @@ import {
   platformLabels,
   scaleQuantity,
 } from "./labels";
+import { reservedNamespaceProblem, systemOwnerProblem } from "../../model/tenancy";
 
 /** Pulumi type token of {@link Tenant}. */
 export const TENANT_TYPE = "platform:kubernetes:Tenant";
@@ -52,6 +53,11 @@ export interface TenantArgs {
   costCenter: string;
   /** Owners, `group:<name>` or `user:<name>`; each gets ClusterRole `edit` in the namespace. @default none: no RoleBinding */
   owners?: string[];
+  /**
+   * Owners with a Kubernetes `system:` name that are meant, exactly as in `owners`.
+   * @default none: a `system:` owner (everyone authenticated, cluster admins...) is refused
+   */
+  allowedSystemOwners?: string[];
   /** @default 4 CPU, 8Gi memory requests, twice that in limits, 100 pods */
   quota?: TenantQuotaArgs;
   /** @default requests 100m / 128MiB, limits 1 CPU / 256MiB */
@@ -244,6 +250,12 @@ function validateTenant(resource: pulumi.Resource, tenantName: string, args: Ten
     throw fail(
       `the tenant name is also the namespace name and must be a DNS-1123 label (lower-case letters, digits, "-", at most 63 chars); try "${dnsLabel(tenantName)}"`,
     );
+  }
+  const reserved = reservedNamespaceProblem(tenantName);
+  if (reserved) throw fail(reserved);
+  for (const owner of args.owners ?? []) {
+    const problem = systemOwnerProblem(owner, args.allowedSystemOwners);
+    if (problem) throw fail(problem);
   }
   const quota = args.quota ?? {};
   for (const key of ["cpu", "memory", "cpuLimit", "memoryLimit"] as const) {

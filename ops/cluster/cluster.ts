@@ -6,6 +6,7 @@ import * as path from "path";
 import { clusterDir } from "../../model/paths";
 import { toolchainBinDir } from "../toolchain/install";
 import { ClusterPki } from "./certs";
+import { kineSocket } from "./permissions";
 import { ProcessRecord } from "./procs";
 
 export interface ClusterPorts {
@@ -136,14 +137,16 @@ export function componentArgv(
     case "kine":
       return [
         tool(env, "kine"),
-        `--listen-address=127.0.0.1:${ports.kine}`,
+        // A unix socket (kine makes it 0600) in the 0700 cluster folder: the datastore has no
+        // authentication of its own, so no other user of the machine may reach it.
+        `--listen-address=unix://${kineSocket(dir)}`,
         `--endpoint=sqlite://${path.join(dir, "state.db")}?_journal=WAL&cache=shared&_busy_timeout=30000`,
         "--metrics-bind-address=0",
       ];
     case "kube-apiserver":
       return [
         tool(env, "kube-apiserver"),
-        `--etcd-servers=http://127.0.0.1:${ports.kine}`,
+        `--etcd-servers=unix://${kineSocket(dir)}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         `--secure-port=${ports.apiserver}`,

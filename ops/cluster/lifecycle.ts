@@ -18,6 +18,7 @@ import {
   readState,
   writeState,
 } from "./cluster";
+import { kineSocket, secureClusterDir } from "./permissions";
 import { isAlive, ProcessRecord, startDetached, stopProcess } from "./procs";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +67,8 @@ export async function clusterUp(
   overrides: Partial<ClusterPorts> = {},
 ): Promise<ClusterStatus> {
   const dir = clusterDir(ctx.root, ctx.env);
-  fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "logs"), { recursive: true, mode: 0o700 });
+  secureClusterDir(dir);
   const previous = readState(ctx);
   if (previous) {
     const alive = previous.processes.filter(isAlive);
@@ -89,6 +91,8 @@ export async function clusterUp(
   fs.writeFileSync(kubeconfigPath(ctx), adminKubeconfig(pki, `https://127.0.0.1:${ports.apiserver}`), {
     mode: 0o600,
   });
+  secureClusterDir(dir); // `mode` above applies only to a new file; an older kubeconfig keeps its own
+
   const state: ClusterState = { ports, processes: [] };
   const env = { ...ctx.env };
   try {
@@ -103,7 +107,7 @@ export async function clusterUp(
         return true;
       };
       if (name === "kine")
-        await waitFor("kine", 30_000, async () => alive() && (await portOpen(ports.kine)), log);
+        await waitFor("kine", 30_000, async () => alive() && (await socketOpen(kineSocket(dir))), log);
       if (name === "kube-apiserver") {
         await waitFor(
           "the API server's /readyz",
@@ -139,9 +143,9 @@ export async function clusterUp(
   return clusterStatus(ctx);
 }
 
-function portOpen(port: number): Promise<boolean> {
+function socketOpen(file: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = net.connect(port, "127.0.0.1");
+    const sock = net.connect(file);
     sock.on("connect", () => {
       sock.destroy();
       resolve(true);

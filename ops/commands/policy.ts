@@ -125,6 +125,13 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     const target = path.resolve(parsed.manifests);
     resources = loadManifests(target);
     source = `manifests ${parsed.manifests}`;
+    if (resources.length === 0) {
+      // Checking nothing must not pass: an empty folder, a wrong path in CI, a folder of .txt files.
+      io.stderr(
+        `platform policy: no Kubernetes objects found in ${parsed.manifests} (looked for .yaml, .yml and .json files, following symlinks); nothing was checked: point --manifests at the rendered manifests\n`,
+      );
+      return 1;
+    }
   } else {
     // Loaded here, not at the top: the mocks load the whole of @pulumi/pulumi (over a second),
     // which a --manifests check never needs.

@@ -6,9 +6,9 @@
  * violation, 1 otherwise (or when the comment could not be posted), 2 on bad flags.
  */
 import { environmentNameProblem } from "../../model/names";
-import * as fs from "fs";
 import * as path from "path";
 import { commentMarker, upsertStickyComment } from "../github/comments";
+import { writeOutput } from "../files";
 import { pullRequestContext } from "../github/context";
 import { renderMarkdown } from "../preview/markdown";
 import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
@@ -40,10 +40,15 @@ export function parsePreviewArgs(argv: string[]): PreviewArgs {
   return { env, ...args };
 }
 
-function write(io: CommandIO, file: string, text: string): void {
-  const target = path.resolve(io.root, file);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, text);
+/** Writes an output file; a failure is reported on stderr (never thrown: the PR comment still goes out). */
+function write(io: CommandIO, file: string, text: string): boolean {
+  try {
+    writeOutput(path.resolve(io.root, file), text);
+    return true;
+  } catch (err) {
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return false;
+  }
 }
 
 async function postComment(report: PreviewReport, io: CommandIO): Promise<boolean> {
@@ -74,10 +79,10 @@ export const preview: Command = async (argv, io) => {
   });
   const markdown = renderMarkdown(report, { limit: Number.MAX_SAFE_INTEGER });
   io.stdout(markdown);
-  if (args.markdown) write(io, args.markdown, markdown);
-  if (args.json) write(io, args.json, toJson(report));
+  const wroteMarkdown = args.markdown ? write(io, args.markdown, markdown) : true;
+  const wroteJson = args.json ? write(io, args.json, toJson(report)) : true;
   const code = exitCodeOf(report);
   if (report.error) io.stderr(`\n${args.env}: preview failed:\n${report.error}\n`);
   const commented = args.comment ? await postComment(report, io) : true;
-  return commented ? code : EXIT.failure;
+  return commented && wroteMarkdown && wroteJson ? code : EXIT.failure;
 };

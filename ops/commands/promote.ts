@@ -19,6 +19,9 @@ import { changedLines, ImageRef, readImageRef, setImageRef } from "../promote/sp
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
 import { PROMOTE } from "./tables";
+import { checkSameRepository, declaredRepository, validSpec } from "../promote/checks";
+import { listEnvironments } from "../../model/load";
+import { readSpecFile } from "../../model/specFile";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
 
 const USAGE = usageLine(PROMOTE);
@@ -50,16 +53,36 @@ function specPath(root: string, env: string): string {
   return path.join(root, "stacks", env, "platform.yaml");
 }
 
+/** The spec text of `env`, read like `validate` reads it; a missing environment names the ones there are. */
+function readEnvSpec(root: string, env: string): { file: string; text: string } {
+  const file = specPath(root, env);
+  if (!fs.existsSync(file)) {
+    const envs = listEnvironments(root);
+    throw new PromotionRefused(
+      `no environment "${env}": stacks/${env}/platform.yaml does not exist (environments: ${envs.join(", ") || "none"})`,
+    );
+  }
+  try {
+    return { file, text: readSpecFile(file, root) };
+  } catch (err) {
+    throw new PromotionRefused(`stacks/${env}/platform.yaml: ${(err as Error).message}`);
+  }
+}
+
 async function sourceImage(
   args: PromoteArgs,
   io: CommandIO,
-): Promise<{ ref: ImageRef; deploy?: DeployedImage }> {
-  if (args.tagFromSpec)
-    return { ref: readImageRef(fs.readFileSync(specPath(io.root, args.from), "utf8"), args.app) };
+): Promise<{ ref: ImageRef; deploy?: DeployedImage; repository: string }> {
+  if (args.tagFromSpec) {
+    const { file, text } = readEnvSpec(io.root, args.from);
+    const spec = validSpec(text, file, io.root, `the source spec stacks/${args.from}/platform.yaml`);
+    const repository = declaredRepository(spec, args.app, args.from);
+    return { ref: readImageRef(text, args.app), repository };
+  }
   try {
     const stack = await openStack(environmentOf(args.from, io), async () => ({}));
     const deploy = await deployedImage(stack, args.from, args.app);
-    return { ref: deploy.ref, deploy };
+    return { ref: deploy.ref, deploy, repository: deploy.image };
   } catch (err) {
     if (err instanceof PromotionRefused) throw err;
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
@@ -92,18 +115,56 @@ function prBody(args: PromoteArgs, ref: ImageRef, deploy?: DeployedImage): strin
   return lines.join("\n");
 }
 
+/**
+ * Creates `branch`, writes `text` to `file` and commits it. When any step fails the work tree is
+ * left as it was: the file restored, the previous branch checked out, the new branch deleted.
+ */
+function commitOnNewBranch(
+  io: CommandIO,
+  branch: string,
+  file: string,
+  text: string,
+  commitArgs: string[],
+): void {
+  const previous = git(io.root, ["symbolic-ref", "--quiet", "--short", "HEAD"], io.processEnv);
+  const back = previous.status === 0 ? previous.stdout : gitOk(io.root, ["rev-parse", "HEAD"], io.processEnv);
+  const original = fs.readFileSync(file, "utf8");
+  gitOk(io.root, ["switch", "--quiet", "-c", branch], io.processEnv);
+  try {
+    fs.writeFileSync(file, text);
+    gitOk(io.root, ["commit", "--quiet", ...commitArgs], io.processEnv);
+  } catch (err) {
+    fs.writeFileSync(file, original);
+    const undo =
+      previous.status === 0 ? ["switch", "--quiet", back] : ["switch", "--quiet", "--detach", back];
+    git(io.root, undo, io.processEnv);
+    git(io.root, ["branch", "--quiet", "-D", branch], io.processEnv);
+    throw new Error(
+      `the promotion commit failed, so nothing was changed (back on ${back}): ${(err as Error).message}`,
+    );
+  }
+}
+
 /** `platform promote`: see the module comment for flags and exit codes. */
 export const promote: Command = async (argv, io) => {
   const args = parsePromoteArgs(argv);
-  const target = specPath(io.root, args.to);
-  if (!fs.existsSync(target)) throw new Error(`stacks/${args.to}/platform.yaml not found`);
+  const target = readEnvSpec(io.root, args.to).file;
+  if (!args.tagFromSpec) readEnvSpec(io.root, args.from); // an unknown source is named, not an engine error
   const rel = path.relative(io.root, target);
   const gitRel = gitOk(io.root, ["ls-files", "--full-name", "--error-unmatch", rel], io.processEnv);
   if (dirtyFiles(io.root, io.processEnv).includes(gitRel)) {
     throw new Error(`${rel} has uncommitted changes: commit or discard them before promoting into it`);
   }
-  const { ref, deploy } = await sourceImage(args, io);
-  const before = fs.readFileSync(target, "utf8");
+  const { ref, deploy, repository } = await sourceImage(args, io);
+  const before = readEnvSpec(io.root, args.to).text;
+  const targetSpec = validSpec(before, target, io.root, `the target spec ${rel}`);
+  checkSameRepository(
+    args.app,
+    args.from,
+    repository,
+    args.to,
+    declaredRepository(targetSpec, args.app, args.to),
+  );
   const after = setImageRef(before, args.app, ref);
   if (after === before) {
     io.stdout(`${args.app} already runs ${ref.kind} ${ref.value} in ${args.to}'s spec: nothing to promote\n`);
@@ -117,14 +178,14 @@ export const promote: Command = async (argv, io) => {
   ) {
     throw new Error(`branch ${branch} already exists: delete it or merge its PR first`);
   }
-  gitOk(io.root, ["switch", "--quiet", "-c", branch], io.processEnv);
-  fs.writeFileSync(target, after);
-  const title = `promote ${args.app} ${ref.value} from ${args.from} to ${args.to}`;
-  gitOk(
+  validSpec(
+    after,
+    target,
     io.root,
-    ["commit", "--quiet", "-m", title, "-m", prBody(args, ref, deploy), "--", rel],
-    io.processEnv,
+    `${rel} with ${args.app}'s ${ref.kind} set to ${JSON.stringify(ref.value)}`,
   );
+  const title = `promote ${args.app} ${ref.value} from ${args.from} to ${args.to}`;
+  commitOnNewBranch(io, branch, target, after, ["-m", title, "-m", prBody(args, ref, deploy), "--", rel]);
   io.stdout(`${rel}:${diff[0].line}: ${diff[0].from.trim()}  →  ${diff[0].to.trim()}\n`);
   io.stdout(`committed on branch ${branch}: ${title}\n`);
   if (!args.openPr) return EXIT.ok;

@@ -3,7 +3,6 @@
  * No argument checks every environment under stacks/. Exit 0 when all are valid, 1 when any has a
  * problem, 2 for a usage error.
  */
-import * as fs from "fs";
 import { Command, EXIT, UsageError } from "./types";
 import { parseCommand, usageLine } from "./grammar";
 import { VALIDATE } from "./tables";
@@ -16,6 +15,7 @@ import {
   resolveSpecPath,
 } from "../../model/load";
 import type { PlatformSpec } from "../../model/types";
+import { SpecFileError, readSpecFile } from "../../model/specFile";
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -62,16 +62,20 @@ export const validate: Command = async (argv, io) => {
     shown.push(name);
     let text: string;
     try {
-      text = fs.readFileSync(file, "utf8");
+      text = readSpecFile(file, io.root);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      problems.push({
+      const problem: SpecProblem = {
         file: name,
         line: 1,
         col: 1,
         path: "(file)",
-        message: `cannot read the file: ${reason}`,
-      });
+        message: err instanceof SpecFileError ? reason : `cannot read the file: ${reason}`,
+      };
+      problems.push(problem);
+      if (!json)
+        io.stderr(`${formatProblem(problem)}
+`);
       continue;
     }
     const result = checkSpec(text, file, { root: io.root });

@@ -12,6 +12,7 @@ import { PolicyPackArgs } from "../engine/policyPacks";
 import { exportEncrypted } from "../engine/workspace";
 import { lastUpdateFrom, LastUpdate } from "./model";
 import { describeLock } from "../engine/locks";
+import { occurredCauses } from "../engine/causes";
 import { recoveryFacts } from "../engine/preflight";
 import { pendingOperationsOf, RemediationFacts } from "./gate";
 
@@ -40,7 +41,7 @@ export function errorText(err: unknown): string {
     .filter((l) => /\berror\b/i.test(l) && !/^Command failed/.test(l) && !/\d+ errors?(;|$)/.test(l))
     .map((l) => l.replace(/^.*?\berror: /i, ""))
     .filter((l) => !/^(preview|update|refresh) failed$/i.test(l));
-  const unique = [...new Set(lines)];
+  const unique = [...new Set([...occurredCauses(text), ...lines])];
   const picked = unique.length ? unique.slice(0, 3) : [text.split("\n")[0]];
   if (unique.length > 3) picked.push(`and ${unique.length - 3} more`);
   return picked.join("; ").slice(0, 2000);
@@ -148,6 +149,7 @@ export async function remediateStack(
 ): Promise<ActionResult> {
   // `kubectl scale` and friends take ownership of the fields they change (server-side apply):
   // the code wins here, so the Kubernetes provider forces the apply for this update only.
+  const previousForce = stack.workspace.envVars[PATCH_FORCE];
   stack.workspace.envVars[PATCH_FORCE] = "true";
   try {
     const result = await stack.up({
@@ -168,7 +170,8 @@ export async function remediateStack(
   } catch (err) {
     return { ok: false, detail: `up --refresh failed: ${errorText(err)}` };
   } finally {
-    delete stack.workspace.envVars[PATCH_FORCE];
+    if (previousForce === undefined) delete stack.workspace.envVars[PATCH_FORCE];
+    else stack.workspace.envVars[PATCH_FORCE] = previousForce;
   }
 }
 

@@ -12,6 +12,7 @@ import { mapWithConcurrency } from "../concurrency";
 import { platformHome } from "../../model/paths";
 import { listEnvironments } from "../../model/load";
 import { DriftAction, DriftIO, DriftRunOptions, reportDir } from "./run";
+import { writeOutput } from "../files";
 import { DriftReport, DriftStatus, EXIT } from "./model";
 
 /** Environments checked at once when `--concurrency` is not given. */
@@ -208,10 +209,9 @@ export async function runDriftMany(
     environments: outcomes,
   };
   const dir = opts.outDir ? path.resolve(opts.outDir) : path.join(platformHome(io.root, io.env), "reports");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "drift-summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  writeOutput(path.join(dir, "drift-summary.json"), JSON.stringify(summary, null, 2) + "\n");
   const markdown = renderSummaryMarkdown(summary);
-  fs.writeFileSync(path.join(dir, "drift-summary.md"), markdown);
+  writeOutput(path.join(dir, "drift-summary.md"), markdown);
   io.stdout(`\n${markdown}summary: ${path.join(dir, "drift-summary.json")} and drift-summary.md\n`);
   return summary.exitCode;
 }

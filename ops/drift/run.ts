@@ -12,6 +12,7 @@ import { notifyAll, NotifyOverrides, resolveChannels } from "../notify";
 import { retryPolicyFromEnv } from "../notify/http";
 import { platformHome } from "../../model/paths";
 import type { Environment } from "../../model/environment";
+import { writeOutput } from "../files";
 import type { PlatformSpec } from "../../model/types";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
@@ -67,9 +68,19 @@ function previousStatus(dir: string): DriftStatus | undefined {
 
 /** Writes drift.json and drift.md into `dir` (created if needed). */
 export function writeReport(dir: string, report: DriftReport): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "drift.json"), renderJson(report));
-  fs.writeFileSync(path.join(dir, "drift.md"), renderMarkdown(report));
+  writeOutput(path.join(dir, "drift.json"), renderJson(report));
+  writeOutput(path.join(dir, "drift.md"), renderMarkdown(report));
+}
+
+/** {@link writeReport}, reporting a failure on stderr instead of throwing; whether it worked. */
+function tryWriteReport(dir: string, report: DriftReport, io: DriftIO): boolean {
+  try {
+    writeReport(dir, report);
+    return true;
+  } catch (err) {
+    io.stderr(`error: the drift report was not written: ${errorText(err)}\n`);
+    return false;
+  }
 }
 
 async function act(
@@ -107,7 +118,7 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   const { environment } = opts;
   const spec = environment.spec;
   const action = actionFor(spec, opts.action);
-  const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides);
+  const { channels, warnings } = resolveChannels(spec.drift?.notify ?? [], io.env, opts.overrides, spec.tier);
   for (const w of warnings) io.stderr(`warning: notify ${w}\n`);
 
   if (io.env.PULUMI_K8S_DELETE_UNREACHABLE) {
@@ -136,9 +147,11 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
 
   const dir = reportDir(io, environment.name, opts.outDir);
   const previous = previousStatus(dir);
-  writeReport(dir, report); // on disk before any notification
+  // On disk before any notification; a report that cannot be written is an error (exit 1), but
+  // the alert still goes out.
+  let written = tryWriteReport(dir, report, io);
   io.stdout(renderTerminal(report));
-  io.stdout(`report: ${path.join(dir, "drift.json")} and drift.md\n`);
+  if (written) io.stdout(`report: ${path.join(dir, "drift.json")} and drift.md\n`);
 
   await notifyAll(channels, report, {
     dryRun: opts.dryRun,
@@ -152,12 +165,12 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
       io.stdout(`${action}: not run (--dry-run)\n`);
     } else {
       report.remediation = await act(stack, action, report, spec, opts, io);
-      writeReport(dir, report);
+      written = tryWriteReport(dir, report, io) && written;
       const r = report.remediation;
       io.stdout(`\n${r.action}: ${r.result}\n${r.reasons.map((x) => `  ${x}\n`).join("")}`);
       if (r.specEdits?.length)
         io.stdout(`spec edits for a PR:\n${r.specEdits.map((x) => `  ${x}\n`).join("")}`);
     }
   }
-  return exitCodeFor(report);
+  return written ? exitCodeFor(report) : 1;
 }

@@ -23,6 +23,12 @@ export function engineEnv(ctx: StackContext, extra: Record<string, string>): Rec
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
+    // The code owns every field it sets: a server-side-apply conflict with a field an out-of-band
+    // tool took over (`kubectl scale` owns .spec.replicas through the scale subresource) is forced
+    // rather than failing every later preview and up (after `drift --accept` until the spec edit
+    // lands). Fields the code leaves alone (an HPA's replicas) keep their owners.
+    // PULUMI_K8S_ENABLE_PATCH_FORCE=false in the environment turns it off.
+    PULUMI_K8S_ENABLE_PATCH_FORCE: ctx.env.PULUMI_K8S_ENABLE_PATCH_FORCE || "true",
     ...extra,
   };
 }

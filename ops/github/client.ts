@@ -43,8 +43,27 @@ export class GitHubClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
+  /**
+   * An API path, or an absolute URL on the API's own origin. Any other origin is refused: the
+   * request carries the token, and a `Link` header (or a proxy rewriting it) must not send it
+   * elsewhere.
+   */
   private url(pathOrUrl: string): string {
-    return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.apiUrl}${pathOrUrl}`;
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl)) return `${this.apiUrl}${pathOrUrl}`;
+    let origin: string;
+    try {
+      origin = new URL(pathOrUrl).origin;
+    } catch {
+      origin = "(not a URL)";
+    }
+    const own = new URL(this.apiUrl).origin;
+    if (origin !== own) {
+      throw new GitHubError(
+        0,
+        `refusing to send the GitHub token to ${origin}: only ${own} (the API's own origin) is followed; check GITHUB_API_URL and any proxy rewriting Link headers`,
+      );
+    }
+    return pathOrUrl;
   }
 
   private async send(method: string, pathOrUrl: string, body?: unknown): Promise<Response> {

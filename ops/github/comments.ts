@@ -3,7 +3,7 @@
  * a hidden marker across every page of the thread and updated in place, so a long thread never
  * collects duplicates and parallel matrix jobs never overwrite each other.
  */
-import { GitHubClient } from "./client";
+import { GitHubClient, GitHubError } from "./client";
 
 /** GitHub rejects comment bodies longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -34,6 +34,24 @@ interface IssueComment {
   id: number;
   body?: string;
   html_url?: string;
+  user?: { login?: string } | null;
+}
+
+/** Who the workflow token comments as when it cannot read `/user` (an Actions installation token). */
+export const ACTIONS_BOT = "github-actions[bot]";
+
+/**
+ * The login the token's comments are written by: `GET /user` for a personal or user token; for the
+ * workflow's installation token (which may not read `/user`, GitHub answers 403) the Actions bot.
+ */
+export async function commentAuthor(client: GitHubClient): Promise<string> {
+  try {
+    const me = await client.request<{ login?: string }>("GET", "/user");
+    if (me?.login) return me.login;
+  } catch (err) {
+    if (!(err instanceof GitHubError) || err.status !== 403) throw err;
+  }
+  return ACTIONS_BOT;
 }
 
 /** What happened to the sticky comment. */
@@ -44,18 +62,20 @@ export interface StickyResult {
 }
 
 /**
- * The id of the newest comment carrying `marker`, reading every page of the thread
- * (`per_page=100`, following Link headers).
+ * The newest comment carrying `marker` written by `author`, reading every page of the thread
+ * (`per_page=100`, following Link headers). Comments by anyone else never count, whatever they
+ * contain: a copied marker must not block or hijack the platform's comment.
  */
 export async function findStickyComment(
   client: GitHubClient,
   issue: IssueRef,
   marker: string,
+  author: string,
 ): Promise<IssueComment | undefined> {
   let found: IssueComment | undefined;
   const path = `/repos/${issue.owner}/${issue.repo}/issues/${issue.number}/comments`;
   for await (const c of client.paginate<IssueComment>(path)) {
-    if (c.body?.includes(marker)) found = c;
+    if (c.body?.includes(marker) && c.user?.login === author) found = c;
   }
   return found;
 }
@@ -63,12 +83,14 @@ export async function findStickyComment(
 /**
  * Creates or updates the sticky comment. The body gets the marker as its first line when it does
  * not already contain it; a body over GitHub's limit is refused (render it with a budget instead).
+ * Only a comment by `author` (default: {@link commentAuthor}, the token's own login) is updated.
  */
 export async function upsertStickyComment(
   client: GitHubClient,
   issue: IssueRef,
   key: StickyKey,
   body: string,
+  author?: string,
 ): Promise<StickyResult> {
   const marker = commentMarker(key);
   const full = body.includes(marker) ? body : `${marker}\n${body}`;
@@ -77,7 +99,7 @@ export async function upsertStickyComment(
       `comment body is ${full.length} characters, over GitHub's limit of ${GITHUB_COMMENT_LIMIT}`,
     );
   }
-  const existing = await findStickyComment(client, issue, marker);
+  const existing = await findStickyComment(client, issue, marker, author ?? (await commentAuthor(client)));
   const base = `/repos/${issue.owner}/${issue.repo}/issues`;
   if (existing) {
     const c = await client.request<IssueComment>("PATCH", `${base}/comments/${existing.id}`, { body: full });

@@ -6,7 +6,17 @@
 import type { NotifierSpec } from "../../model/types";
 import type { DriftReport, DriftStatus } from "../drift/model";
 import { DeliveryResult, postWithRetry, RetryPolicy } from "./http";
-import { pagerdutyPayload, signature, slackPayload, webhookBody } from "./payloads";
+import type { Tier } from "../../model/types";
+import { productionEndpointProblem } from "../../model/endpoints";
+import {
+  SIGNATURE_V1_HEADER,
+  TIMESTAMP_HEADER,
+  pagerdutyPayload,
+  signature,
+  slackPayload,
+  timestampedSignature,
+  webhookBody,
+} from "./payloads";
 
 /** PagerDuty Events API v2 endpoint; `PLATFORM_PAGERDUTY_URL` overrides it (tests). */
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
@@ -51,12 +61,15 @@ function origin(url: string): string {
 
 /**
  * Resolves `drift.notify` into channels. A channel whose secret is not set is skipped with a
- * warning naming the env var to set (the secret stores of the spec cannot be read here).
+ * warning naming the env var to set (the secret stores of the spec cannot be read here). In a
+ * production-tier environment a webhook URL given as an override (`--webhook-url`) must pass the
+ * same rule as the spec's (https, no credentials, not link-local), or it is skipped with a warning.
  */
 export function resolveChannels(
   notify: NotifierSpec[],
   env: NodeJS.ProcessEnv,
   overrides: NotifyOverrides = {},
+  tier?: Tier,
 ): { channels: Channel[]; warnings: string[] } {
   const channels: Channel[] = [];
   const warnings: string[] = [];
@@ -85,6 +98,12 @@ export function resolveChannels(
       }
       case "webhook": {
         const url = overrides.webhookUrl ?? n.url;
+        const insecure =
+          tier === "production" ? productionEndpointProblem("the webhook URL", url) : undefined;
+        if (insecure) {
+          warnings.push(`webhook ${origin(url)}: skipped, ${insecure}`);
+          break;
+        }
         const secretName =
           overrides.webhookSecretEnv ?? (n.hmacSecret ? secretEnvName(n.hmacSecret) : undefined);
         const label = `webhook ${origin(url)}`;
@@ -113,10 +132,16 @@ export function shouldNotify(kind: Channel["kind"], status: DriftStatus, previou
   return previous !== "in-sync";
 }
 
-/** The request a channel gets: body and headers (with the signature for a signed webhook). */
+/**
+ * The request a channel gets: body and headers. A signed webhook carries `X-Platform-Timestamp`
+ * (Unix seconds, `now`) and `X-Platform-Signature-V1: v1=<HMAC of "<timestamp>.<body>">`, which a
+ * receiver checks with a tolerance so a captured request cannot be replayed (see `verifyWebhook`);
+ * `X-Platform-Signature` (HMAC of the body alone) stays for receivers that have not moved yet.
+ */
 export function requestFor(
   channel: Channel,
   report: DriftReport,
+  now: number = Date.now(),
 ): { body: string; headers: Record<string, string> } {
   switch (channel.kind) {
     case "slack":
@@ -126,7 +151,12 @@ export function requestFor(
     case "webhook": {
       const body = webhookBody(report);
       const headers: Record<string, string> = { "x-platform-event": "drift" };
-      if (channel.secret) headers["x-platform-signature"] = signature(body, channel.secret);
+      if (channel.secret) {
+        const timestamp = Math.floor(now / 1000);
+        headers["x-platform-signature"] = signature(body, channel.secret);
+        headers[TIMESTAMP_HEADER] = String(timestamp);
+        headers[SIGNATURE_V1_HEADER] = timestampedSignature(timestamp, body, channel.secret);
+      }
       return { body, headers };
     }
   }
@@ -149,7 +179,11 @@ export function printablePayload(channel: Channel, report: DriftReport): string 
   const shown = Object.fromEntries(
     Object.entries(headers).map(([k, v]) => [
       k,
-      k === "x-platform-signature" ? "sha256=[computed at send time]" : v,
+      k === "x-platform-signature"
+        ? "sha256=[computed at send time]"
+        : k === SIGNATURE_V1_HEADER
+          ? "v1=[computed at send time]"
+          : v,
     ]),
   );
   return JSON.stringify({ channel: channel.label, headers: shown, body: parsed }, null, 2);

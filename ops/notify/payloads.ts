@@ -2,7 +2,7 @@
  * Payloads of the drift notifications: Slack (incoming webhook, Block Kit), PagerDuty Events API v2
  * and a generic JSON webhook signed with HMAC-SHA256. Pure functions of the report.
  */
-import { createHmac } from "crypto";
+import { createHmac, timingSafeEqual } from "crypto";
 import type { DriftReport } from "../drift/model";
 import { headline, showValue } from "../drift/render";
 
@@ -96,4 +96,40 @@ export function webhookBody(report: DriftReport): string {
 /** `X-Platform-Signature` value: `sha256=<hex HMAC-SHA256 of the exact body bytes>`. */
 export function signature(body: string, secret: string): string {
   return "sha256=" + createHmac("sha256", secret).update(body, "utf8").digest("hex");
+}
+
+/** Header with the Unix time (seconds) a webhook request was signed at. */
+export const TIMESTAMP_HEADER = "x-platform-timestamp";
+/** Header with the timestamped signature, `v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`. */
+export const SIGNATURE_V1_HEADER = "x-platform-signature-v1";
+/** How old a signed request a receiver should still accept. @default 300 seconds, as Slack and Stripe */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/** `v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`: the body cannot be replayed with a newer timestamp. */
+export function timestampedSignature(timestamp: number, body: string, secret: string): string {
+  return "v1=" + createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex");
+}
+
+/**
+ * What a receiver does with a signed webhook: recompute the v1 signature over
+ * `"<timestamp>.<body>"` (constant-time compare) and refuse a timestamp more than `tolerance`
+ * seconds away from its own clock. Returns why the request is refused, or undefined when it is
+ * authentic and fresh.
+ */
+export function verifyWebhook(
+  body: string,
+  headers: Record<string, string | undefined>,
+  secret: string,
+  nowSeconds: number,
+  tolerance: number = SIGNATURE_TOLERANCE_SECONDS,
+): string | undefined {
+  const raw = headers[TIMESTAMP_HEADER];
+  const given = headers[SIGNATURE_V1_HEADER];
+  if (!raw || !/^\d+$/.test(raw) || !given) return "no timestamp or v1 signature";
+  const timestamp = Number(raw);
+  if (Math.abs(nowSeconds - timestamp) > tolerance) return `timestamp ${timestamp} is outside ${tolerance} s`;
+  const expected = Buffer.from(timestampedSignature(timestamp, body, secret));
+  const actual = Buffer.from(given);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return "signature mismatch";
+  return undefined;
 }

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { describeFsError } from "../../model/specFile";
 import type { OfflineResource } from "./evaluate";
 
 /** `apps/v1` + `Deployment` → `kubernetes:apps/v1:Deployment`; `v1` + `Pod` → `kubernetes:core/v1:Pod`. */
@@ -18,23 +19,46 @@ export function typeToken(apiVersion: string, kind: string): string {
 /** A manifest that could not be read: the command reports these and exits 2. */
 export class ManifestError extends Error {}
 
+/** Largest manifest file read: far above a real chart's render, far below what exhausts memory. */
+export const MANIFEST_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The YAML/JSON files of `target`: itself when it is a file, else every one under it (sorted,
+ * recursive, dot-entries skipped). Symlinked folders and files are followed; a link that loops or
+ * leads nowhere is an error naming it, and a folder reached twice is read once.
+ */
 function manifestFiles(target: string): string[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);
-  } catch {
-    throw new ManifestError(`manifest path ${target} does not exist`);
+  } catch (err) {
+    throw new ManifestError(`manifest path ${target} cannot be read: ${describeFsError(err)}`);
   }
   if (stat.isFile()) return [target];
   const out: string[] = [];
+  const seen = new Set<string>();
   const walk = (dir: string) => {
+    const real = fs.realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const entry of fs
       .readdirSync(dir, { withFileTypes: true })
       .sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith(".")) continue;
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const linked = fs.statSync(full);
+          isDir = linked.isDirectory();
+          isFile = linked.isFile();
+        } catch (err) {
+          throw new ManifestError(`${full} is a symlink that cannot be followed: ${describeFsError(err)}`);
+        }
+      }
+      if (isDir) walk(full);
+      else if (isFile && /\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
     }
   };
   walk(target);
@@ -90,9 +114,16 @@ export function loadManifests(target: string): OfflineResource[] {
   for (const file of manifestFiles(target)) {
     let text: string;
     try {
+      const size = fs.statSync(file).size;
+      if (size > MANIFEST_MAX_BYTES) {
+        throw new ManifestError(
+          `${file} is ${size} bytes, over the ${MANIFEST_MAX_BYTES}-byte limit of one manifest file: split it into several files`,
+        );
+      }
       text = fs.readFileSync(file, "utf8");
     } catch (err) {
-      throw new ManifestError(`cannot read ${file}: ${(err as Error).message}`);
+      if (err instanceof ManifestError) throw err;
+      throw new ManifestError(`cannot read ${file}: ${describeFsError(err)}`);
     }
     out.push(...parseManifests(text, file));
   }

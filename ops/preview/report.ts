@@ -4,6 +4,7 @@
  * markdown (markdown.ts) and as versioned JSON (`schemaVersion: 1`, {@link toJson}).
  */
 import { ChangeModel, PolicyFinding } from "../report/model";
+import { occurredCauses } from "../engine/causes";
 
 /** Bumped on any incompatible change of the JSON shape. */
 export const PREVIEW_SCHEMA_VERSION = 1;
@@ -57,6 +58,9 @@ export function errorCause(err: unknown): string {
     .map((l) => l.trim())
     .filter((l) => l && !/^(err\?|code|stdout|stderr):/i.test(l) && !/^Command failed/.test(l));
   const errors = lines.filter((l) => /^error:/i.test(l));
-  const picked = [...new Set(errors.length ? errors : lines.slice(0, 5))].slice(0, 8);
+  const picked = [...new Set(errors.length ? [...errors, ...occurredCauses(text)] : lines.slice(0, 5))].slice(
+    0,
+    12,
+  );
   return picked.map((l) => (l.length > 500 ? l.slice(0, 500) + " …" : l)).join("\n");
 }

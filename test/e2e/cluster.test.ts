@@ -79,3 +79,26 @@ test("after down, up comes back on the same ports (kubeconfigs and stack state s
   expect(fs.readFileSync(ws.kubeconfig, "utf8")).toBe(kubeconfig);
   expect((await ws.platform(["cluster", "down"])).code).toBe(0);
 });
+
+test("the cluster's keys and datastore are the user's alone, and kine has no TCP port", async () => {
+  expect((await ws.platform(["cluster", "up"])).code).toBe(0);
+  const dir = ws.file(".platform", "cluster");
+  // Made readable by someone else, as an older version or another tool might have left them:
+  fs.chmodSync(dir, 0o755);
+  fs.chmodSync(ws.kubeconfig, 0o644);
+  const again = await ws.platform(["cluster", "up"]);
+  expect(again.code).toBe(0);
+  const mode = (f: string) => fs.statSync(f).mode & 0o777;
+  expect(mode(dir)).toBe(0o700);
+  expect(mode(ws.kubeconfig)).toBe(0o600);
+  expect(mode(ws.file(".platform", "cluster", "pki", "admin.key"))).toBe(0o600);
+  const socket = ws.file(".platform", "cluster", "kine.sock");
+  expect(fs.statSync(socket).isSocket()).toBe(true);
+  expect(mode(socket)).toBe(0o600);
+  const kine = recorded().processes.find((p) => p.name === "kine")!;
+  const argv = fs.readFileSync(`/proc/${kine.pid}/cmdline`, "utf8").split("\0");
+  expect(argv).toContain(`--listen-address=unix://${socket}`);
+  expect(argv.join(" ")).not.toMatch(/--listen-address=(127|0\.0\.0\.0|\[)/);
+  expect(ws.kubectl(["get", "--raw", "/readyz"]).trim()).toBe("ok");
+  expect((await ws.platform(["cluster", "down"])).code).toBe(0);
+});

@@ -20,13 +20,18 @@ let original = "";
 interface Comment {
   id: number;
   body: string;
+  user: { login: string };
 }
 
-/** Issue comments of PR 7, paginated with Link headers like api.github.com. */
+/**
+ * Issue comments of PR 7, paginated with Link headers like api.github.com; the token is a
+ * workflow's installation token (GET /user is 403, its comments are the Actions bot's).
+ */
 class FakeGitHub {
   readonly comments: Comment[] = Array.from({ length: 120 }, (_, i) => ({
     id: i + 1,
     body: `review note ${i}`,
+    user: { login: "reviewer" },
   }));
   readonly calls: string[] = [];
   private server = http.createServer((req, res) => this.handle(req, res));
@@ -52,6 +57,9 @@ class FakeGitHub {
     let data = "";
     req.on("data", (d) => (data += d));
     req.on("end", () => {
+      if (req.method === "GET" && url.pathname === "/user") {
+        return send(403, { message: "Resource not accessible by integration" });
+      }
       if (req.method === "GET" && url.pathname === "/repos/acme/platform/issues/7/comments") {
         const per = Number(url.searchParams.get("per_page") ?? 30);
         const page = Number(url.searchParams.get("page") ?? 1);
@@ -64,7 +72,7 @@ class FakeGitHub {
       }
       const body = data ? (JSON.parse(data) as { body: string }).body : "";
       if (req.method === "POST" && url.pathname === "/repos/acme/platform/issues/7/comments") {
-        const c = { id: 5000 + this.comments.length, body };
+        const c = { id: 5000 + this.comments.length, body, user: { login: "github-actions[bot]" } };
         this.comments.push(c);
         return send(201, { ...c, html_url: `${this.url}/c/${c.id}` });
       }
@@ -221,4 +229,20 @@ test("--comment creates one sticky comment after 120 others, then updates it, al
   expect(github.calls.filter((c) => c.startsWith("POST"))).toHaveLength(1);
   expect(github.calls.filter((c) => c.startsWith("PATCH"))).toHaveLength(1);
   expect(github.calls).toContain("GET /repos/acme/platform/issues/7/comments");
+});
+
+test("a --json path that cannot be written is reported, exits 1, and the PR comment still goes out", async () => {
+  const patches = () => github.calls.filter((c) => c.startsWith("PATCH")).length;
+  const before = patches();
+  const res = await ws.platform([
+    "preview",
+    "local",
+    "--comment",
+    "--json",
+    "/proc/platform-no-such/preview.json",
+  ]);
+  expect(res.code).toBe(1);
+  expect(res.stderr).toContain("error: cannot create the folder /proc/platform-no-such");
+  expect(res.stderr).toMatch(/PR #7: comment \d+ updated/);
+  expect(patches()).toBe(before + 1);
 });

@@ -49,6 +49,17 @@ beforeAll(async () => {
     GIT_COMMITTER_EMAIL: "e2e@acme.io",
   });
   fs.writeFileSync(ws.file(".gitignore"), ".platform/\nnode_modules\nout/\n");
+  // A tag is promoted only within one image repository: here staging runs the same stand-in
+  // image as local (the copy's spec only; the repository's staging spec is untouched).
+  ws.editSpec("staging", (t) =>
+    t
+      .replace("image: registry.acme.io/payments/checkout", "image: registry.k8s.io/pause")
+      .replace("image: registry.acme.io/search/catalog", "image: registry.k8s.io/pause")
+      .replace(
+        "allowedRegistries: [registry.acme.io]",
+        "allowedRegistries: [registry.acme.io, registry.k8s.io]",
+      ),
+  );
   spawnSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
   git("init", "-q", "-b", "main");
   git("add", "-A");
@@ -112,6 +123,31 @@ test("--tag-from-spec reads the source spec offline; one line changes", async ()
   expect(git("diff", "--numstat", "main", "HEAD")).toBe("1\t1\tstacks/staging/platform.yaml");
   expect(git("diff", "-U0", "main", "HEAD")).toContain('+    tag: "3.10"');
   expect(git("log", "-1", "--format=%B")).toContain("(--tag-from-spec): the deploy was not checked");
+});
+
+test("refuses a tag of another image repository, naming both; nothing changes", async () => {
+  git("switch", "-q", "main");
+  const spec = ws.file("stacks", "staging", "platform.yaml");
+  const original = fs.readFileSync(spec, "utf8");
+  ws.editSpec("staging", (t) =>
+    t.replace(
+      /(checkout:\n\s+tenant: payments\n\s+)image: registry\.k8s\.io\/pause/,
+      "$1image: registry.acme.io/payments/checkout",
+    ),
+  );
+  git("commit", "-qam", "staging runs its own checkout image");
+  try {
+    const res = await ws.platform(["promote", "checkout", "--from", "local", "--to", "staging"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      "local runs checkout from registry.k8s.io/pause but staging declares registry.acme.io/payments/checkout",
+    );
+    expect(git("branch", "--show-current")).toBe("main");
+    expect(git("status", "--porcelain", "--untracked-files=no")).toBe("");
+  } finally {
+    git("reset", "-q", "--hard", "HEAD~1");
+    expect(fs.readFileSync(spec, "utf8")).toBe(original);
+  }
 });
 
 test("refuses to promote from an environment whose last deploy failed", async () => {

@@ -31,6 +31,8 @@ export class TestWorkspace {
       "model",
       "program",
       "ops",
+      "model",
+      "program",
       "stacks",
       "components",
       "policies",

@@ -162,10 +162,31 @@ describe("Tenant", () => {
     [{ owners: ["team:x"] }, /owner "team:x"/],
     [{ quota: { cpu: "four" } }, /quota.cpu is "four", which is not a Kubernetes quantity/],
     [{ quota: { pods: 0 } }, /quota.pods is 0/],
+    [{ tenantName: "kube-system" }, /"kube-system" is a namespace of the cluster or the platform itself/],
+    [{ tenantName: "default" }, /"default" is a namespace of the cluster/],
+    [{ tenantName: "kube-node-lease" }, /"kube-node-lease" is a namespace of the cluster/],
+    [
+      { owners: ["group:system:authenticated"] },
+      /owner "group:system:authenticated" is a Kubernetes system subject/,
+    ],
+    [
+      { owners: ["group:system:masters"], allowedSystemOwners: ["group:system:serviceaccounts"] },
+      /owner "group:system:masters" is a Kubernetes system subject/,
+    ],
   ])("rejects %j before creating any child", async (bad, message) => {
     expect(() => new mod.Tenant("bad", { ...baseArgs, ...bad })).toThrow(message);
     await mocks.settle();
     expect(mocks.resources.filter((r) => r.type !== mod.TENANT_TYPE)).toEqual([]);
+  });
+});
+
+describe("Tenant system owners", () => {
+  it("grants a system: owner only when it is listed exactly in allowedSystemOwners", async () => {
+    const owner = "group:system:serviceaccounts:ci";
+    await build({ owners: [owner], allowedSystemOwners: [owner] });
+    expect(mocks.resources.filter((r) => r.type === RB).map((r) => r.inputs.subjects)).toEqual([
+      [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:serviceaccounts:ci" }],
+    ]);
   });
 });
 

@@ -11,7 +11,13 @@ import {
   secretEnvName,
   shouldNotify,
 } from "../../../ops/notify";
-import { pagerdutyDedupKey, pagerdutyPayload, signature, slackPayload } from "../../../ops/notify/payloads";
+import {
+  pagerdutyDedupKey,
+  pagerdutyPayload,
+  signature,
+  slackPayload,
+  verifyWebhook,
+} from "../../../ops/notify/payloads";
 
 const report: DriftReport = {
   schemaVersion: 1,
@@ -102,6 +108,42 @@ describe("payloads", () => {
       event: "platform.drift",
       report: { environment: "production" },
     });
+  });
+
+  test("webhook: a timestamped v1 signature a receiver can check, and a replay it refuses", () => {
+    const channel = { kind: "webhook" as const, label: "w", url: "https://x", secret: "k" };
+    const now = 1_764_590_400_000;
+    const { body, headers } = requestFor(channel, report, now);
+    expect(headers["x-platform-timestamp"]).toBe("1764590400");
+    expect(headers["x-platform-signature-v1"]).toBe(
+      "v1=" + createHmac("sha256", "k").update(`1764590400.${body}`).digest("hex"),
+    );
+    expect(verifyWebhook(body, headers, "k", 1_764_590_400 + 60)).toBeUndefined();
+    // The same request ten minutes later, a moved timestamp, a changed body or another key: refused.
+    expect(verifyWebhook(body, headers, "k", 1_764_590_400 + 600)).toMatch(/outside 300 s/);
+    const moved = { ...headers, "x-platform-timestamp": String(1_764_590_400 + 600) };
+    expect(verifyWebhook(body, moved, "k", 1_764_590_400 + 600)).toBe("signature mismatch");
+    expect(verifyWebhook(`${body} `, headers, "k", 1_764_590_400)).toBe("signature mismatch");
+    expect(verifyWebhook(body, headers, "other", 1_764_590_400)).toBe("signature mismatch");
+    expect(verifyWebhook(body, { ...headers, "x-platform-timestamp": undefined }, "k", 0)).toMatch(
+      /no timestamp/,
+    );
+    expect(printablePayload(channel, report)).toContain(
+      '"x-platform-signature-v1": "v1=[computed at send time]"',
+    );
+    expect(printablePayload(channel, report)).not.toContain(headers["x-platform-signature-v1"].slice(3, 20));
+  });
+
+  test("in a production-tier environment an insecure --webhook-url override is skipped with a warning", () => {
+    for (const url of ["http://hooks.acme.io/x", "https://u:p@hooks.acme.io/x", "https://169.254.169.254/"]) {
+      const { channels, warnings } = resolveChannels([], {}, { webhookUrl: url }, "production");
+      expect(channels).toEqual([]);
+      expect(warnings).toEqual([expect.stringMatching(/^webhook .*: skipped, the webhook URL /)]);
+      expect(warnings.join("")).not.toContain("u:p");
+    }
+    expect(
+      resolveChannels([], {}, { webhookUrl: "http://127.0.0.1:9/x" }, "development").channels,
+    ).toHaveLength(1);
   });
 
   test("a dry-run payload masks the routing key and the signature", () => {

@@ -8,17 +8,30 @@ import { pullRequestContext, pullRequestNumber } from "../../../ops/github/conte
 interface Comment {
   id: number;
   body: string;
+  user?: { login: string };
 }
 
+/** Who the fake's token is (`GET /user`); `undefined` answers 403 like an Actions installation token. */
+const BOT = "platform-bot";
+
 /** A fake of the GitHub issue-comments endpoints, with Link headers like the real API. */
-function fakeGitHub(comments: Comment[], opts: { link: boolean } = { link: true }) {
+function fakeGitHub(
+  comments: Comment[],
+  opts: { link: boolean; login?: string | undefined; nextOrigin?: string } = { link: true, login: BOT },
+) {
   const calls: string[] = [];
   let nextId = 1000;
+  const login = "login" in opts ? opts.login : BOT;
   const impl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
     const method = init?.method ?? "GET";
     calls.push(`${method} ${url.pathname}${url.search}`);
     expect(new Headers(init?.headers).get("authorization")).toBe("Bearer t0ken");
+    if (method === "GET" && url.pathname.endsWith("/user")) {
+      return login === undefined
+        ? new Response(JSON.stringify({ message: "Resource not accessible by integration" }), { status: 403 })
+        : new Response(JSON.stringify({ login }), { status: 200 });
+    }
     if (method === "GET") {
       const per = Number(url.searchParams.get("per_page"));
       const page = Number(url.searchParams.get("page"));
@@ -26,13 +39,14 @@ function fakeGitHub(comments: Comment[], opts: { link: boolean } = { link: true 
       const headers = new Headers();
       if (opts.link && page * per < comments.length) {
         url.searchParams.set("page", String(page + 1));
-        headers.set("link", `<${url}>; rel="next", <${url}>; rel="last"`);
+        const next = opts.nextOrigin ? `${opts.nextOrigin}${url.pathname}${url.search}` : String(url);
+        headers.set("link", `<${next}>; rel="next", <${url}>; rel="last"`);
       }
       return new Response(JSON.stringify(items), { status: 200, headers });
     }
     const body = JSON.parse(String(init?.body)) as { body: string };
     if (method === "POST") {
-      const c = { id: nextId++, body: body.body };
+      const c = { id: nextId++, body: body.body, user: { login: login ?? "github-actions[bot]" } };
       comments.push(c);
       return new Response(JSON.stringify(c), { status: 201 });
     }
@@ -70,6 +84,39 @@ describe("sticky comments", () => {
       expect(gh.calls.filter((c) => c.startsWith("POST"))).toHaveLength(1);
     },
   );
+
+  test("a comment carrying the marker but written by someone else is never taken for the platform's", async () => {
+    const forged = { id: 5, body: `${commentMarker(key)}\nlooks official`, user: { login: "mallory" } };
+    const comments = [...others(3), forged];
+    const gh = fakeGitHub(comments);
+    const client = new GitHubClient({ token: "t0ken", fetch: gh.fetch });
+    const first = await upsertStickyComment(client, issue, key, "preview");
+    expect(first.action).toBe("created");
+    expect(first.id).not.toBe(5);
+    expect(forged.body).toBe(`${commentMarker(key)}\nlooks official`);
+    expect(gh.calls.filter((c) => c.startsWith("PATCH"))).toEqual([]);
+    // The platform's own comment is found and updated the next time.
+    const second = await upsertStickyComment(client, issue, key, "again");
+    expect(second).toMatchObject({ action: "updated", id: first.id });
+  });
+
+  test("with the workflow's installation token (GET /user is 403) the Actions bot's comment counts", async () => {
+    const mine = { id: 8, body: `${commentMarker(key)}\nold`, user: { login: "github-actions[bot]" } };
+    const gh = fakeGitHub([mine], { link: true, login: undefined });
+    const client = new GitHubClient({ token: "t0ken", fetch: gh.fetch });
+    expect(await upsertStickyComment(client, issue, key, "new")).toMatchObject({ action: "updated", id: 8 });
+    expect(mine.body).toBe(`${commentMarker(key)}\nnew`);
+  });
+
+  test("a Link header to another origin is not followed and the token never goes there", async () => {
+    const gh = fakeGitHub(others(150), { link: true, login: BOT, nextOrigin: "https://evil.test" });
+    const client = new GitHubClient({ token: "t0ken", apiUrl: "https://gh.test/api/v3", fetch: gh.fetch });
+    await expect(upsertStickyComment(client, issue, key, "x")).rejects.toThrow(
+      /refusing to send the GitHub token to https:\/\/evil\.test: only https:\/\/gh\.test/,
+    );
+    expect(gh.calls.filter((c) => c.startsWith("GET") && c.includes("/comments"))).toHaveLength(1);
+    expect(gh.calls.filter((c) => c.startsWith("POST") || c.startsWith("PATCH"))).toEqual([]);
+  });
 
   test("the marker keys project, stack and working directory apart", () => {
     expect(commentMarker(key)).toBe("<!-- platform-preview:platform:local:. -->");

@@ -450,7 +450,7 @@ describe("staging's cloud secrets", () => {
       resources.find((r) => r.name === "payments-aws-sm-eks-eu-policy")?.inputs.policy,
     );
     expect(policy.Statement[0].Resource).toEqual([
-      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/payments/stripe-*",
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/payments/stripe-??????",
     ]);
     const sa = resources.find((r) => r.name === "checkout-eks-eu-sa");
     expect(sa?.inputs.metadata.annotations).toEqual({

@@ -145,6 +145,30 @@ describe("secret plan", () => {
     );
   });
 
+  it("requires AWS Secrets Manager paths under <environment>/<tenant>/, naming one secret", () => {
+    const eks = { kind: "eks", cloud: "aws", version: "1.34", nodePools } as const;
+    const awsSpec = (path: string): PlatformSpec => ({
+      ...gkeSpec,
+      clouds: { aws: { region: "eu-west-1" } },
+      clusters: { "eks-eu": eks },
+      secretSources: { "aws-sm": { kind: "aws-secrets-manager", cloud: "aws" } },
+      apps: {
+        catalog: {
+          ...gkeSpec.apps!.catalog,
+          clusters: ["eks-eu"],
+          secrets: { KEY: { source: "aws-sm", path } },
+        },
+      },
+    });
+    expect(plan.secretUses(awsSpec("staging/search/api")).map((u) => u.paths)).toEqual([
+      ["staging/search/api"],
+    ]);
+    expect(() => plan.secretUses(awsSpec("*"))).toThrow(/at path "\*"; "\*" is not one AWS secret name/);
+    expect(() => plan.secretUses(awsSpec("staging/payments/stripe"))).toThrow(
+      /must start with "staging\/search\/"/,
+    );
+  });
+
   it("requires vault paths under the tenant's prefix", () => {
     expect(plan.vaultPathProblem("payments", "payments/checkout/db")).toBeUndefined();
     expect(plan.vaultPathProblem("payments", "search/x")).toMatch(/must start with "payments\/"/);
