@@ -109,7 +109,7 @@ function nodeEnv(env = process.env) {
   };
 }
 
-module.exports = { VERSION, MAJOR, nodeBinDir, nodeEnv };
+module.exports = { VERSION, MAJOR, INTEGRITY, nodeBinDir, nodeEnv };
 
 if (require.main === module) {
   const [cmd, ...rest] = process.argv.slice(2);

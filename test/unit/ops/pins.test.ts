@@ -88,3 +88,86 @@ describe("coupled pins", () => {
     expect(goMod("actionlint").require.get("github.com/rhysd/actionlint")).toBe(`v${ACTIONLINT_VERSION}`);
   });
 });
+
+describe("the Node runtime", () => {
+  const nvmrc = fs.readFileSync(path.join(REPO_ROOT, ".nvmrc"), "utf8").trim();
+  const engines = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+    engines: { node: string };
+    devEngines: { runtime: { name: string; version: string } };
+  };
+
+  test(".nvmrc, engines, devEngines and @types/node name one major", () => {
+    const major = nvmrc.split(".")[0];
+    expect(nvmrc).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(engines.engines.node).toBe(`^${major}.0.0`);
+    expect(engines.devEngines.runtime).toMatchObject({ name: "node", version: `^${major}.0.0` });
+    expect(pkg.devDependencies["@types/node"].split(".")[0]).toBe(major);
+  });
+
+  test("bin/node-runtime.js has the pinned integrity of the .nvmrc version", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript that runs before npm ci
+    const runtime = require("../../../bin/node-runtime.js") as {
+      VERSION: string;
+      INTEGRITY: Record<string, string>;
+    };
+    expect(runtime.VERSION).toBe(nvmrc);
+    expect(runtime.INTEGRITY[nvmrc]).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
+  });
+});
+
+interface RegexManager {
+  description: string;
+  managerFilePatterns: string[];
+  matchStrings: string[];
+  depNameTemplate: string;
+}
+const renovate = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "renovate.json"), "utf8")) as {
+  customManagers: RegexManager[];
+  packageRules: { matchPackageNames?: string[]; groupName?: string }[];
+};
+
+describe("renovate.json knows the coupled pins", () => {
+  const group = (name: string) => renovate.packageRules.find((r) => r.matchPackageNames?.includes(name));
+
+  test.each([
+    ["@pulumi/pulumi", ["github.com/pulumi/pulumi/pkg/v3", "github.com/pulumi/pulumi/sdk/v3"]],
+    [
+      "@pulumi/kubernetes",
+      ["github.com/pulumi/pulumi-kubernetes/provider/v4", "github.com/pulumi/pulumi-kubernetes/sdk/v4"],
+    ],
+    ["@pulumi/aws", ["@pulumi/gcp", "@pulumi/vault"]],
+  ])("%s moves in one group with %j", (name, others) => {
+    const rule = group(name);
+    expect(rule?.groupName).toBeTruthy();
+    expect(rule?.matchPackageNames).toEqual(expect.arrayContaining(others));
+  });
+
+  test("each version constant in tools.ts is found by exactly one regex manager, at its value", () => {
+    const file = "ops/toolchain/tools.ts";
+    const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+    const stamps: Record<string, string> = {
+      "github.com/pulumi/pulumi/pkg/v3": PULUMI_VERSION,
+      "@pulumi/kubernetes": KUBERNETES_PROVIDER_VERSION,
+      "k8s.io/kubernetes": KUBE_VERSION,
+      "github.com/k3s-io/kine": KINE_VERSION,
+      "sigs.k8s.io/kwok": KWOK_VERSION,
+      "github.com/rhysd/actionlint": ACTIONLINT_VERSION,
+    };
+    const found: Record<string, string[]> = {};
+    for (const m of renovate.customManagers) {
+      if (!m.managerFilePatterns.some((p) => new RegExp(p.slice(1, -1)).test(file))) continue;
+      for (const s of m.matchStrings) {
+        for (const hit of text.matchAll(new RegExp(s, "g"))) {
+          (found[m.depNameTemplate] ??= []).push(hit.groups!.currentValue);
+        }
+      }
+    }
+    expect(found).toEqual(Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, [v]])));
+  });
+
+  test("the Kubernetes release group covers tools/kube and the stamp", () => {
+    const rule = group("k8s.io/**") as { matchFileNames?: string[]; groupName?: string } | undefined;
+    expect(rule?.groupName).toBeTruthy();
+    expect(rule?.matchFileNames).toEqual(expect.arrayContaining(["tools/kube/**", "ops/toolchain/tools.ts"]));
+  });
+});
