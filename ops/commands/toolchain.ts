@@ -25,13 +25,13 @@ export const toolchain: Command = async (argv, io) => {
         }
         throw err;
       }
-      io.stdout(renderDoctor(doctor(io.env)));
+      io.stdout(renderDoctor(doctor(io.env, io.root)));
       return 0;
     }
     case "doctor": {
-      const rows = doctor(io.env);
+      const rows = doctor(io.env, io.root);
       io.stdout(rest.includes("--json") ? JSON.stringify(rows, null, 2) + "\n" : renderDoctor(rows));
-      return rows.every((r) => r.ok) ? 0 : 1;
+      return rows.every((r) => r.ok || r.optional) ? 0 : 1;
     }
     default:
       throw new UsageError(`expected "install" or "doctor", got ${sub ? `"${sub}"` : "nothing"}`);
