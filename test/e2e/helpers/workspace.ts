@@ -26,8 +26,11 @@ export class TestWorkspace {
     for (const entry of [
       "Pulumi.yaml",
       "package.json",
+      ".nvmrc",
       "tsconfig.json",
       "bin",
+      "model",
+      "program",
       "ops",
       "stacks",
       "components",
