@@ -10,8 +10,14 @@ const path = require("path");
 const runtime = require("./node-runtime.js");
 
 const root = path.resolve(__dirname, "..");
-const env = runtime.nodeEnv();
-const node = path.join(runtime.nodeBinDir(), "node");
+let env, node;
+try {
+  env = runtime.nodeEnv();
+  node = path.join(runtime.nodeBinDir(), "node");
+} catch (err) {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
 const lock = path.join(root, "package-lock.json");
 const stamp = path.join(root, "node_modules", ".platform-lock-sha256");
 // keyed by the Node major too: node_modules installed by an older Node are installed again

