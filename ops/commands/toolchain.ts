@@ -24,14 +24,14 @@ export const toolchain: Command = async (argv, io) => {
         }
         throw err;
       }
-      io.stdout(renderDoctor(doctor(io.processEnv)));
+      io.stdout(renderDoctor(doctor(io.processEnv, io.root)));
       return EXIT.ok;
     }
     case "doctor": {
       const { flags } = parseCommand(TOOLCHAIN_DOCTOR, rest);
-      const rows = doctor(io.processEnv);
+      const rows = doctor(io.processEnv, io.root);
       io.stdout(flags.json ? JSON.stringify(rows, null, 2) + "\n" : renderDoctor(rows));
-      return rows.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
+      return rows.every((r) => r.ok || r.optional) ? EXIT.ok : EXIT.failure;
     }
     default:
       throw new UsageError(`expected "install" or "doctor", got ${sub ? `"${sub}"` : "nothing"}`);

@@ -1,8 +1,13 @@
 /**
- * A minimal GitHub REST client: JSON requests with a token, and pagination that follows the
- * `Link: <...>; rel="next"` header over every page. `fetch` and the API base are injectable so
- * tests can point it at a local server.
+ * A minimal GitHub REST client: JSON requests with a token, pagination that follows the
+ * `Link: <...>; rel="next"` header over every page, and retries: rate limits (429, or 403 with
+ * `x-ratelimit-remaining: 0` or `Retry-After`: the request was not processed) for every method,
+ * 5xx and network errors for all but POST (a POST that met a 502 may have created its comment).
+ * Waits the longer of exponential backoff and what the server asked for (`Retry-After`,
+ * `x-ratelimit-reset`); a wait beyond `maxWaitMs` is an error that says until when. `fetch` and
+ * the API base are injectable so tests can point it at a local server.
  */
+import { retryAfterMs } from "../retryAfter";
 
 /** What the client needs: a token, the API base and (in tests) a fetch implementation. */
 export interface GitHubClientOptions {
@@ -11,16 +16,30 @@ export interface GitHubClientOptions {
   apiUrl?: string;
   /** @default the global fetch */
   fetch?: typeof fetch;
+  /** Attempts after the first. @default 4 */
+  retries?: number;
+  /** First backoff, doubled per retry. @default 1000 ms */
+  baseDelayMs?: number;
+  /** The longest single wait (for a rate-limit reset too) before giving up. @default 60000 ms */
+  maxWaitMs?: number;
 }
 
 /** A non-2xx answer: the method, path, status and GitHub's message. */
 export class GitHubError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
+}
+
+/** Why a response (or a failed fetch) may be tried again, or undefined when it is final. */
+function retryReason(method: string, res: Response | undefined): string | undefined {
+  if (!res) return method === "POST" ? undefined : "network error";
+  const limited = res.headers.get("x-ratelimit-remaining") === "0" || res.headers.has("retry-after");
+  if (res.status === 429 || (res.status === 403 && limited)) return "rate limited";
+  if (res.status >= 500 && method !== "POST") return `HTTP ${res.status}`;
+  return undefined;
 }
 
 /** The `rel="next"` URL of a Link header, if any. */
@@ -37,8 +56,10 @@ export function nextLink(link: string | null): string | undefined {
 export class GitHubClient {
   readonly apiUrl: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly options: GitHubClientOptions;
 
-  constructor(private readonly options: GitHubClientOptions) {
+  constructor(options: GitHubClientOptions) {
+    this.options = options;
     this.apiUrl = (options.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
     this.fetchImpl = options.fetch ?? fetch;
   }
@@ -66,8 +87,64 @@ export class GitHubClient {
     return pathOrUrl;
   }
 
+  /** One request with retries (see the file comment); throws GitHubError on a final non-2xx. */
   private async send(method: string, pathOrUrl: string, body?: unknown): Promise<Response> {
-    const res = await this.fetchImpl(this.url(pathOrUrl), {
+    const retries = this.options.retries ?? 4;
+    const base = this.options.baseDelayMs ?? 1000;
+    const maxWait = this.options.maxWaitMs ?? 60_000;
+    const url = this.url(pathOrUrl); // a refused origin is final, never retried
+    for (let attempt = 0; ; attempt++) {
+      let res: Response | undefined;
+      let failure: unknown;
+      try {
+        res = await this.once(method, url, body);
+      } catch (err) {
+        failure = err;
+      }
+      if (res?.ok) return res;
+      const reason = retryReason(method, res);
+      if (!reason || attempt >= retries) {
+        if (!res) throw failure;
+        throw await this.error(method, pathOrUrl, res, reason && `gave up after ${attempt + 1} attempts`);
+      }
+      const asked = res ? retryAfterMs(res.headers) : undefined;
+      const wait = Math.max(base * 2 ** attempt, asked ?? 0);
+      if (wait > maxWait && res) {
+        const until = new Date(Date.now() + wait).toISOString();
+        throw await this.error(
+          method,
+          pathOrUrl,
+          res!,
+          `${reason} until ${until}, longer than the ${maxWait} ms this client waits`,
+        );
+      }
+      await res?.arrayBuffer().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async error(
+    method: string,
+    pathOrUrl: string,
+    res: Response,
+    note: string | undefined,
+  ): Promise<GitHubError> {
+    const text = await res.text().catch(() => "");
+    let detail = text.slice(0, 300);
+    try {
+      detail = (JSON.parse(text) as { message?: string }).message ?? detail;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    const suffix = note ? ` (${note})` : "";
+    return new GitHubError(
+      res.status,
+      `GitHub ${method} ${pathOrUrl} answered ${res.status}: ${detail}${suffix}`,
+    );
+  }
+
+  private once(method: string, url: string, body?: unknown): Promise<Response> {
+    return this.fetchImpl(url, {
       method,
       headers: {
         accept: "application/vnd.github+json",
@@ -78,17 +155,6 @@ export class GitHubClient {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!res.ok) {
-      const text = await res.text().catch(() => "");
-      let detail = text.slice(0, 300);
-      try {
-        detail = (JSON.parse(text) as { message?: string }).message ?? detail;
-      } catch {
-        /* not JSON: keep the text */
-      }
-      throw new GitHubError(res.status, `GitHub ${method} ${pathOrUrl} answered ${res.status}: ${detail}`);
-    }
-    return res;
   }
 
   /** One request; the parsed JSON answer. */

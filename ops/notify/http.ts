@@ -1,8 +1,10 @@
 /**
  * POST with retries: exponential backoff, a per-attempt timeout and a total deadline. Retries on
- * network errors, 408, 429 and 5xx; any other 4xx is final. Never logs the URL (a Slack webhook
- * URL is a secret) nor the body.
+ * network errors, 408, 429 and 5xx; any other 4xx is final. A `Retry-After` (seconds or a date)
+ * is waited for when longer than the backoff; one beyond the deadline ends the delivery at once.
+ * Never logs the URL (a Slack webhook URL is a secret) nor the body.
  */
+import { retryAfterMs } from "../retryAfter";
 
 /** Retry settings. Defaults come from {@link retryPolicyFromEnv}. */
 export interface RetryPolicy {
@@ -59,11 +61,13 @@ export async function postWithRetry(
   const deadline = Date.now() + policy.totalTimeoutMs;
   let attempts = 0;
   let last: DeliveryResult = { ok: false, attempts: 0, error: "not attempted" };
+  let asked: number | undefined;
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0)
       return { ...last, error: `${last.error ?? "failed"}; gave up after the total timeout` };
     attempts++;
+    asked = undefined;
     try {
       const res = await fetch(url, {
         method: "POST",
@@ -75,6 +79,7 @@ export async function postWithRetry(
       if (res.ok) return { ok: true, attempts, status: res.status };
       last = { ok: false, attempts, status: res.status, error: `HTTP ${res.status}` };
       if (!retryable(res.status)) return last;
+      asked = retryAfterMs(res.headers);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
       const code = cause?.code ?? cause?.errors?.[0]?.code;
@@ -83,7 +88,13 @@ export async function postWithRetry(
     }
     if (attempts > policy.retries)
       return { ...last, error: `${last.error}; gave up after ${attempts} attempts` };
-    const wait = Math.min(policy.baseDelayMs * 2 ** (attempts - 1), Math.max(0, deadline - Date.now()));
+    const left = Math.max(0, deadline - Date.now());
+    if (asked !== undefined && asked > left)
+      return {
+        ...last,
+        error: `${last.error}; Retry-After ${Math.ceil(asked / 1000)} s is past the total timeout`,
+      };
+    const wait = Math.min(Math.max(policy.baseDelayMs * 2 ** (attempts - 1), asked ?? 0), left);
     await new Promise((r) => setTimeout(r, wait));
   }
 }

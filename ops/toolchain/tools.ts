@@ -20,7 +20,7 @@ export interface ToolSpec {
   probe?: { args: string[]; expect: RegExp };
 }
 
-export const PULUMI_VERSION = "3.274.1";
+export const PULUMI_VERSION = "3.276.0";
 export const KUBERNETES_PROVIDER_VERSION = "4.25.0";
 export const KUBE_VERSION = "1.34.4";
 export const KINE_VERSION = "0.17.5";

