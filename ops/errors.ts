@@ -21,7 +21,26 @@ export class UsageError extends Error {
   readonly exitCode = EXIT.usage;
 }
 
+/**
+ * The named pre-flight checks, in the order a deploy runs them. A refusal names the check that
+ * failed, so callers (the agent's `Stalled` reason, reports) never match message text.
+ */
+export type PreflightCheck =
+  | "backend" // the state backend's settings are usable and a remote one answers
+  | "spec" // the environment's spec is valid
+  | "checkpoint" // the checkpoint can be read and parses
+  | "locks" // no update holds the stack (file backend)
+  | "pendingOperations" // no interrupted update left operations behind
+  | "apiServers"; // every kubeconfig-reached cluster's API server answers
+
 /** A refusal before Pulumi runs (a pre-flight check failed): nothing was changed. Exit code 1. */
 export class PreflightError extends Error {
   readonly exitCode = EXIT.failure;
+  constructor(
+    /** The check that refused. */
+    readonly check: PreflightCheck,
+    message: string,
+  ) {
+    super(message);
+  }
 }

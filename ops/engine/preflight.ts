@@ -29,9 +29,10 @@ import {
   hostPort,
 } from "./remoteState";
 import { BackendSettings, backendFor } from "./settings";
-import { PreflightError } from "../errors";
+import { PreflightCheck, PreflightError } from "../errors";
 
 export { PreflightError };
+export type { PreflightCheck };
 
 /** What a job must know before it touches a stack (used by `recover`, `up`, and drift remediation). */
 export interface RecoveryFacts {
@@ -144,6 +145,7 @@ export function checkFileBackend(stateDirectory: string, env: string): void {
   const status = readCheckpoint(paths);
   if (!status.ok) {
     throw new PreflightError(
+      "checkpoint",
       `${env}: the checkpoint ${paths.file} is corrupted (${status.error}); nothing was run.\n` +
         `Backups: ${paths.bak} and ${paths.backupsDir}/ (a copy after every finished update).\n` +
         `Recover with: platform recover ${env} --restore-backup (validates the newest backup, keeps the corrupted file aside)`,
@@ -153,13 +155,14 @@ export function checkFileBackend(stateDirectory: string, env: string): void {
   if (locks.length > 0) {
     const stale = locks.every((l) => l.holder === "gone");
     throw new PreflightError(
+      "locks",
       `${env} is ${stale ? "held by a stale lock" : "locked by another update"}; nothing was run.\n` +
         locks.map((l) => `  ${describeLock(l)}`).join("\n") +
         (stale ? `\nBreak it with: platform recover ${env} --break-lock` : "\nWait for it to finish."),
     );
   }
   if (status.pendingOperations.length > 0) {
-    throw new PreflightError(pendingOperationsMessage(env, status.pendingOperations));
+    throw new PreflightError("pendingOperations", pendingOperationsMessage(env, status.pendingOperations));
   }
 }
 
@@ -184,6 +187,7 @@ export async function checkRemoteBackend(
       await connect(endpoint.host, endpoint.port, BACKEND_CONNECT_TIMEOUT_MS);
     } catch (err) {
       throw new PreflightError(
+        "backend",
         `${env}: the state backend ${backend} is unreachable: no connection to ${endpoint.host}:${endpoint.port} ` +
           `(${(err as Error).message}); nothing was run.\n` +
           `Check that the object store is up and reachable from here, or fix config platform:backend in stacks/Pulumi.${env}.yaml`,
@@ -195,18 +199,23 @@ export async function checkRemoteBackend(
     status = read(root, env, settings, processEnv);
   } catch (err) {
     throw new PreflightError(
+      "checkpoint",
       `${env}: the checkpoint in the state backend ${backend} cannot be read (${(err as Error).message}); nothing was run`,
     );
   }
   if (!status.ok) {
     throw new PreflightError(
+      "checkpoint",
       `${env}: the checkpoint in the state backend ${backend} is corrupted (${status.error}); nothing was run.\n` +
         `Backups in the backend: .pulumi/stacks/${PROJECT}/${env}.json.bak (.json.gz.bak when it writes gzip) and .pulumi/backups/${PROJECT}/${env}/ (a copy after every finished update).\n` +
         `Put a valid one back with pulumi stack import (platform recover ${env} --restore-backup works on file backends only)`,
     );
   }
   if (status.pendingOperations.length > 0) {
-    throw new PreflightError(pendingOperationsMessage(env, status.pendingOperations, true));
+    throw new PreflightError(
+      "pendingOperations",
+      pendingOperationsMessage(env, status.pendingOperations, true),
+    );
   }
 }
 
@@ -261,6 +270,7 @@ export async function checkApiServers(environment: Environment): Promise<void> {
     const hint = `start it with \`platform cluster up\` or fix the kubeconfig of cluster "${cluster}"`;
     if (!fs.existsSync(file)) {
       throw new PreflightError(
+        "apiServers",
         `${env}: cluster "${cluster}" has no kubeconfig at ${file}; nothing was run; ${hint}`,
       );
     }
@@ -269,25 +279,49 @@ export async function checkApiServers(environment: Environment): Promise<void> {
       await reachable(server);
     } catch (err) {
       throw new PreflightError(
+        "apiServers",
         `${env}: the API server of cluster "${cluster}" (${server}) is unreachable (${(err as Error).message}); nothing was run; ${hint}`,
       );
     }
   }
 }
 
+/** The checks `up` and `destroy` run, in order. */
+export const DEPLOY_CHECKS: readonly PreflightCheck[] = [
+  "backend",
+  "spec",
+  "checkpoint",
+  "locks",
+  "pendingOperations",
+  "apiServers",
+];
+
+/** The checks `preview` runs: an unreachable cluster would otherwise preview as "no changes". */
+export const PREVIEW_CHECKS: readonly PreflightCheck[] = ["apiServers"];
+
 /**
- * Every pre-flight check of `up`/`destroy`: the spec and stack config are valid (errors as
- * `file:line:col`), a file backend's checkpoint is sound, a remote backend answers and its
- * checkpoint is sound, and the clusters' API servers answer. Throws `PreflightError` (or the
- * spec's validation error) before anything runs.
+ * Runs the named pre-flight checks of an environment, in the order of {@link DEPLOY_CHECKS}:
+ * the stack config and spec are valid (errors as `file:line:col`), a file backend's checkpoint is
+ * sound and unlocked, a remote backend answers and its checkpoint is sound, and the clusters' API
+ * servers answer. Throws `PreflightError` naming the check that refused (or the spec's validation
+ * error) before anything runs. The checkpoint, lock and pending-operation checks read the state
+ * once, together.
  */
-export async function preflight(environment: Environment): Promise<void> {
-  const settings = backendFor(environment);
-  void environment.spec; // the spec is valid before anything else is asked
-  const dir = fileBackendDir(settings.backendUrl);
-  if (dir) checkFileBackend(dir, environment.name);
-  else await checkRemoteBackend(environment.root, environment.name, settings, environment.processEnv);
-  await checkApiServers(environment);
+export async function preflight(
+  environment: Environment,
+  checks: readonly PreflightCheck[] = DEPLOY_CHECKS,
+): Promise<void> {
+  const wanted = new Set(checks);
+  const state = wanted.has("checkpoint") || wanted.has("locks") || wanted.has("pendingOperations");
+  const settings = wanted.has("backend") || state ? backendFor(environment) : undefined;
+  if (wanted.has("spec")) void environment.spec; // the spec is valid before anything else is asked
+  if (settings && (wanted.has("backend") || state)) {
+    const dir = fileBackendDir(settings.backendUrl);
+    if (dir) {
+      if (state) checkFileBackend(dir, environment.name);
+    } else await checkRemoteBackend(environment.root, environment.name, settings, environment.processEnv);
+  }
+  if (wanted.has("apiServers")) await checkApiServers(environment);
 }
 
 /** A platform message for an engine failure it knows, or undefined. */

@@ -11,7 +11,7 @@ import { allPolicies } from "../../policies/catalog";
 import { runPlatform } from "../../program/run";
 import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
-import { checkApiServers } from "../engine/preflight";
+import { PREVIEW_CHECKS, preflight } from "../engine/preflight";
 import { openStack } from "../engine/workspace";
 import type { Environment } from "../../model/environment";
 import { PROJECT } from "../../model/names";
@@ -59,7 +59,7 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
     await opts.prepare?.();
     // With its API server unreachable, a cluster's resources preview as "unchanged" (the provider
     // cannot read them and does not say so): a preview must fail instead, naming the cluster.
-    await checkApiServers(environment);
+    await preflight(environment, PREVIEW_CHECKS);
     const stack = await openStack(environment, async () => runPlatform(environment));
     const common = { onOutput: opts.log, color: "never" as const };
     if (drift) await stack.previewRefresh({ ...common, onEvent: drift.onEvent });
