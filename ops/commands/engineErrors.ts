@@ -1,4 +1,4 @@
-import { explainEngineError } from "../engine/preflight";
+import { explainEngineError } from "../engine/causes";
 import { Command, EXIT, UsageError } from "./types";
 
 /**

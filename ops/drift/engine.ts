@@ -12,7 +12,7 @@ import { PolicyPackArgs } from "../engine/policyPacks";
 import { exportEncrypted } from "../engine/workspace";
 import { lastUpdateFrom, LastUpdate } from "./model";
 import { describeLock } from "../engine/locks";
-import { occurredCauses } from "../engine/causes";
+import { errorText } from "../engine/causes";
 import { recoveryFacts } from "../engine/preflight";
 import { pendingOperationsOf, RemediationFacts } from "./gate";
 
@@ -27,24 +27,6 @@ export interface Detection {
   lastUpdate?: LastUpdate;
   /** Pending operations in the checkpoint (an interrupted update); undefined when not read. */
   pendingOperations?: number;
-}
-
-/**
- * The useful part of an engine failure: its `error:` lines (the CLI prints the whole progress
- * log into the exception), else the first line. Bounded in size.
- */
-export function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const lines = text
-    .split("\n")
-    .map((l) => l.trim().replace(/^stderr: /, ""))
-    .filter((l) => /\berror\b/i.test(l) && !/^Command failed/.test(l) && !/\d+ errors?(;|$)/.test(l))
-    .map((l) => l.replace(/^.*?\berror: /i, ""))
-    .filter((l) => !/^(preview|update|refresh) failed$/i.test(l));
-  const unique = [...new Set([...occurredCauses(text), ...lines])];
-  const picked = unique.length ? unique.slice(0, 3) : [text.split("\n")[0]];
-  if (unique.length > 3) picked.push(`and ${unique.length - 3} more`);
-  return picked.join("; ").slice(0, 2000);
 }
 
 async function collect(

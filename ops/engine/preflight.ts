@@ -8,7 +8,6 @@
  */
 import * as fs from "fs";
 import * as net from "net";
-import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import type { Environment } from "../../model/environment";
 import { stateDir } from "../../model/paths";
@@ -20,7 +19,7 @@ import {
   PROJECT,
   readCheckpoint,
 } from "./checkpoint";
-import { describeLock, listLocks, LockInfo, lockedMessage } from "./locks";
+import { describeLock, listLocks, LockInfo } from "./locks";
 import {
   backendEndpoint,
   CheckpointReader,
@@ -322,20 +321,4 @@ export async function preflight(
     } else await checkRemoteBackend(environment.root, environment.name, settings, environment.processEnv);
   }
   if (wanted.has("apiServers")) await checkApiServers(environment);
-}
-
-/** A platform message for an engine failure it knows, or undefined. */
-export function explainEngineError(env: string, err: unknown): string | undefined {
-  if (err instanceof PreflightError) return err.message;
-  if (!(err instanceof CommandError)) return undefined;
-  const stderr: string = err.message;
-  if (err instanceof ConcurrentUpdateError) return lockedMessage(env, stderr);
-  if (/incorrect passphrase|passphrase must be set/i.test(stderr)) {
-    return `${env}: the passphrase (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) does not decrypt this stack's secrets; nothing was changed`;
-  }
-  if (/cluster is unreachable|connection refused|no such host/i.test(stderr)) {
-    const line = stderr.split("\n").find((l) => /unreachable|connection refused|no such host/i.test(l));
-    return `${env}: a Kubernetes API server is unreachable: ${line?.trim()}`;
-  }
-  return undefined;
 }

@@ -4,7 +4,6 @@
  * markdown (markdown.ts) and as versioned JSON (`schemaVersion: 1`, {@link toJson}).
  */
 import { ChangeModel, PolicyFinding } from "../report/model";
-import { occurredCauses } from "../engine/causes";
 
 /** Bumped on any incompatible change of the JSON shape. */
 export const PREVIEW_SCHEMA_VERSION = 1;
@@ -45,22 +44,4 @@ export function exitCodeOf(report: PreviewReport): 0 | 1 {
 /** The JSON document written by `--json` (stable key order, pretty-printed). */
 export function toJson(report: PreviewReport): string {
   return JSON.stringify({ ...report, exitCode: exitCodeOf(report) }, null, 2) + "\n";
-}
-
-/**
- * The few lines of an engine error worth showing: `error:` lines from the CLI's output, else the
- * first lines of the message. Long lines are cut; the CLI never prints secret values in errors.
- */
-export function errorCause(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const lines = text
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(err\?|code|stdout|stderr):/i.test(l) && !/^Command failed/.test(l));
-  const errors = lines.filter((l) => /^error:/i.test(l));
-  const picked = [...new Set(errors.length ? [...errors, ...occurredCauses(text)] : lines.slice(0, 5))].slice(
-    0,
-    12,
-  );
-  return picked.map((l) => (l.length > 500 ? l.slice(0, 500) + " …" : l)).join("\n");
 }

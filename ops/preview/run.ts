@@ -17,7 +17,8 @@ import type { Environment } from "../../model/environment";
 import { PROJECT } from "../../model/names";
 import { ChangeCollector } from "../report/collector";
 import { PolicyFinding } from "../report/model";
-import { errorCause, PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";
+import { errorCause } from "../engine/causes";
+import { PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";
 
 /** What a preview needs. */
 export interface PreviewRunOptions {

@@ -2,9 +2,7 @@
  * An engine failure's cause reaches the user: the CLI's "Preview failed: 1 error occurred:" is
  * followed by the reason on the next lines, which used to be dropped.
  */
-import { errorText } from "../../../ops/drift/engine";
-import { occurredCauses } from "../../../ops/engine/causes";
-import { errorCause } from "../../../ops/preview/report";
+import { errorCause, errorText, occurredCauses } from "../../../ops/engine/causes";
 
 /** As the pinned CLI printed it after `drift --accept` of a `kubectl scale` (before the fix). */
 const ENGINE_OUTPUT = `Command failed with exit code 255: pulumi preview --stack local

@@ -1,6 +1,7 @@
 import { ChangeModel } from "../../../ops/report/model";
 import { code, countsTable, renderMarkdown } from "../../../ops/preview/markdown";
-import { exitCodeOf, PreviewReport, toJson, errorCause } from "../../../ops/preview/report";
+import { errorCause } from "../../../ops/engine/causes";
+import { exitCodeOf, PreviewReport, toJson } from "../../../ops/preview/report";
 
 const URN = "urn:pulumi:local::platform::platform:kubernetes:App$kubernetes:apps/v1:Deployment::checkout";
 
