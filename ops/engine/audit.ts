@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { git as runGit } from "../git";
 
 /** Who and what an update comes from: recorded in the update message and as stack tags. */
 export interface AuditInfo {
@@ -10,7 +10,7 @@ export interface AuditInfo {
 }
 
 function git(root: string, args: string[]): string | undefined {
-  const res = spawnSync("git", args, { cwd: root, encoding: "utf8" });
+  const res = runGit(root, args);
   return res.status === 0 ? res.stdout.trim() : undefined;
 }
 

@@ -5,7 +5,7 @@
  * Never throws for an engine failure: the failure becomes part of the report, so a PR comment can
  * say what went wrong.
  */
-import { spawnSync } from "child_process";
+import { git } from "../git";
 import * as path from "path";
 import { allPolicies } from "../../policies/catalog";
 import { runPlatform } from "../../program/run";
@@ -33,7 +33,7 @@ export interface PreviewRunOptions {
 
 /** The repository root relative to the Git top level (`.` when they are the same). */
 export function workdirOf(root: string): string {
-  const res = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, encoding: "utf8" });
+  const res = git(root, ["rev-parse", "--show-toplevel"]);
   if (res.status !== 0) return ".";
   const rel = path.relative(res.stdout.trim(), root);
   return rel === "" ? "." : rel.split(path.sep).join("/");
