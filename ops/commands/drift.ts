@@ -76,5 +76,13 @@ export const drift: Command = async (argv, io) => {
   if (!all && envs.length === 1)
     return runDrift({ environment: environmentOf(envs[0], io), ...rest }, driftIO(io));
   const many: DriftManyOptions = { envs, all, concurrency, ...rest };
-  return runDriftMany(many, driftIO(io));
+  // An interrupt stops every environment's child process; the handlers live only as long as the run.
+  const interrupted = new AbortController();
+  const abort = () => interrupted.abort();
+  process.once("SIGINT", abort).once("SIGTERM", abort);
+  try {
+    return await runDriftMany({ ...many, signal: interrupted.signal }, driftIO(io));
+  } finally {
+    process.off("SIGINT", abort).off("SIGTERM", abort);
+  }
 };

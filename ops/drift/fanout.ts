@@ -26,6 +26,8 @@ export interface DriftManyOptions extends Omit<DriftRunOptions, "environment"> {
   all: boolean;
   /** At most this many environments at once. */
   concurrency: number;
+  /** Stops every running child when it aborts (the command layer ties it to SIGINT/SIGTERM). @default never */
+  signal?: AbortSignal;
 }
 
 /** How one environment's run ended. */
@@ -164,7 +166,7 @@ export async function runDriftMany(
   const envs = environmentsOf(opts, io.root);
   const stops = new Set<() => void>();
   const stopAll = () => stops.forEach((stop) => stop());
-  process.once("SIGINT", stopAll).once("SIGTERM", stopAll);
+  opts.signal?.addEventListener("abort", stopAll, { once: true });
   io.stderr(`drift: ${envs.length} environments, at most ${opts.concurrency} at once\n`);
   let outcomes: EnvironmentOutcome[];
   try {
@@ -199,7 +201,7 @@ export async function runDriftMany(
       return outcome;
     });
   } finally {
-    process.off("SIGINT", stopAll).off("SIGTERM", stopAll);
+    opts.signal?.removeEventListener("abort", stopAll);
   }
   const summary: DriftSummary = {
     schemaVersion: 1,

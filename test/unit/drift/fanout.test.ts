@@ -208,4 +208,22 @@ describe("runDriftMany", () => {
     expect(await runDriftMany({ ...base, all: true }, io, runChild)).toBe(4);
     expect(fs.existsSync(path.join(root, ".platform", "reports", "drift-summary.json"))).toBe(true);
   });
+
+  test("an aborted signal stops every running child; nothing is left waiting", async () => {
+    const root = repoWith(["a", "b"]);
+    const interrupted = new AbortController();
+    const stopped: string[] = [];
+    const runChild: RunChild = (args, _io, onStart) =>
+      new Promise((resolve) => {
+        onStart(() => {
+          stopped.push(args[1]);
+          resolve({ code: 130, output: "" });
+        });
+        if (args[1] === "b") setImmediate(() => interrupted.abort());
+      });
+    const io = { root, env: {}, stdout: () => undefined, stderr: () => undefined };
+    const code = await runDriftMany({ ...base, all: true, signal: interrupted.signal }, io, runChild);
+    expect(stopped.sort()).toEqual(["a", "b"]);
+    expect(code).toBe(1); // an interrupted environment counts as failed
+  });
 });
