@@ -16,7 +16,8 @@ import { detect } from "../ops/drift/engine";
 import { buildDriftReport } from "../ops/drift/model";
 import { writeReport } from "../ops/drift/run";
 import { backendSettings } from "../ops/engine/settings";
-import { engineEnv, openStack } from "../ops/engine/workspace";
+import { openStack } from "../ops/engine/workspace";
+import { engineEnv } from "../ops/toolchain/engineEnv";
 import { kubeconfigPath } from "../ops/cluster/cluster";
 import { loadEnvironment } from "../model/environment";
 

@@ -8,7 +8,7 @@ import * as path from "path";
 import { toolchainBinDir } from "../toolchain/install";
 import { CheckpointStatus, parseCheckpoint } from "./checkpoint";
 import { BackendSettings } from "./settings";
-import { engineEnv } from "./workspace";
+import { engineEnv } from "../toolchain/engineEnv";
 
 /** Query parameters of a backend URL whose values are safe to print; others print as `***`. */
 const PRINTABLE_QUERY = new Set([

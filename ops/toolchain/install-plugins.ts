@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironment } from "../../model/environment";
-import { engineEnv } from "../engine/workspace";
+import { engineEnv } from "./engineEnv";
 import { toolchainBinDir } from "./install";
 import { pluginInstalls } from "./plugins";
 

@@ -1,7 +1,7 @@
 /** The notifier's retry honours Retry-After, against a real local receiver. */
 import * as http from "http";
 import { AddressInfo } from "net";
-import { postWithRetry } from "../../../ops/notify/http";
+import { postWithRetry } from "../../../ops/drift/notify/http";
 
 /** Answers with `answers` in turn (the last repeats), recording when each request arrived. */
 async function receiver(answers: { status: number; headers?: Record<string, string> }[]) {

@@ -2,7 +2,7 @@ import { createHmac } from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { DriftReport } from "../../../ops/drift/model";
-import { postWithRetry, retryPolicyFromEnv } from "../../../ops/notify/http";
+import { postWithRetry, retryPolicyFromEnv } from "../../../ops/drift/notify/http";
 import {
   notifyAll,
   printablePayload,
@@ -10,14 +10,14 @@ import {
   resolveChannels,
   secretEnvName,
   shouldNotify,
-} from "../../../ops/notify";
+} from "../../../ops/drift/notify";
 import {
   pagerdutyDedupKey,
   pagerdutyPayload,
   signature,
   slackPayload,
   verifyWebhook,
-} from "../../../ops/notify/payloads";
+} from "../../../ops/drift/notify/payloads";
 
 const report: DriftReport = {
   schemaVersion: 1,

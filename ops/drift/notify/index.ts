@@ -3,11 +3,11 @@
  * delivery with retries. Secrets (Slack webhook URLs, routing keys, HMAC keys) are never printed:
  * channels are named by kind and by the env var that holds their secret.
  */
-import type { NotifierSpec } from "../../model/types";
-import type { DriftReport, DriftStatus } from "../drift/model";
+import type { NotifierSpec } from "../../../model/types";
+import type { DriftReport, DriftStatus } from "../model";
 import { DeliveryResult, postWithRetry, RetryPolicy } from "./http";
-import type { Tier } from "../../model/types";
-import { productionEndpointProblem } from "../../model/endpoints";
+import type { Tier } from "../../../model/types";
+import { productionEndpointProblem } from "../../../model/endpoints";
 import {
   SIGNATURE_V1_HEADER,
   TIMESTAMP_HEADER,

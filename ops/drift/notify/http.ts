@@ -4,7 +4,7 @@
  * is waited for when longer than the backoff; one beyond the deadline ends the delivery at once.
  * Never logs the URL (a Slack webhook URL is a secret) nor the body.
  */
-import { retryAfterMs } from "../retryAfter";
+import { retryAfterMs } from "../../retryAfter";
 
 /** Retry settings. Defaults come from {@link retryPolicyFromEnv}. */
 export interface RetryPolicy {

@@ -3,8 +3,8 @@
  * and a generic JSON webhook signed with HMAC-SHA256. Pure functions of the report.
  */
 import { createHmac, timingSafeEqual } from "crypto";
-import type { DriftReport } from "../drift/model";
-import { headline, showValue } from "../drift/render";
+import type { DriftReport } from "../model";
+import { headline, showValue } from "../render";
 
 /** At most this many resources are listed in a chat message; the rest are counted. */
 const MAX_LISTED = 10;
