@@ -310,6 +310,7 @@ export async function preflight(
   environment: Environment,
   checks: readonly PreflightCheck[] = DEPLOY_CHECKS,
 ): Promise<void> {
+  void environment.specFile; // an unknown environment is named first, with the ones there are
   const wanted = new Set(checks);
   const state = wanted.has("checkpoint") || wanted.has("locks") || wanted.has("pendingOperations");
   const settings = wanted.has("backend") || state ? backendFor(environment) : undefined;
