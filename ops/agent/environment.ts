@@ -62,7 +62,7 @@ export async function reconcileEnvironment(
       root,
       home: ctx.home,
       processEnv: ctx.processEnv,
-      logFile: path.join(ctx.home, "agent", env, "up.log"),
+      logFile: path.join(ctx.home, "agent", env, "logs", `${sha}.up.log`),
     }));
   } catch (err) {
     code = 1;

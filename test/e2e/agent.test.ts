@@ -148,7 +148,7 @@ test("--once adopts the deployed stack: no changes, Ready at the head, exit 0", 
   });
   expect(saved.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
   expect(saved.drift.status).toBe("in-sync");
-  expect(fs.readFileSync(ws.file(".platform", "agent", "local", "up.log"), "utf8")).toMatch(
+  expect(fs.readFileSync(ws.file(".platform", "agent", "local", "logs", `${head}.up.log`), "utf8")).toMatch(
     /local: succeeded; no changes/,
   );
   // the work tree of the revision, from the one mirror
