@@ -25,14 +25,15 @@ function clean(text: string, max = 400): string {
 /** Classifies the combined stdout+stderr of a failed `platform up`. */
 export function classifyFailure(output: string): Failure {
   const lines = output.split("\n");
-  // Pulumi: "  [mandatory]  kubernetes v1.0.0  k8s-no-privileged  (urn...: name)"
-  const policy = /\[mandatory\]\s+\S+\s+v?\S*\s+([a-z0-9-]+)\s+\(([^)]*)\)/.exec(output);
+  // Pulumi: `- [mandatory] [severity: critical]  k8s-no-privileged  (kubernetes:apps/v1:Deployment: x)`,
+  // then the policy's description and the violation's message on the next two lines
+  const policy = /\[mandatory\](?:\s+\[[^\]\n]*\])*\s+([a-z0-9][a-z0-9-]*)\s+\(([^)\n]*)\)/.exec(output);
   if (policy) {
-    const resource = policy[2].split("::").pop() ?? policy[2];
-    const detail = lines[lines.findIndex((l) => l.includes(policy[0])) + 1] ?? "";
+    const at = lines.findIndex((l) => l.includes(policy[0]));
+    const detail = lines[at + 2]?.trim() || lines[at + 1]?.trim() || "";
     return {
       reason: "PolicyViolation",
-      message: clean(`policy ${policy[1]} refused ${resource}: ${detail}; nothing was applied`),
+      message: clean(`policy ${policy[1]} refused ${policy[2]}: ${detail} Nothing was applied.`),
       permanent: true,
     };
   }

@@ -203,7 +203,9 @@ describe("with a 10-minute poll interval, only the webhook triggers", () => {
     expect(stalled.lastAppliedRevision).toBe(applied);
     const cond = stalled.conditions.find((c) => c.type === "Stalled");
     expect(cond).toMatchObject({ status: "True", reason: "PolicyViolation" });
-    expect(cond?.message).toContain("k8s-no-privileged");
+    expect(cond?.message).toContain(
+      "policy k8s-no-privileged refused kubernetes:apps/v1:Deployment: checkout-local-deployment",
+    );
     expect(cond?.message).toContain(bad);
     expect(JSON.stringify(stalled)).not.toContain(SECRET);
     const live = checkout();
