@@ -222,3 +222,12 @@ describe("with a 10-minute poll interval, only the webhook triggers", () => {
     expect(await stopAgent()).toBe(0);
   });
 });
+
+test("a bare `platform up` of the same kind of change (the README's comparison)", async () => {
+  setReplicas(4, 5);
+  const started = Date.now();
+  const res = await ws.platform(["up", "local", "--yes"]);
+  console.log(`agent e2e: bare up of a replicas change: ${Date.now() - started} ms`);
+  expect(res.code).toBe(0);
+  expect(checkout().spec.replicas).toBe(5);
+});
