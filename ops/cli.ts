@@ -26,6 +26,7 @@ const verbs: Record<string, Verb> = {
   drift: { module: "drift", exportName: "drift" },
   policy: { module: "policy", exportName: "policy" },
   promote: { module: "promote", exportName: "promote" },
+  agent: { module: "agent", exportName: "agent" },
   completion: { module: "completion", exportName: "completion" },
 };
 

@@ -301,6 +301,52 @@ export const PROMOTE = command({
   },
 });
 
+export const AGENT = command({
+  name: "agent",
+  summary: "pull from Git: apply each new commit, check drift on a clock, serve /status",
+  positionals: [{ ...ENV, variadic: true }],
+  flags: {
+    repo: { type: "string", value: "URL", description: "the Git repository (any URL git understands)" },
+    branch: { type: "string", value: "NAME", description: "the branch to follow", default: "main" },
+    path: {
+      type: "string",
+      value: "DIR",
+      description: "the platform's folder inside the repository",
+      default: ".",
+    },
+    interval: {
+      type: "string",
+      value: "DURATION",
+      description: "how often to ask for the branch head",
+      default: "1m",
+    },
+    "drift-interval": {
+      type: "string",
+      value: "DURATION",
+      description: "how often to check drift (from the last applied revision)",
+      default: "10m",
+    },
+    listen: {
+      type: "string",
+      value: "HOST:PORT",
+      description: "serve /healthz, /readyz, /status, /metrics, /hooks/git here",
+      default: "127.0.0.1:8080",
+    },
+    once: { type: "boolean", description: "one pass (apply if needed, then one drift check), then exit" },
+    "webhook-secret-env": {
+      type: "string",
+      value: "NAME",
+      description: "the env var holding the push webhook's secret (without it /hooks/git is 401)",
+    },
+  },
+  exits: [
+    "0 in sync (or stopped)",
+    "1 apply failed or drift unknown",
+    "2 bad flags",
+    "4 drift found (--once)",
+  ],
+});
+
 export const COMPLETION = command({
   name: "completion",
   summary: "print a shell completion script (bash or zsh)",
@@ -321,5 +367,6 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  agent: AGENT,
   completion: COMPLETION,
 };

@@ -1,0 +1,96 @@
+/**
+ * One environment's step of the agent's loop: carry out the decision of ./reconcile (apply the
+ * revision through a child `platform up`, or only update the status), and return the new status.
+ */
+import * as path from "path";
+import { classifyFailure } from "./classify";
+import { runPlatformChild } from "./child";
+import { MAX_RETRIES, ReconcileAction } from "./reconcile";
+import type { AgentMetrics } from "./server";
+import { conditions, PersistedStatus, Phase } from "./status";
+
+/** What a step needs from the loop. */
+export interface StepContext {
+  home: string;
+  processEnv: NodeJS.ProcessEnv;
+  /** The platform's folder in the work tree of a revision (checked out, dependencies linked). */
+  rootOf: (sha: string) => Promise<string>;
+  /** Persists an intermediate status (`Reconciling` while the child runs). */
+  save: (s: PersistedStatus) => void;
+  log: (line: string) => void;
+  metrics: AgentMetrics;
+}
+
+function withPhase(s: PersistedStatus, phase: Phase, reason: string, message: string): PersistedStatus {
+  return { ...s, phase, conditions: conditions(phase, reason, message) };
+}
+
+/** Carries out `action` for `env`; returns the status to keep. */
+export async function reconcileEnvironment(
+  env: string,
+  before: PersistedStatus,
+  action: ReconcileAction,
+  sourceError: string | undefined,
+  ctx: StepContext,
+): Promise<PersistedStatus> {
+  if (action.action === "wait") return before;
+  if (action.action === "none") {
+    switch (action.reason) {
+      case "UpToDate":
+        return withPhase(before, "Ready", "Applied", `revision ${before.lastAppliedRevision} applied`);
+      case "Suspended":
+        return withPhase(before, "Suspended", "Suspended", "applying is suspended");
+      case "SourceUnavailable":
+        return withPhase(before, "Stalled", "SourceUnavailable", sourceError ?? "the source cannot be read");
+      case "Stalled":
+        return before.phase === "Stalled"
+          ? before
+          : withPhase(before, "Stalled", "Stalled", "retries exhausted");
+    }
+  }
+  const sha = action.revision;
+  ctx.log(`${env}: applying ${sha} (${action.reason})`);
+  ctx.save({
+    ...withPhase(before, "Reconciling", action.reason, `applying revision ${sha}`),
+    lastAttemptedRevision: sha,
+  });
+  let code: number;
+  let output: string;
+  try {
+    const root = await ctx.rootOf(sha);
+    ({ code, output } = await runPlatformChild(["up", env, "--yes"], {
+      root,
+      home: ctx.home,
+      processEnv: ctx.processEnv,
+      logFile: path.join(ctx.home, "agent", env, "logs", `${sha}.up.log`),
+    }));
+  } catch (err) {
+    code = 1;
+    output = err instanceof Error ? err.message : String(err);
+  }
+  ctx.metrics.applies.inc({ environment: env, result: code === 0 ? "succeeded" : "failed" });
+  if (code === 0) {
+    ctx.log(`${env}: applied ${sha}`);
+    return {
+      ...withPhase(before, "Ready", "Applied", `revision ${sha} applied`),
+      lastAttemptedRevision: sha,
+      lastAppliedRevision: sha,
+      lastAppliedAt: new Date().toISOString(),
+      failures: 0,
+      lastFailureAt: undefined,
+      lastFailurePermanent: undefined,
+    };
+  }
+  const failure = classifyFailure(output);
+  const failures = before.lastAttemptedRevision === sha ? before.failures + 1 : 1;
+  const stalled = failure.permanent || failures - 1 >= MAX_RETRIES;
+  const message = `revision ${sha}: ${failure.message}`;
+  ctx.log(`${env}: ${failure.reason}: ${message}`);
+  return {
+    ...withPhase(before, stalled ? "Stalled" : "Retrying", failure.reason, message),
+    lastAttemptedRevision: sha,
+    failures,
+    lastFailureAt: Date.now(),
+    lastFailurePermanent: failure.permanent,
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The agent's loop: poll the branch head (or be woken by a push webhook), apply each new commit
+ * once per environment through a child `platform up`, check drift on its own clock from the last
+ * applied revision, and keep the status (persisted and served over HTTP).
+ */
+import * as fs from "fs";
+import type { Server } from "http";
+import * as path from "path";
+import { ensureDeps } from "./deps";
+import { reconcileEnvironment } from "./environment";
+import { runPlatformChild } from "./child";
+import { decide } from "./reconcile";
+import { AgentMetrics, startServer } from "./server";
+import { GitSource, SourceError } from "./source";
+import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
+
+/** How the agent runs. */
+export interface AgentOptions {
+  envs: string[];
+  /** Any URL git understands. */
+  repo: string;
+  /** @default "main" (the verb applies it) */
+  branch: string;
+  /** The platform's folder inside the repository ("." for its root). */
+  subdir: string;
+  intervalMs: number;
+  driftIntervalMs: number;
+  /** `host:port` of the HTTP endpoints; not served with `once`. */
+  listen: string;
+  /** One pass (apply if needed, one drift check), then return the exit code. */
+  once: boolean;
+  /** The push webhook's secret (undefined: POST /hooks/git is always 401). */
+  webhookSecret: string | undefined;
+  /** `$PLATFORM_HOME`: state, the local cluster and the agent's own data. */
+  home: string;
+  /** The agent's own checkout (its node_modules is reused for an equal lockfile). */
+  ownRoot: string;
+  processEnv: NodeJS.ProcessEnv;
+  /** Aborted on SIGTERM/SIGINT: stop after the running child, close the server. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Waits `ms`, or until aborted or woken; resolves either way. */
+function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      wake.fn = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener("abort", done, { once: true });
+    wake.fn = done;
+  });
+}
+
+/** Reads drift.json of a check: its status and drifted count. */
+function readDrift(dir: string): { status: string; drifted: number; generatedAt?: string } | undefined {
+  try {
+    const r = JSON.parse(fs.readFileSync(path.join(dir, "drift.json"), "utf8")) as {
+      status: string;
+      generatedAt?: string;
+      counts?: { drifted?: number };
+    };
+    return { status: r.status, drifted: r.counts?.drifted ?? 0, generatedAt: r.generatedAt };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the agent until `signal` aborts (or one pass with `once`); resolves to the exit code. */
+export async function runAgent(opts: AgentOptions): Promise<number> {
+  const source = new GitSource({
+    repo: opts.repo,
+    branch: opts.branch,
+    home: opts.home,
+    processEnv: opts.processEnv,
+  });
+  const statuses = new Map<string, PersistedStatus>(opts.envs.map((e) => [e, loadStatus(opts.home, e)]));
+  const metrics = new AgentMetrics();
+  const wake: { fn?: () => void } = {};
+  let pushed = false;
+  let ready = false;
+  const save = (s: PersistedStatus) => {
+    statuses.set(s.name, s);
+    saveStatus(opts.home, s);
+  };
+  const rootOf = async (sha: string) => {
+    const root = path.join(await source.checkout(sha), opts.subdir);
+    await ensureDeps(root, {
+      ownRoot: opts.ownRoot,
+      home: opts.home,
+      processEnv: opts.processEnv,
+      log: opts.log,
+    });
+    return root;
+  };
+  let server: Server | undefined;
+  if (!opts.once) {
+    server = await startServer({
+      listen: opts.listen,
+      status: () => [...statuses.values()].map(publicStatus),
+      ready: () => ready,
+      metrics,
+      webhookSecret: opts.webhookSecret,
+      onPush: () => {
+        pushed = true;
+        wake.fn?.();
+      },
+    });
+    const addr = server.address();
+    if (addr && typeof addr === "object") opts.log(`listening on http://${addr.address}:${addr.port}`);
+  }
+  let nextDriftAt = 0;
+  let driftCode = 0;
+  try {
+    while (!opts.signal.aborted) {
+      pushed = false;
+      let head: string | undefined;
+      let sourceError: string | undefined;
+      try {
+        head = await source.head();
+        metrics.polls.inc({ result: "ok" });
+      } catch (err) {
+        if (!(err instanceof SourceError)) throw err;
+        sourceError = err.message;
+        metrics.polls.inc({ result: "error" });
+        opts.log(sourceError);
+      }
+      for (const env of opts.envs) {
+        if (opts.signal.aborted) break;
+        const before = statuses.get(env) as PersistedStatus;
+        const action = decide({ head, sourceError, ...before, now: Date.now() });
+        const after = await reconcileEnvironment(env, before, action, sourceError, {
+          home: opts.home,
+          processEnv: opts.processEnv,
+          rootOf,
+          save,
+          log: opts.log,
+          metrics,
+        });
+        save(after);
+      }
+      ready = true;
+      let nextRetryAt = Infinity;
+      for (const s of statuses.values()) {
+        const next = decide({ head, sourceError, ...s, now: Date.now() });
+        if (next.action === "wait") nextRetryAt = Math.min(nextRetryAt, next.retryAt);
+      }
+      if (Date.now() >= nextDriftAt && !opts.signal.aborted) {
+        driftCode = 0;
+        for (const env of opts.envs) driftCode = worst(driftCode, await checkDrift(env));
+        nextDriftAt = Date.now() + opts.driftIntervalMs;
+      }
+      if (opts.once) break;
+      if (pushed) continue;
+      await sleep(
+        Math.min(opts.intervalMs, nextDriftAt - Date.now(), nextRetryAt - Date.now()),
+        opts.signal,
+        wake,
+      );
+    }
+  } finally {
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  if (!opts.once) return 0;
+  const failed = [...statuses.values()].some((s) => s.phase !== "Ready");
+  return failed ? 1 : driftCode;
+
+  async function checkDrift(env: string): Promise<number> {
+    const s = statuses.get(env) as PersistedStatus;
+    if (!s.lastAppliedRevision) return 1;
+    const out = path.join(opts.home, "agent", env, "drift");
+    const root = await rootOf(s.lastAppliedRevision);
+    const res = await runPlatformChild(["drift", env, "--out", out], {
+      root,
+      home: opts.home,
+      processEnv: opts.processEnv,
+      logFile: path.join(opts.home, "agent", env, "drift.log"),
+    });
+    const report = readDrift(out);
+    const drift = report
+      ? {
+          status: report.status,
+          drifted: report.drifted,
+          checkedAt: report.generatedAt ?? new Date().toISOString(),
+        }
+      : { status: "unknown", drifted: 0, checkedAt: new Date().toISOString() };
+    opts.log(`${env}: drift ${drift.status} (${drift.drifted} drifted) from ${s.lastAppliedRevision}`);
+    save({ ...(statuses.get(env) as PersistedStatus), drift });
+    return res.code;
+  }
+}
+
+/** The worse of two drift exit codes: 1 (unknown or any other), then 4 (drift), then 0. */
+export function worst(a: number, b: number): number {
+  const norm = (c: number) => (c === 0 || c === 4 ? c : 1);
+  const rank = { 0: 0, 4: 1, 1: 2 } as Record<number, number>;
+  return rank[norm(a)] >= rank[norm(b)] ? norm(a) : norm(b);
+}

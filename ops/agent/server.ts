@@ -1,0 +1,159 @@
+/**
+ * The agent's HTTP endpoints (node:http): `GET /healthz`, `GET /readyz`, `GET /status`,
+ * `GET /metrics` (Prometheus text format, prom-client) and `POST /hooks/git`, a GitHub-style push
+ * webhook whose `X-Hub-Signature-256` is checked in constant time; a bad or missing signature is
+ * 401 and triggers nothing.
+ */
+import * as crypto from "crypto";
+import * as http from "http";
+import { Counter, Gauge, Registry } from "prom-client";
+import type { EnvironmentStatus } from "./status";
+
+/** True when `header` is `sha256=<hex HMAC-SHA256 of body with secret>`. Constant time. */
+export function verifySignature(
+  secret: string | undefined,
+  body: Buffer,
+  header: string | undefined,
+): boolean {
+  if (!secret || !header || !header.startsWith("sha256=")) return false;
+  const given = Buffer.from(header.slice("sha256=".length), "hex");
+  const want = crypto.createHmac("sha256", secret).update(body).digest();
+  return given.length === want.length && crypto.timingSafeEqual(given, want);
+}
+
+/** The agent's metrics, in a registry of their own (no global state). */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly applies = new Counter({
+    name: "platform_agent_applies_total",
+    help: "child `platform up` runs, by environment and result",
+    labelNames: ["environment", "result"],
+    registers: [this.registry],
+  });
+  readonly polls = new Counter({
+    name: "platform_agent_polls_total",
+    help: "branch head look-ups (git ls-remote), by result",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly webhooks = new Counter({
+    name: "platform_agent_webhooks_total",
+    help: "POST /hooks/git requests, by result (accepted, unauthorized)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly ready = new Gauge({
+    name: "platform_agent_environment_ready",
+    help: "1 when the environment is Ready, else 0",
+    labelNames: ["environment"],
+    registers: [this.registry],
+  });
+  readonly stalled = new Gauge({
+    name: "platform_agent_environment_stalled",
+    help: "1 when the environment is Stalled, else 0",
+    labelNames: ["environment"],
+    registers: [this.registry],
+  });
+  readonly drifted = new Gauge({
+    name: "platform_agent_drifted_resources",
+    help: "resources drifted at the last drift check",
+    labelNames: ["environment"],
+    registers: [this.registry],
+  });
+  readonly lastApplied = new Gauge({
+    name: "platform_agent_last_applied_timestamp_seconds",
+    help: "when the environment's last revision was applied",
+    labelNames: ["environment"],
+    registers: [this.registry],
+  });
+
+  /** Sets the gauges from the current status. */
+  observe(envs: EnvironmentStatus[]): void {
+    for (const e of envs) {
+      this.ready.set({ environment: e.name }, e.phase === "Ready" ? 1 : 0);
+      this.stalled.set({ environment: e.name }, e.phase === "Stalled" ? 1 : 0);
+      this.drifted.set({ environment: e.name }, e.drift.drifted);
+      if (e.lastAppliedAt) this.lastApplied.set({ environment: e.name }, Date.parse(e.lastAppliedAt) / 1000);
+    }
+  }
+}
+
+/** What the server serves and whom it tells about a push. */
+export interface ServerOptions {
+  /** `host:port` (port 0: any free one). */
+  listen: string;
+  status: () => EnvironmentStatus[];
+  /** Ready once the first pass is done. */
+  ready: () => boolean;
+  metrics: AgentMetrics;
+  /** The webhook secret (undefined: every POST /hooks/git is 401). */
+  webhookSecret: string | undefined;
+  /** Called for a push whose signature verified: poll now. */
+  onPush: () => void;
+}
+
+/** Splits `host:port`; throws naming `--listen` for anything else. */
+export function parseListen(raw: string): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || port > 65535)
+    throw new Error(`--listen takes HOST:PORT, such as 127.0.0.1:8080 (got "${raw}")`);
+  return { host: m[1].replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+function send(res: http.ServerResponse, code: number, type: string, body: string): void {
+  res.writeHead(code, { "content-type": type });
+  res.end(body);
+}
+
+/** Starts the server; resolves once it listens. A port in use is an error naming `--listen`. */
+export async function startServer(opts: ServerOptions): Promise<http.Server> {
+  const { host, port } = parseListen(opts.listen);
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void handle(req.method ?? "GET", url, Buffer.concat(chunks), req.headers, res);
+    });
+  });
+  async function handle(
+    method: string,
+    url: string,
+    body: Buffer,
+    headers: http.IncomingHttpHeaders,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const json = "application/json";
+    if (method === "GET" && url === "/healthz") return send(res, 200, "text/plain", "ok\n");
+    if (method === "GET" && url === "/readyz")
+      return opts.ready()
+        ? send(res, 200, "text/plain", "ready\n")
+        : send(res, 503, "text/plain", "not ready\n");
+    if (method === "GET" && url === "/status")
+      return send(res, 200, json, `${JSON.stringify({ environments: opts.status() }, null, 2)}\n`);
+    if (method === "GET" && url === "/metrics") {
+      opts.metrics.observe(opts.status());
+      return send(res, 200, opts.metrics.registry.contentType, await opts.metrics.registry.metrics());
+    }
+    if (method === "POST" && url === "/hooks/git") {
+      const sig = headers["x-hub-signature-256"];
+      if (!verifySignature(opts.webhookSecret, body, typeof sig === "string" ? sig : undefined)) {
+        opts.metrics.webhooks.inc({ result: "unauthorized" });
+        return send(res, 401, json, `${JSON.stringify({ error: "bad or missing X-Hub-Signature-256" })}\n`);
+      }
+      opts.metrics.webhooks.inc({ result: "accepted" });
+      opts.onPush();
+      return send(res, 202, json, `${JSON.stringify({ accepted: true })}\n`);
+    }
+    return send(res, 404, json, `${JSON.stringify({ error: `no ${method} ${url}` })}\n`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const why = err.code === "EADDRINUSE" ? "the port is in use" : err.message;
+      reject(new Error(`--listen ${opts.listen}: ${why}; pick another HOST:PORT`));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,98 @@
+/**
+ * `platform agent <env>... --repo URL`: the pull-based loop (see ops/agent). The verb parses the
+ * flags, checks the environments, and turns SIGTERM/SIGINT into the AbortSignal the agent stops on.
+ */
+import * as path from "path";
+import { parseDuration } from "../agent/duration";
+import { runAgent, AgentOptions } from "../agent/run";
+import { parseListen } from "../agent/server";
+import { EnvironmentNameError } from "../../model/environment";
+import { environmentOf } from "./environment";
+import { parseCommand, usageLine } from "./grammar";
+import { AGENT } from "./tables";
+import { Command, UsageError } from "./types";
+
+/** Parsed `platform agent` arguments (everything the loop needs but the process context). */
+export type AgentArgs = Omit<AgentOptions, "home" | "ownRoot" | "processEnv" | "signal" | "log">;
+
+/**
+ * Parses `platform agent` arguments. Defaults: `--branch main`, `--path .`, `--interval 1m`,
+ * `--drift-interval 10m`, `--listen 127.0.0.1:8080`. `--webhook-secret-env NAME` reads the secret
+ * from `processEnv[NAME]` (an unset or empty variable is a usage error). Throws {@link UsageError}.
+ */
+export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {}): AgentArgs {
+  const { flags, positionals: envs } = parseCommand(AGENT, argv);
+  const USAGE = usageLine(AGENT);
+  const twice = envs.find((e, i) => envs.indexOf(e) !== i);
+  if (twice !== undefined) throw new UsageError(`environment "${twice}" is named twice`);
+  if (!flags.repo) throw new UsageError(`--repo is required: the Git repository to follow; ${USAGE}`);
+  const branch = flags.branch ?? "main";
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith("-") || branch.includes(".."))
+    throw new UsageError(`--branch takes a branch name (got "${branch}")`);
+  const subdir = flags.path ?? ".";
+  if (path.isAbsolute(subdir) || subdir.split(/[\\/]/).includes(".."))
+    throw new UsageError(`--path is a folder inside the repository, such as . or platform (got "${subdir}")`);
+  const listen = flags.listen ?? "127.0.0.1:8080";
+  try {
+    parseListen(listen);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  let webhookSecret: string | undefined;
+  const secretEnv = flags["webhook-secret-env"];
+  if (secretEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
+      throw new UsageError(`--webhook-secret-env takes the NAME of an env var, not a value; ${USAGE}`);
+    webhookSecret = processEnv[secretEnv] || undefined;
+    if (!webhookSecret)
+      throw new UsageError(`--webhook-secret-env ${secretEnv}: the variable is unset or empty`);
+  }
+  return {
+    envs,
+    repo: flags.repo,
+    branch,
+    subdir,
+    intervalMs: parseDuration(flags.interval ?? "1m", "--interval"),
+    driftIntervalMs: parseDuration(flags["drift-interval"] ?? "10m", "--drift-interval"),
+    listen,
+    once: flags.once,
+    webhookSecret,
+  };
+}
+
+/**
+ * `platform agent`: runs until SIGTERM/SIGINT (exit 0 once the running child has finished and the
+ * server is closed), or with `--once` one pass, exiting with drift's code (1 when an apply failed).
+ */
+export const agent: Command = async (argv, io) => {
+  const args = parseAgentArgs(argv, io.processEnv);
+  const environments = args.envs.map((name) => environmentOf(name, io));
+  for (const e of environments) {
+    try {
+      void e.specFile; // an unknown environment is a usage error now, not at the first apply
+    } catch (err) {
+      throw err instanceof EnvironmentNameError ? new UsageError(err.message) : err;
+    }
+  }
+  const home = environments[0].home;
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    io.stderr(`agent: ${signal}: stopping after the running step\n`);
+    controller.abort();
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    return await runAgent({
+      ...args,
+      home,
+      ownRoot: io.root,
+      processEnv: io.processEnv,
+      signal: controller.signal,
+      log: (line) => io.stderr(`agent: ${line}\n`),
+    });
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
+};
