@@ -66,7 +66,7 @@ export interface KubeconfigClusterSpec {
 export interface EksClusterSpec {
   kind: "eks";
   cloud: "aws";
-  /** Kubernetes minor version, e.g. "1.34". */
+  /** Kubernetes minor version, e.g. "1.37". */
   version: string;
   nodePools: NodePoolSpec[];
   /** @default private endpoint only */

@@ -20,7 +20,7 @@ export interface EksClusterArgs {
   tier: Tier;
   /** Region of the cluster (the spec's `clouds.aws.region`), used in the kubeconfig. */
   region: string;
-  /** Kubernetes minor version, e.g. "1.34". */
+  /** Kubernetes minor version, e.g. "1.37". */
   version: string;
   /** Managed node groups, one per pool (size = instance type). At least one. */
   nodePools: NodePoolSpec[];
@@ -226,7 +226,7 @@ export function eksKubeconfig(clusterName: string, endpoint: string, caData: str
 function validateEks(resource: pulumi.Resource, name: string, args: EksClusterArgs): string[] {
   const fail = failer(resource, `eks cluster "${name}"`);
   if (!/^\d+\.\d+$/.test(args.version)) {
-    throw fail(`version is "${args.version}"; give the Kubernetes minor version as a string, e.g. "1.34"`);
+    throw fail(`version is "${args.version}"; give the Kubernetes minor version as a string, e.g. "1.37"`);
   }
   const poolProblem = nodePoolsProblem(args.nodePools, "{ name: general, size: m6i.large, min: 2, max: 6 }");
   if (poolProblem) throw fail(poolProblem);

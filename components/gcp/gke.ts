@@ -30,7 +30,7 @@ export interface GkeClusterArgs {
   project: string;
   /** Region of the (regional) cluster. */
   region: string;
-  /** Minimum Kubernetes version, e.g. "1.34". */
+  /** Minimum Kubernetes version, e.g. "1.37". */
   version: string;
   /** Node pools (size = machine type; min/max are totals over the region's zones). At least one. */
   nodePools: NodePoolSpec[];
@@ -214,7 +214,7 @@ export function gkeKubeconfig(clusterName: string, endpoint: string, caData: str
 function validateGke(resource: pulumi.Resource, name: string, args: GkeClusterArgs): string[] {
   const fail = failer(resource, `gke cluster "${name}"`);
   if (!/^\d+\.\d+(\.\d+)?(-gke\.\d+)?$/.test(args.version)) {
-    throw fail(`version is "${args.version}"; give the Kubernetes minor version as a string, e.g. "1.34"`);
+    throw fail(`version is "${args.version}"; give the Kubernetes minor version as a string, e.g. "1.37"`);
   }
   const poolProblem = nodePoolsProblem(
     args.nodePools,

@@ -174,7 +174,9 @@ export function componentArgv(
         `--root-ca-file=${pki.caCert}`,
         `--cluster-signing-cert-file=${pki.caCert}`,
         `--cluster-signing-key-file=${pki.caKey}`,
-        "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+        // No pod CIDRs to hand out. The cloud controllers (cloud-node-lifecycle, service-lb,
+        // node-route) left kube-controller-manager in 1.37; naming them now fails start-up.
+        "--controllers=*,-nodeipam",
         "--profiling=false",
       ];
     case "kube-scheduler":

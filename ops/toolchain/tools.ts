@@ -22,7 +22,7 @@ export interface ToolSpec {
 
 export const PULUMI_VERSION = "3.276.0";
 export const KUBERNETES_PROVIDER_VERSION = "4.25.0";
-export const KUBE_VERSION = "1.34.4";
+export const KUBE_VERSION = "1.37.2";
 export const KINE_VERSION = "0.17.5";
 export const KWOK_VERSION = "0.8.0";
 export const ACTIONLINT_VERSION = "1.7.12";

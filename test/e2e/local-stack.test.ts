@@ -36,7 +36,7 @@ test("cluster up twice is a no-op and the API server answers", async () => {
   const nodes = ws.kubectlJson(["get", "nodes"]).items;
   expect(nodes.map((n) => n.metadata.name)).toEqual(["platform-node-0"]);
   const version = JSON.parse(ws.kubectl(["version", "-o", "json"]));
-  expect(version.serverVersion.gitVersion).toBe("v1.34.4");
+  expect(version.serverVersion.gitVersion).toBe("v1.37.2");
 });
 
 test("up local creates the tenants and apps, and the pods become ready", async () => {

@@ -14,7 +14,7 @@ beforeEach(() => mocks.reset());
 const base: Args = {
   tier: "staging",
   region: "eu-west-1",
-  version: "1.34",
+  version: "1.37",
   nodePools: [
     { name: "general", size: "m6i.large", min: 2, max: 6 },
     { name: "batch", size: "c6i.xlarge", min: 0, max: 4 },
@@ -84,7 +84,7 @@ describe("EksCluster", () => {
       "controllerManager",
       "scheduler",
     ]);
-    expect(cluster.version).toBe("1.34");
+    expect(cluster.version).toBe("1.37");
     expect(cluster.name).toBe("eks-eu");
   });
 
@@ -188,7 +188,7 @@ describe("EksCluster", () => {
       { nodePools: [{ name: "General_Pool", size: "m6i.large", min: 1, max: 2 }] },
       'nodePools[0].name "General_Pool"',
     ],
-    [{ version: "1.34.2" }, 'version is "1.34.2"'],
+    [{ version: "1.37.2" }, 'version is "1.37.2"'],
     [{ nodeDiskGiB: 8 }, "nodeDiskGiB is 8"],
   ])("rejects %j before creating any child", async (args, message) => {
     expect(() => new mod.EksCluster("bad", { ...base, ...args })).toThrow(message);

@@ -67,7 +67,7 @@ const gkeBase: GkeArgs = {
   tier: "staging",
   project: "acme-prod",
   region: "europe-west1",
-  version: "1.34",
+  version: "1.37",
   nodePools: [{ name: "general", size: "e2-standard-4", min: 3, max: 12 }],
   network: {
     networkSelfLink: "net",

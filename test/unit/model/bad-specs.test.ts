@@ -40,7 +40,7 @@ const cases: Case[] = [
   },
   {
     name: "number where a string is expected",
-    text: edit(BASE, 'version: "1.34"', "version: 1.30"),
+    text: edit(BASE, 'version: "1.37"', "version: 1.30"),
     expected: ['9:14 clusters.eks-eu.version: must be a string (got number 1.3); quote it: "1.30"'],
   },
   {

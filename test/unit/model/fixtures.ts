@@ -10,7 +10,7 @@ clusters:
   eks-eu:
     kind: eks
     cloud: aws
-    version: "1.34"
+    version: "1.37"
     nodePools:
       - { name: general, size: m6i.large, min: 2, max: 6 }
 secretSources:

@@ -47,7 +47,7 @@ const stagingSpec: PlatformSpec = {
   tier: "staging",
   clouds: { aws },
   secretSources: { vault: { kind: "vault", address: "https://vault.example", kvMount: "kv" } },
-  clusters: { "eks-eu": { kind: "eks", cloud: "aws", version: "1.34", nodePools } },
+  clusters: { "eks-eu": { kind: "eks", cloud: "aws", version: "1.37", nodePools } },
   tenants,
   apps: {
     checkout: {
@@ -67,8 +67,8 @@ const productionSpec: PlatformSpec = {
   tier: "production",
   clouds: { aws, gcp },
   clusters: {
-    "eks-eu": { kind: "eks", cloud: "aws", version: "1.34", nodePools },
-    "gke-eu": { kind: "gke", cloud: "gcp", version: "1.34", nodePools },
+    "eks-eu": { kind: "eks", cloud: "aws", version: "1.37", nodePools },
+    "gke-eu": { kind: "gke", cloud: "gcp", version: "1.37", nodePools },
   },
   tenants: { ...tenants, ops: { owners: ["group:sre"], costCenter: "cc-001" } },
   apps: {

@@ -31,7 +31,7 @@ function fakeConfig(values: Record<string, string>): import("../../../program/ru
   };
 }
 
-const eks: ClusterSpec = { kind: "eks", cloud: "aws", version: "1.34", nodePools: [] };
+const eks: ClusterSpec = { kind: "eks", cloud: "aws", version: "1.37", nodePools: [] };
 
 describe("stackContext", () => {
   const specFile = path.join(tmp, "stacks", "dev", "platform.yaml");

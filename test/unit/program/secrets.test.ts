@@ -27,7 +27,7 @@ const gkeSpec: PlatformSpec = {
   environment: "staging",
   tier: "staging",
   clouds: { gcp: { project: "acme-test", region: "europe-west1" } },
-  clusters: { "gke-eu": { kind: "gke", cloud: "gcp", version: "1.34", nodePools } },
+  clusters: { "gke-eu": { kind: "gke", cloud: "gcp", version: "1.37", nodePools } },
   secretSources: { "gcp-sm": { kind: "gcp-secret-manager", cloud: "gcp" } },
   tenants,
   apps: {
@@ -119,8 +119,8 @@ describe("secret plan", () => {
     const vault = { kind: "vault", address: "https://v", kvMount: "kv" } as const;
     const awsSm = { kind: "aws-secrets-manager", cloud: "aws" } as const;
     const gcpSm = { kind: "gcp-secret-manager", cloud: "gcp" } as const;
-    const eks = { kind: "eks", cloud: "aws", version: "1.34", nodePools } as const;
-    const gke = { kind: "gke", cloud: "gcp", version: "1.34", nodePools } as const;
+    const eks = { kind: "eks", cloud: "aws", version: "1.37", nodePools } as const;
+    const gke = { kind: "gke", cloud: "gcp", version: "1.37", nodePools } as const;
     const table = [vault, awsSm, gcpSm].map((source) =>
       [{ kind: "local" } as const, eks, gke].map((c) => plan.sourceReachProblem(source, c) === undefined),
     );
@@ -146,7 +146,7 @@ describe("secret plan", () => {
   });
 
   it("requires AWS Secrets Manager paths under <environment>/<tenant>/, naming one secret", () => {
-    const eks = { kind: "eks", cloud: "aws", version: "1.34", nodePools } as const;
+    const eks = { kind: "eks", cloud: "aws", version: "1.37", nodePools } as const;
     const awsSpec = (path: string): PlatformSpec => ({
       ...gkeSpec,
       clouds: { aws: { region: "eu-west-1" } },
@@ -199,7 +199,7 @@ describe("the loader", () => {
       "environment: staging",
       "tier: staging",
       "clusters:",
-      '  eks-eu: { kind: eks, cloud: aws, version: "1.34", nodePools: [{ name: general, size: m6i.large, min: 1, max: 3 }] }',
+      '  eks-eu: { kind: eks, cloud: aws, version: "1.37", nodePools: [{ name: general, size: m6i.large, min: 1, max: 3 }] }',
       "tenants:",
       "  payments: { owners: [group:payments-eng], costCenter: cc-104 }",
       "",
