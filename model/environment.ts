@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { listEnvironments, parseSpec, readSpecText } from "./load";
+import { parseSpec, readSpecText, unknownEnvironmentMessage } from "./load";
 import { SpecFileError, readSpecFile } from "./specFile";
 import { KubeconfigSource, kubeconfigSource } from "./kubeconfig";
 import { environmentNameProblem, policyConfigFileOf, specFileOf, stackConfigFileOf } from "./names";
@@ -66,14 +66,6 @@ export interface LoadOptions {
    * repository (no symlink out of it), a regular file, at most 1 MiB
    */
   readFile?: FileReader;
-}
-
-/** `no environment "x" (available environments: a, b)`: the message of an unknown environment. */
-export function unknownEnvironmentMessage(name: string, root: string): string {
-  const envs = listEnvironments(root);
-  const available =
-    envs.length > 0 ? `available environments: ${envs.join(", ")}` : "no environments under stacks/";
-  return `no environment or spec file "${name}" (${available})`;
 }
 
 type Slot<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -207,8 +207,13 @@ export function resolveSpecPath(arg: string, root: string): string {
       throw new Error(`${displayPath(candidate, root)} cannot be read: ${reason}`);
     }
   }
+  throw new Error(unknownEnvironmentMessage(arg, root));
+}
+
+/** `no environment or spec file "x" (available environments: a, b)`: an unknown environment. */
+export function unknownEnvironmentMessage(name: string, root: string): string {
   const envs = listEnvironments(root);
   const available =
     envs.length > 0 ? `available environments: ${envs.join(", ")}` : "no environments under stacks/";
-  throw new Error(`no environment or spec file "${arg}" (${available})`);
+  return `no environment or spec file "${name}" (${available})`;
 }

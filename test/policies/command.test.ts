@@ -2,25 +2,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { formatTable, parsePolicyArgs, policy } from "../../ops/commands/policy";
-import type { CommandIO } from "../../ops/commands/types";
+import { captureIO } from "../unit/helpers/io";
 
 const ROOT = path.resolve(__dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-cmd-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function io(): CommandIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: (s) => out.push(s),
-    stderr: (s) => err.push(s),
-    root: ROOT,
-    processEnv: {},
-    stdin: process.stdin,
-  };
-}
+const io = () => captureIO(ROOT);
 
 const privilegedPod = `apiVersion: v1
 kind: Pod

@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { policy } from "../../ops/commands/policy";
-import type { CommandIO } from "../../ops/commands/types";
 import { MANIFEST_MAX_BYTES, loadManifests } from "../../ops/policy/manifests";
+import { captureIO } from "../unit/helpers/io";
 
 const ROOT = path.resolve(__dirname, "../..");
 let tmp: string;
@@ -16,19 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function io(): CommandIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: (s) => out.push(s),
-    stderr: (s) => err.push(s),
-    root: ROOT,
-    processEnv: {},
-    stdin: process.stdin,
-  };
-}
+const io = () => captureIO(ROOT);
 const POD = `apiVersion: v1
 kind: Pod
 metadata: { name: root-pod, namespace: shop }

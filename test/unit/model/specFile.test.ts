@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { validate } from "../../../ops/commands/validate";
-import type { CommandIO } from "../../../ops/commands/types";
 import { loadSpecFile, checkSpec } from "../../../model/load";
 import { SPEC_MAX_BYTES, SpecFileError, readSpecFile } from "../../../model/specFile";
 import { BASE, edit } from "./fixtures";
+import { captureIO } from "../helpers/io";
 
 let root: string;
 let outside: string;
@@ -29,19 +29,7 @@ afterAll(() => {
   fs.rmSync(outside, { recursive: true, force: true });
 });
 
-function io(): CommandIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    root,
-    processEnv: {},
-    stdin: process.stdin,
-    stdout: (s) => out.push(s),
-    stderr: (s) => err.push(s),
-  };
-}
+const io = () => captureIO(root);
 
 const evil = () => path.join(root, "stacks", "evil", "platform.yaml");
 function link(target: string): void {

@@ -2,24 +2,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { validate } from "../../../ops/commands/validate";
-import { CommandIO, UsageError } from "../../../ops/commands/types";
+import { UsageError } from "../../../ops/commands/types";
+import { captureIO as captureAt } from "../helpers/io";
 import { BASE, edits } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../../..");
-
-function captureIO(root = ROOT): CommandIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    root,
-    processEnv: {},
-    stdin: process.stdin,
-    stdout: (s) => out.push(s),
-    stderr: (s) => err.push(s),
-  };
-}
+const captureIO = (root = ROOT) => captureAt(root);
 
 let dir: string;
 beforeAll(() => {
