@@ -17,7 +17,8 @@ export const accessCel: CelRule[] = [
       {
         name: "findings",
         expression:
-          `object.metadata.name in ${cel(configStrings(config, "allowedRoles"))} || !has(object.rules) ? [] : ` +
+          // A Role without rules arrives with rules null (has() is true for it).
+          `object.metadata.name in ${cel(configStrings(config, "allowedRoles"))} || !has(object.rules) || object.rules == null ? [] : ` +
           RBAC_FIELDS.map(
             (f) =>
               `object.rules.transformList(i, r, has(r.${f}) && '*' in r.${f}, variables.subject + ' grants "*" in rules[' + string(i) + '].${f}; list the exact ${f} instead.')`,
@@ -56,7 +57,7 @@ export const accessCel: CelRule[] = [
       {
         name: "findings",
         expression:
-          `object.roleRef.name != 'cluster-admin' || !has(object.subjects) ? [] : ` +
+          `object.roleRef.name != 'cluster-admin' || !has(object.subjects) || object.subjects == null ? [] : ` +
           `object.subjects.filter(s, !((s.kind + ':' + s.name) in ${cel(configStrings(config, "allowedSubjects"))})).map(s, variables.subject + ' binds ' + s.kind + ':' + s.name + ' to cluster-admin (roleRef.name); bind a narrower role instead.')`,
       },
     ],
