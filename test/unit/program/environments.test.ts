@@ -191,8 +191,8 @@ describe("staging", () => {
 describe("production", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("production")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 40,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 40,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 58,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 58,
       "platform:kubernetes:AdmissionPolicies": 2,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
