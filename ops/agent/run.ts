@@ -134,7 +134,12 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     opts.envs.map((env) => {
       const own = publicStatus(statuses.get(env) as PersistedStatus);
       if (acts(env))
-        return { ...withClusterNote(own, link?.problem(env)), leader: true, holder: link?.holder(env) };
+        return {
+          ...withClusterNote(own, link?.problem(env)),
+          leader: true,
+          holder: link?.holder(env),
+          lastHandledReconcileAt: link?.handled(env),
+        };
       return { ...(link?.observed(env) ?? own), leader: false, holder: link?.holder(env) };
     });
   const rootOf = async (sha: string) => {

@@ -261,6 +261,7 @@ test("the requested-at annotation makes a poll and a drift check happen now (10-
 });
 
 test("two agents: one leader applies, the standby names it; kill -9 the leader: the standby takes over and applies", async () => {
+  for (const earlier of agents) await earlier.stop(); // none may hold the Lease from before
   const one = await startAgent("agent-one", FAST);
   const two = await startAgent("agent-two", FAST);
   const until = Date.now() + 60_000;

@@ -123,7 +123,7 @@ export async function recordEvent(
   await client.create(`/apis/events.k8s.io/v1/namespaces/${obj.metadata.namespace}/events`, {
     apiVersion: "events.k8s.io/v1",
     kind: "Event",
-    metadata: { generateName: `${obj.metadata.name}.`, namespace: obj.metadata.namespace, labels: LABELS },
+    metadata: { generateName: `${obj.metadata.name}-`, namespace: obj.metadata.namespace, labels: LABELS },
     eventTime: microTime(Date.now()),
     reportingController: `${AGENT_CRD_GROUP}/${AGENT_MANAGED_BY}`,
     reportingInstance: identity.slice(0, 128),
