@@ -345,6 +345,30 @@ export const AGENT = command({
       value: "NAME",
       description: "the env var holding the push webhook's secret (without it /hooks/git is 401)",
     },
+    kubeconfig: {
+      type: "string",
+      value: "PATH",
+      description:
+        "the cluster for the PlatformEnvironment objects and Leases (default: in-cluster when KUBERNETES_SERVICE_HOST is set, else the environment's own kubeconfig)",
+    },
+    namespace: {
+      type: "string",
+      value: "NS",
+      description: "namespace of the PlatformEnvironment objects and Leases",
+      default: "platform-system",
+    },
+    identity: {
+      type: "string",
+      value: "ID",
+      description: "this agent's Lease holder identity",
+      default: "<hostname>-<pid>",
+    },
+    "lease-duration": {
+      type: "string",
+      value: "DURATION",
+      description: "Lease duration (renewed every third of it; a standby takes over after it)",
+      default: "15s",
+    },
   },
   exits: [
     "0 in sync (or stopped)",
