@@ -104,7 +104,9 @@ export function renderMarkdown(report: DriftReport): string {
     out.push("", "### Clusters", "", "| cluster | status | resources | drifted | why unknown |");
     out.push("| --- | --- | --- | --- | --- |");
     for (const [name, c] of clusters)
-      out.push(`| ${cell(name)} | ${c.status} | ${c.resources} | ${c.drifted} | ${c.errors.join("; ")} |`);
+      out.push(
+        `| ${cell(name)} | ${c.status} | ${c.resources} | ${c.drifted} | ${c.errors.join("; ").replace(/\|/g, "\\|")} |`,
+      );
   }
   if (report.drift.length) {
     out.push(
@@ -120,7 +122,7 @@ export function renderMarkdown(report: DriftReport): string {
         const state = p ? cell(showValue(p.state)) : "";
         const live = p ? cell(showValue(p.live)) : d.change === "deleted" ? "(deleted)" : "";
         out.push(
-          `| ${d.cluster ? cell(d.cluster) : ""} | ${cell(d.type + " " + d.name)} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
+          `| ${cell(d.type + " " + d.name + (d.cluster ? ` on ${d.cluster}` : ""))} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
         );
       }
     }
