@@ -12,7 +12,7 @@ import { runPlatformChild } from "./child";
 import { decide } from "./reconcile";
 import { AgentMetrics, startServer } from "./server";
 import { GitSource, SourceError } from "./source";
-import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
+import { DriftSummary, loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
 
 /** How the agent runs. */
 export interface AgentOptions {
@@ -56,15 +56,29 @@ function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Prom
   });
 }
 
-/** Reads drift.json of a check: its status and drifted count. */
-function readDrift(dir: string): { status: string; drifted: number; generatedAt?: string } | undefined {
+/** Reads drift.json of a check: its status and drifted count, overall and per cluster. */
+function readDrift(
+  dir: string,
+):
+  { status: string; drifted: number; generatedAt?: string; clusters?: DriftSummary["clusters"] } | undefined {
   try {
     const r = JSON.parse(fs.readFileSync(path.join(dir, "drift.json"), "utf8")) as {
       status: string;
       generatedAt?: string;
       counts?: { drifted?: number };
+      clusters?: Record<string, { status: string; drifted: number }>;
     };
-    return { status: r.status, drifted: r.counts?.drifted ?? 0, generatedAt: r.generatedAt };
+    const clusters = r.clusters
+      ? Object.fromEntries(
+          Object.entries(r.clusters).map(([c, v]) => [c, { status: v.status, drifted: v.drifted }]),
+        )
+      : undefined;
+    return {
+      status: r.status,
+      drifted: r.counts?.drifted ?? 0,
+      generatedAt: r.generatedAt,
+      ...(clusters ? { clusters } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -186,9 +200,15 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
           status: report.status,
           drifted: report.drifted,
           checkedAt: report.generatedAt ?? new Date().toISOString(),
+          ...(report.clusters ? { clusters: report.clusters } : {}),
         }
       : { status: "unknown", drifted: 0, checkedAt: new Date().toISOString() };
-    opts.log(`${env}: drift ${drift.status} (${drift.drifted} drifted) from ${s.lastAppliedRevision}`);
+    const perCluster = Object.entries(drift.clusters ?? {})
+      .map(([c, v]) => `${c} ${v.status}`)
+      .join(", ");
+    opts.log(
+      `${env}: drift ${drift.status} (${drift.drifted} drifted${perCluster ? `; ${perCluster}` : ""}) from ${s.lastAppliedRevision}`,
+    );
     save({ ...(statuses.get(env) as PersistedStatus), drift });
     return res.code;
   }

@@ -20,6 +20,8 @@ export interface DriftSummary {
   status: string;
   checkedAt?: string;
   drifted: number;
+  /** Per Kubernetes cluster (spec key), as drift.json's `clusters` says: one cluster's status never another's. */
+  clusters?: Record<string, { status: string; drifted: number }>;
 }
 
 /** One environment in `GET /status`. Commit ids are full 40-character ids. */

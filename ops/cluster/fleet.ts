@@ -124,14 +124,17 @@ export async function clustersUp(ctx: ClusterContext, names: string[]): Promise<
   return results.map((r) => (r as PromiseFulfilledResult<ClusterStatus>).value);
 }
 
-/** Stops the named control planes (all recorded ones by default); the number of processes stopped. */
+/**
+ * Stops the named control planes (all recorded ones by default), side by side; the number of
+ * processes stopped of each, by name.
+ */
 export async function clustersDown(
   ctx: ClusterContext,
   names: string[] = recordedClusters(ctx.root, ctx.env),
   opts: { purge?: boolean } = {},
-): Promise<number> {
+): Promise<Record<string, number>> {
   const counts = await Promise.all(names.map((name) => clusterDown({ ...ctx, name }, opts)));
-  return counts.reduce((a, b) => a + b, 0);
+  return Object.fromEntries(names.map((name, i) => [name, counts[i]]));
 }
 
 /** The folder of a named control plane (for messages). */

@@ -105,10 +105,13 @@ export const cluster: Command = async (argv, io) => {
     case "down": {
       const { flags } = parseCommand(CLUSTER_DOWN, rest);
       const names = flags.name === undefined ? undefined : [checkedClusterName(io.root, flags.name)];
-      const n = await clustersDown(base, names, { purge: flags.purge });
-      // without --name every recorded one: "local cluster" then reads as "any local cluster"
+      const stopped = await clustersDown(base, names, { purge: flags.purge });
+      // one line per control plane; with none recorded, the default one was not running
+      const lines = Object.entries(stopped).map(([name, n]) =>
+        n ? `${name} cluster: stopped ${n} process(es)` : `${name} cluster was not running`,
+      );
       io.stdout(
-        n ? `stopped ${n} process(es)\n` : `${names?.[0] ?? DEFAULT_CLUSTER} cluster was not running\n`,
+        `${(lines.length ? lines : [`${names?.[0] ?? DEFAULT_CLUSTER} cluster was not running`]).join("\n")}\n`,
       );
       return EXIT.ok;
     }

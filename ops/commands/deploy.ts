@@ -10,6 +10,7 @@ import {
   ALLOW_FLAG,
   appInstanceSteps,
   decideMassDeletion,
+  MASS_DELETION_CHECK,
   refusalMessage,
 } from "../engine/massDeletion";
 import { ChangeCollector } from "../report/collector";
@@ -137,6 +138,7 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
   // The mass-deletion check reads the engine's own preview: the one shown before the question,
   // or with --yes one of its own (without policy packs: it only needs the planned deletes).
   const planned = new ChangeCollector("preview");
+  const checkStarted = Date.now();
   let previewed = true;
   try {
     await stack.preview({
@@ -155,6 +157,10 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
       flag: args.allowMassDeletion === true,
       spec: environment.spec.allowMassDeletion === true,
     });
+    if (args.yes)
+      io.stderr(
+        `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
+      );
     if (decision.refused) {
       io.stderr(`platform up ${args.env}: ${refusalMessage(decision)}\n`);
       return EXIT.failure;
