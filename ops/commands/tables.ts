@@ -278,6 +278,13 @@ export const POLICY_CHECK = command({
       description: "only these policy packs",
       default: "all; kubernetes and platform with --manifests",
     },
+    standard: {
+      type: "string",
+      value: "LEVEL",
+      description:
+        "only the rules of this Pod Security Standards level: baseline or restricted (restricted includes baseline)",
+      default: "every rule; --manifests still reports each control",
+    },
   },
   exits: ["0 no mandatory violation", "1 a mandatory violation", "2 an error (flags, config, spec, program)"],
   messages: { quote: true, sep: "\n" },

@@ -100,10 +100,10 @@ describe("local", () => {
     const rest = urns.filter((u) => !admission.includes(u));
     expect(rest.filter((u) => !onB(u)).sort()).toEqual([...LOCAL_URNS].sort());
     expect(rest.filter(onB).sort()).toEqual([...LOCAL_B_URNS].sort());
-    // per cluster: one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (20)
-    expect(admission.filter((u) => !onB(u))).toHaveLength(41);
-    expect(admission.filter(onB)).toHaveLength(41);
-    expect(resources).toHaveLength(71 + 41 + LOCAL_B_URNS.length);
+    // per cluster: one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (29)
+    expect(admission.filter((u) => !onB(u))).toHaveLength(59);
+    expect(admission.filter(onB)).toHaveLength(59);
+    expect(resources).toHaveLength(89 + 59 + LOCAL_B_URNS.length);
     const providers = new Set(resources.filter((r) => r.provider).map((r) => r.provider));
     expect([...providers].sort()).toEqual([
       "urn:pulumi:unit::platform::pulumi:providers:kubernetes::k8s-local-b::k8s-local-b_id",
@@ -117,8 +117,8 @@ describe("local", () => {
 
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("local")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 40,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 40,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 58,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 58,
       "platform:kubernetes:AdmissionPolicies": 2,
       "kubernetes:apps/v1:Deployment": 3,
       "kubernetes:core/v1:ConfigMap": 3,
@@ -141,8 +141,8 @@ describe("local", () => {
 describe("staging", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("staging")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 29,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 29,
       "platform:kubernetes:AdmissionPolicies": 1,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
@@ -215,8 +215,8 @@ describe("staging", () => {
 describe("production", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("production")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 40,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 40,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 58,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 58,
       "platform:kubernetes:AdmissionPolicies": 2,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
