@@ -14,7 +14,7 @@ import { runPlatformChild } from "./child";
 import { decide, driftArgs } from "./reconcile";
 import { AgentMetrics, startServer } from "./server";
 import { GitSource, SourceError } from "./source";
-import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
+import { DriftSummary, loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
 
 /** How the agent runs. */
 export interface AgentOptions {
@@ -72,22 +72,35 @@ function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Prom
   });
 }
 
-/** Reads drift.json of a check: its status, drifted count and what remediation did. */
-function readDrift(
-  dir: string,
-): { status: string; drifted: number; generatedAt?: string; remediation?: string } | undefined {
+/** Reads drift.json of a check: its status, drifted count (overall and per cluster) and what remediation did. */
+function readDrift(dir: string):
+  | {
+      status: string;
+      drifted: number;
+      generatedAt?: string;
+      remediation?: string;
+      clusters?: DriftSummary["clusters"];
+    }
+  | undefined {
   try {
     const r = JSON.parse(fs.readFileSync(path.join(dir, "drift.json"), "utf8")) as {
       status: string;
       generatedAt?: string;
       counts?: { drifted?: number };
       remediation?: { result?: string };
+      clusters?: Record<string, { status: string; drifted: number }>;
     };
+    const clusters = r.clusters
+      ? Object.fromEntries(
+          Object.entries(r.clusters).map(([c, v]) => [c, { status: v.status, drifted: v.drifted }]),
+        )
+      : undefined;
     return {
       status: r.status,
       drifted: r.counts?.drifted ?? 0,
       generatedAt: r.generatedAt,
       remediation: r.remediation?.result,
+      ...(clusters ? { clusters } : {}),
     };
   } catch {
     return undefined;
@@ -267,9 +280,15 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
           drifted: report.drifted,
           checkedAt: report.generatedAt ?? new Date().toISOString(),
           ...(report.remediation ? { remediation: report.remediation } : {}),
+          ...(report.clusters ? { clusters: report.clusters } : {}),
         }
       : { status: "unknown", drifted: 0, checkedAt: new Date().toISOString() };
-    opts.log(`${env}: drift ${drift.status} (${drift.drifted} drifted) from ${s.lastAppliedRevision}`);
+    const perCluster = Object.entries(drift.clusters ?? {})
+      .map(([c, v]) => `${c} ${v.status}`)
+      .join(", ");
+    opts.log(
+      `${env}: drift ${drift.status} (${drift.drifted} drifted${perCluster ? `; ${perCluster}` : ""}) from ${s.lastAppliedRevision}`,
+    );
     save({ ...(statuses.get(env) as PersistedStatus), drift });
     return res.code;
   }

@@ -22,6 +22,8 @@ export interface DriftSummary {
   drifted: number;
   /** What `drift.mode: remediate` did at that check (`applied`, `refused`, `failed`), when it ran. */
   remediation?: string;
+  /** Per Kubernetes cluster (spec key), as drift.json's `clusters` says: one cluster's status never another's. */
+  clusters?: Record<string, { status: string; drifted: number }>;
 }
 
 /** One environment in `GET /status`. Commit ids are full 40-character ids. */
