@@ -109,6 +109,7 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     lastAppliedAt,
     conditions,
     drift,
-    suspended,
+    // `suspended` (persisted) is the agent's own switch; a rollback's suspension shows as the phase
+    suspended: suspended || phase === "Suspended",
   };
 }

@@ -4,6 +4,7 @@ import { clusterUp } from "../cluster/lifecycle";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { preflight } from "../engine/preflight";
+import { appliedStacksTree, checkSuspended, SUSPENDED_TAG } from "../engine/suspension";
 import { withEngineErrors } from "./engineErrors";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
@@ -22,6 +23,8 @@ interface DeployArgs {
   allowDirty?: boolean;
   /** `up` only: at most this many resource operations at once (the engine's default when unset). */
   parallel?: number;
+  /** `up` only: deploy although a `rollback --now` suspended the environment, and lift it. */
+  resume?: boolean;
 }
 
 /** Parses the arguments after `up` or `destroy` (their tables: UP, DESTROY). Throws UsageError. */
@@ -30,6 +33,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
   const { flags, given, positionals } = verb === "up" ? parseCommand(UP, argv) : parseCommand(DESTROY, argv);
   const [env] = positionals;
   const allowDirty = "allow-dirty" in flags && flags["allow-dirty"] === true;
+  const resume = "resume" in flags && flags.resume === true;
   let parallel: number | undefined;
   const named: string[] = given;
   if (named.includes("parallel") && "parallel" in flags) {
@@ -47,6 +51,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
     env,
     yes: flags.yes,
     ...(allowDirty ? { allowDirty } : {}),
+    ...(resume ? { resume } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
   };
 }
@@ -63,7 +68,7 @@ export async function ensureLocalEngine(io: CommandIO): Promise<void> {
 }
 
 /** Asks on stderr, reads the answer from the context's stdin; no person there (no TTY) is a no. */
-async function confirm(io: CommandIO, question: string): Promise<boolean> {
+export async function confirm(io: CommandIO, question: string): Promise<boolean> {
   if (!io.stdin.isTTY) return false;
   const rl = readline.createInterface({ input: io.stdin });
   io.stderr(question);
@@ -105,6 +110,13 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     }
   }
   const stack = await openFor(environment, io);
+  // the pre-flight check "suspended" needs the stack's tags, so it runs once the stack is open
+  const suspension = checkSuspended(
+    args.env,
+    await stack.listTags(),
+    appliedStacksTree(io.root, args.env, io.processEnv),
+    args.resume === true,
+  );
   const onOutput = (s: string) => io.stderr(s);
   const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
   if (!args.yes) {
@@ -123,6 +135,12 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     ...policyPackArgs(environment),
   });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
+  if (suspension.clear && result.summary.result === "succeeded") {
+    await stack.removeTag(SUSPENDED_TAG);
+    io.stderr(
+      `${args.env}: suspension lifted (${suspension.why === "resumed" ? "--resume" : "the rollback's stacks/" + args.env + " is deployed"})\n`,
+    );
+  }
   const changes = Object.entries(result.summary.resourceChanges ?? {})
     .filter(([op]) => op !== "same")
     .map(([op, n]) => `${op} ${n}`);

@@ -4,6 +4,9 @@
  * these tables without loading any verb.
  */
 import { command, CommandSpec, Positional } from "./grammar";
+import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
+
+export { HISTORY, ROLLBACK, STATUS };
 
 const ENV: Positional = {
   name: "env",
@@ -121,6 +124,10 @@ export const UP = command({
       description: "at most N resource operations at once (1: one after another)",
       default: "the engine's",
       verbChecksValue: true,
+    },
+    resume: {
+      type: "boolean",
+      description: "lift the suspension a `rollback --now` left (stack tag platform:suspended) and deploy",
     },
   },
   exits: ["0 deployed", "1 failed or refused", "2 bad flags"],
@@ -367,6 +374,9 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  status: STATUS,
+  history: HISTORY,
+  rollback: ROLLBACK,
   agent: AGENT,
   completion: COMPLETION,
 };
