@@ -69,3 +69,12 @@ test("anything else is an engine error: the trimmed tail, secrets cut", () => {
   expect(f.message).not.toContain("abc");
   expect(f.message.length).toBeLessThanOrEqual(401);
 });
+
+test("a rollback's suspension is its own permanent reason, not a failure", () => {
+  const f = classifyFailure(
+    'platform up: local is suspended: rolled back to 0123456789ab at 2026-12-01T12:00:00.000Z (platform rollback local --now); refused by the pre-flight check "suspended", nothing was run.\nMerge the revert …\n',
+  );
+  expect(f.reason).toBe("Suspended");
+  expect(f.permanent).toBe(true);
+  expect(f.message).toContain("rolled back to 0123456789ab");
+});
