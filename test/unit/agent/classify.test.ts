@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { classifyFailure } from "../../../ops/agent/classify";
+import { loadStatus, publicStatus } from "../../../ops/agent/status";
 import { describeLock, lockedMessage } from "../../../ops/engine/locks";
 import { pendingOperationsMessage } from "../../../ops/engine/preflight";
 
@@ -77,4 +78,10 @@ test("a rollback's suspension is its own permanent reason, not a failure", () =>
   expect(f.reason).toBe("Suspended");
   expect(f.permanent).toBe(true);
   expect(f.message).toContain("rolled back to 0123456789ab");
+});
+
+test("/status shows a rollback's suspension as suspended: true while the agent's own switch stays off", () => {
+  const s = loadStatus("/nonexistent-home", "local");
+  expect(publicStatus({ ...s, phase: "Suspended" }).suspended).toBe(true);
+  expect(publicStatus({ ...s, phase: "Ready" }).suspended).toBe(false);
 });
