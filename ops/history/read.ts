@@ -3,15 +3,29 @@
  * Automation API (the stack opened with an empty program: nothing runs, nothing is locked or
  * written), with each recorded short commit expanded to its full id by the repository.
  */
-import type { Stack } from "@pulumi/pulumi/automation";
+import { Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { Environment } from "../../model/environment";
 import { git } from "../git";
 import { openStack } from "../engine/workspace";
 import { entryOf, HISTORY_SCHEMA_VERSION, HistoryEntry, HistoryReport } from "./entries";
 
-/** Opens the environment's stack to read it: no program runs, no lock is taken. */
-export function openForReading(environment: Environment): Promise<Stack> {
-  return openStack(environment, async () => ({}));
+/** An environment whose stack was never created: nothing to read yet. */
+export class NoStackYet extends Error {}
+
+/**
+ * Opens the environment's existing stack to read it: no program runs, no lock is taken, and a
+ * stack that does not exist is not created (it is {@link NoStackYet}).
+ */
+export async function openForReading(environment: Environment): Promise<Stack> {
+  try {
+    return await openStack(environment, async () => ({}), {}, true);
+  } catch (err) {
+    if (err instanceof StackNotFoundError)
+      throw new NoStackYet(
+        `${environment.name} has no stack yet: nothing was ever deployed there (deploy it with platform up ${environment.name})`,
+      );
+    throw err;
+  }
 }
 
 /** A short commit id expanded by the repository at `root`, when it knows exactly one. */

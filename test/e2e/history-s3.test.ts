@@ -58,7 +58,16 @@ beforeAll(async () => {
   });
   fs.writeFileSync(ws.file(".gitignore"), ".platform/\nnode_modules\n");
   git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("commit", "-qm", "shared on S3");
   await run(["cluster", "up"]);
+  // reading a stack that was never deployed creates nothing
+  const none = await run(["status", "shared"], 1);
+  if (!none.stderr.includes("shared has no stack yet"))
+    throw new Error(`status before a deploy: ${none.stderr}`);
+  // the first update writes the passphrase's salt into Pulumi.shared.yaml, so it runs dirty
+  await run(["up", "shared", "--yes"]);
+  git("commit", "-qam", "shared: the stack's encryption salt");
   for (const n of [1, 3]) {
     ws.editSpec("shared", (t) => t.replace(/(checkout:\n(?:\s{4}.*\n)*?\s{4}replicas: )\d+/, `$1${n}`));
     git("add", "-A");
@@ -79,9 +88,12 @@ test("history and status read the S3 stack: commits, numbers, no locks listed", 
     updates: Array<{ version: number; kind: string; commit: string }>;
   };
   expect(history.updates.map((u) => [u.version, u.kind, u.commit])).toEqual([
-    [2, "up", commits[1]],
-    [1, "up", commits[0]],
+    [3, "up", commits[1]],
+    [2, "up", commits[0]],
+    [1, "up", expect.any(String)],
   ]);
+  const dirty = await run(["rollback", "shared", "--to", "1", "--now", "--yes"], 1);
+  expect(dirty.stderr).toContain("update 1 of shared ran uncommitted changes");
   const status = JSON.parse((await run(["status", "shared", "--json"])).stdout) as {
     lastUpdate: { kind: string; commit: string };
     running: { commit: string };
@@ -94,8 +106,8 @@ test("history and status read the S3 stack: commits, numbers, no locks listed", 
   expect(JSON.stringify(status)).not.toContain("testing"); // no credential in the output
 });
 
-test("rollback --to 1 --now on S3 suspends the stack; a plain up is refused by the check", async () => {
-  await run(["rollback", "shared", "--to", "1", "--now", "--yes"]);
+test("rollback --to 2 --now on S3 suspends the stack; a plain up is refused by the check", async () => {
+  await run(["rollback", "shared", "--to", "2", "--now", "--yes"]);
   const status = JSON.parse((await run(["status", "shared", "--json"])).stdout) as {
     lastUpdate: { kind: string; commit: string };
     suspended: { commit: string };
