@@ -1,5 +1,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
 import { RunResult, TestWorkspace } from "./helpers/workspace";
 
 /**
@@ -22,6 +24,23 @@ Object.assign(ws.env, {
 });
 
 const commits: string[] = [];
+const origin = `${ws.root}-origin.git`;
+/** A local server speaking GitHub's REST shape for opening a pull request. */
+const pulls: Array<Record<string, unknown>> = [];
+const server = http.createServer((req, res) => {
+  let data = "";
+  req.on("data", (d) => (data += d));
+  req.on("end", () => {
+    if (req.method === "POST" && req.url === "/repos/acme/platform/pulls") {
+      pulls.push(JSON.parse(data) as Record<string, unknown>);
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ number: 7, html_url: "https://github.example/pull/7" }));
+    } else {
+      res.writeHead(404);
+      res.end("{}");
+    }
+  });
+});
 const timings: Record<string, number> = {};
 
 function git(...args: string[]): string {
@@ -62,12 +81,24 @@ beforeAll(async () => {
     await run(["up", "local", "--yes"]);
     if (replicas() !== n) throw new Error(`revision ${n}: checkout runs ${replicas()} replicas`);
   }
+  spawnSync("git", ["init", "-q", "--bare", "-b", "main", origin]);
+  git("remote", "add", "origin", origin);
+  git("push", "-q", "origin", "main");
+  git("remote", "set-head", "origin", "main");
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  Object.assign(ws.env, {
+    GITHUB_TOKEN: "e2e-token",
+    GITHUB_REPOSITORY: "acme/platform",
+    GITHUB_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  });
 });
 
 afterAll(async () => {
   console.log(`history e2e timings (ms): ${JSON.stringify(timings)}`);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   await ws.platform(["cluster", "down"]);
   ws.remove();
+  fs.rmSync(origin, { recursive: true, force: true });
 });
 
 test("history lists the three revisions newest first with their commits", async () => {
@@ -222,4 +253,20 @@ test("a drift-ignore rule on replicas hides a kubectl scale from drift and remed
     updates: Array<{ kind: string }>;
   };
   expect(history.updates[0].kind).toBe("remediation");
+});
+
+test("rollback --pr pushes the branch and opens a PR with the plan and the rollback's preview", async () => {
+  git("switch", "-q", "main");
+  const res = await run(["rollback", "local", "--to", commits[1], "--pr", "--branch", "rollback/pr"]);
+  expect(res.stdout).toContain("opened PR #7: https://github.example/pull/7");
+  expect(git("ls-remote", "--heads", "origin", "rollback/pr")).toContain("refs/heads/rollback/pr");
+  expect(pulls).toHaveLength(1);
+  expect(pulls[0]).toMatchObject({
+    head: "rollback/pr",
+    base: "main",
+    title: `rollback local to ${commits[1].slice(0, 12)}`,
+  });
+  const body = String(pulls[0].body);
+  expect(body).toContain(`Restores stacks/local and stacks/Pulumi.local.yaml as they were at ${commits[1]}`);
+  expect(body).toMatch(/`local`: preview succeeded \(\d+ resources? to change\)/);
 });
