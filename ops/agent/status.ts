@@ -20,6 +20,8 @@ export interface DriftSummary {
   status: string;
   checkedAt?: string;
   drifted: number;
+  /** What `drift.mode: remediate` did at that check (`applied`, `refused`, `failed`), when it ran. */
+  remediation?: string;
 }
 
 /** One environment in `GET /status`. Commit ids are full 40-character ids. */
@@ -32,6 +34,12 @@ export interface EnvironmentStatus {
   conditions: Condition[];
   drift: DriftSummary;
   suspended: boolean;
+  /** This agent holds the environment's Lease (always true without leader election, e.g. `--once`). */
+  leader?: boolean;
+  /** The Lease holder's identity as last seen. */
+  holder?: string;
+  /** The last `agent.platform.dev/requested-at` annotation value acted on. */
+  lastHandledReconcileAt?: string;
 }
 
 /** What is persisted beside the status: the failure count and time the backoff needs. */
@@ -100,6 +108,9 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     conditions,
     drift,
     suspended,
+    leader,
+    holder,
+    lastHandledReconcileAt,
   } = s;
   return {
     name,
@@ -109,7 +120,11 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     lastAppliedAt,
     conditions,
     drift,
-    // `suspended` (persisted) is the agent's own switch; a rollback's suspension shows as the phase
+    // `suspended` (persisted) is the agent's own switch (spec.suspend); a rollback's suspension
+    // shows as the phase
     suspended: suspended || phase === "Suspended",
+    leader,
+    holder,
+    lastHandledReconcileAt,
   };
 }

@@ -262,6 +262,13 @@ export const POLICY_CHECK = command({
       description: "only these policy packs",
       default: "all; kubernetes and platform with --manifests",
     },
+    standard: {
+      type: "string",
+      value: "LEVEL",
+      description:
+        "only the rules of this Pod Security Standards level: baseline or restricted (restricted includes baseline)",
+      default: "every rule; --manifests still reports each control",
+    },
   },
   exits: ["0 no mandatory violation", "1 a mandatory violation", "2 an error (flags, config, spec, program)"],
   messages: { quote: true, sep: "\n" },
@@ -344,6 +351,30 @@ export const AGENT = command({
       type: "string",
       value: "NAME",
       description: "the env var holding the push webhook's secret (without it /hooks/git is 401)",
+    },
+    kubeconfig: {
+      type: "string",
+      value: "PATH",
+      description:
+        "the cluster for the PlatformEnvironment objects and Leases (default: in-cluster when KUBERNETES_SERVICE_HOST is set, else the environment's own kubeconfig)",
+    },
+    namespace: {
+      type: "string",
+      value: "NS",
+      description: "namespace of the PlatformEnvironment objects and Leases",
+      default: "platform-system",
+    },
+    identity: {
+      type: "string",
+      value: "ID",
+      description: "this agent's Lease holder identity",
+      default: "<hostname>-<pid>",
+    },
+    "lease-duration": {
+      type: "string",
+      value: "DURATION",
+      description: "Lease duration (renewed every third of it; a standby takes over after it)",
+      default: "15s",
     },
   },
   exits: [

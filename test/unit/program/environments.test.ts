@@ -79,9 +79,9 @@ describe("local", () => {
     const urns = resources.map((r) => r.urn.replace("urn:pulumi:unit::platform::", ""));
     const admission = urns.filter((u) => u.startsWith("platform:kubernetes:AdmissionPolicies"));
     expect(urns.filter((u) => !admission.includes(u)).sort()).toEqual([...LOCAL_URNS].sort());
-    // one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (20)
-    expect(admission).toHaveLength(41);
-    expect(resources).toHaveLength(71);
+    // one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (29)
+    expect(admission).toHaveLength(59);
+    expect(resources).toHaveLength(89);
     const providers = new Set(resources.filter((r) => r.provider).map((r) => r.provider));
     expect([...providers]).toEqual([
       "urn:pulumi:unit::platform::pulumi:providers:kubernetes::k8s-local::k8s-local_id",
@@ -93,8 +93,8 @@ describe("local", () => {
 
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("local")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 29,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 29,
       "platform:kubernetes:AdmissionPolicies": 1,
       "kubernetes:apps/v1:Deployment": 2,
       "kubernetes:core/v1:ConfigMap": 2,
@@ -117,8 +117,8 @@ describe("local", () => {
 describe("staging", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("staging")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 29,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 29,
       "platform:kubernetes:AdmissionPolicies": 1,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
@@ -191,8 +191,8 @@ describe("staging", () => {
 describe("production", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("production")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 40,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 40,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 58,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 58,
       "platform:kubernetes:AdmissionPolicies": 2,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
