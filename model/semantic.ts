@@ -215,7 +215,34 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
       reference("secret source", "secret sources", source, sources, ["drift", "notify", i, key]);
     }
   });
+  checkDriftIgnore(spec, add);
   return findings;
+}
+
+/** A Pulumi property path as drift reports print it: keys, `[0]` indexes, `["quoted.keys"]`. */
+const PROPERTY_PATH = /^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*$/;
+
+/** `drift.ignore`: each path is a property path a drift report can print; no rule repeats another. */
+function checkDriftIgnore(spec: PlatformSpec, add: Add): void {
+  const seen = new Map<string, number>();
+  (spec.drift?.ignore ?? []).forEach((rule, i) => {
+    rule.paths.forEach((p, j) => {
+      if (!PROPERTY_PATH.test(p))
+        add(
+          ["drift", "ignore", i, "paths", j],
+          `${JSON.stringify(p.length > 64 ? `${p.slice(0, 64)}…` : p)} is not a property path: write it as drift reports print it, e.g. spec.replicas or metadata.labels["app.kubernetes.io/part-of"]`,
+        );
+    });
+    const key = JSON.stringify([rule.kind, rule.name, rule.namespace ?? "*"]);
+    const first = seen.get(key);
+    if (first !== undefined)
+      add(
+        ["drift", "ignore", i],
+        `repeats drift.ignore[${first}] (${rule.kind} ${rule.name}): put the paths of both in one rule`,
+        "key",
+      );
+    else seen.set(key, i);
+  });
 }
 
 type Add = (segments: Segment[], message: string, at?: Finding["at"]) => void;

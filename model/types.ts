@@ -229,6 +229,20 @@ export interface DriftSpec {
   /** `alert` reports only; `remediate` runs `up` when it is safe. @default alert */
   mode?: "alert" | "remediate";
   notify?: NotifierSpec[];
+  /** Differences that are neither drift nor remediated. @default none */
+  ignore?: DriftIgnoreRule[];
+}
+
+/** One drift-ignore rule: the Kubernetes objects it covers and the property paths ignored on them. */
+export interface DriftIgnoreRule {
+  /** Kubernetes kind, exactly (`Deployment`). */
+  kind: string;
+  /** Object name; a glob (`*`, `?`). */
+  name: string;
+  /** Namespace; a glob. @default any namespace */
+  namespace?: string;
+  /** Pulumi property paths (`spec.replicas`); a path also covers what is under it. */
+  paths: string[];
 }
 
 export interface PolicySettingsSpec {

@@ -26,6 +26,9 @@ const verbs: Record<string, Verb> = {
   drift: { module: "drift", exportName: "drift" },
   policy: { module: "policy", exportName: "policy" },
   promote: { module: "promote", exportName: "promote" },
+  status: { module: "history", exportName: "status" },
+  history: { module: "history", exportName: "history" },
+  rollback: { module: "rollback", exportName: "rollback" },
   agent: { module: "agent", exportName: "agent" },
   completion: { module: "completion", exportName: "completion" },
 };

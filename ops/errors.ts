@@ -31,7 +31,8 @@ export type PreflightCheck =
   | "checkpoint" // the checkpoint can be read and parses
   | "locks" // no update holds the stack (file backend)
   | "pendingOperations" // no interrupted update left operations behind
-  | "apiServers"; // every kubeconfig-reached cluster's API server answers
+  | "apiServers" // every kubeconfig-reached cluster's API server answers
+  | "suspended"; // no break-glass rollback holds the environment (stack tag platform:suspended)
 
 /** A refusal before Pulumi runs (a pre-flight check failed): nothing was changed. Exit code 1. */
 export class PreflightError extends Error {

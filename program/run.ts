@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterDir } from "../model/paths";
 import type { Environment } from "../model/environment";
 import { kubeconfigSource } from "../model/kubeconfig";
-import type { ClusterSpec } from "../model/types";
+import type { ClusterSpec, DriftIgnoreRule } from "../model/types";
+import { kubernetesKind, ruleCovers } from "../model/driftIgnore";
 import { createPlatform, PlatformContext } from "./program";
 
 /** The stack config the program reads (namespace `platform`). */
@@ -95,13 +96,46 @@ export function stackContext(config: StackConfig, paths: ContextPaths): Platform
   };
 }
 
+/** How the program runs besides the spec. */
+export interface RunOptions {
+  /**
+   * `drift.ignore` rules to apply as `ignoreChanges` on the Kubernetes objects they cover (drift
+   * detection and remediation only: a plain `up` deploys every field). @default none
+   */
+  ignoreRules?: readonly DriftIgnoreRule[];
+}
+
+/** A stack transform adding the paths of the rules covering a Kubernetes object to its `ignoreChanges`. */
+export function ignoreTransform(rules: readonly DriftIgnoreRule[]): pulumi.ResourceTransform {
+  return (args) => {
+    const kind = kubernetesKind(args.type);
+    if (!kind || !args.custom) return undefined;
+    const md = (args.props as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
+    const target = {
+      kind,
+      ...(typeof md?.name === "string" ? { name: md.name } : {}),
+      ...(typeof md?.namespace === "string" ? { namespace: md.namespace } : {}),
+    };
+    const paths = rules.filter((r) => ruleCovers(r, target)).flatMap((r) => r.paths);
+    if (!paths.length) return undefined;
+    const ignoreChanges = [...new Set([...(args.opts.ignoreChanges ?? []), ...paths])];
+    return { props: args.props, opts: { ...args.opts, ignoreChanges } };
+  };
+}
+
 /**
  * The platform program for one environment: its validated spec, the context from the current
  * stack's config (kubeconfigs read through the environment's reader, once) and the platform.
  * Usable as an Automation API inline program; resolves to the stack outputs.
  */
-export async function runPlatform(environment: Environment): Promise<Record<string, unknown>> {
+export async function runPlatform(
+  environment: Environment,
+  /** See {@link RunOptions}. @default no ignore rules */
+  options: RunOptions = {},
+): Promise<Record<string, unknown>> {
   const spec = environment.spec;
+  if (options.ignoreRules?.length)
+    pulumi.runtime.registerResourceTransform(ignoreTransform(options.ignoreRules));
   const ctx = stackContext(new pulumi.Config("platform"), {
     root: environment.root,
     specFile: environment.specFile,

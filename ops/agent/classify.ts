@@ -6,7 +6,7 @@
 
 /** Why an apply failed. */
 export type FailureReason =
-  "PolicyViolation" | "LockHeld" | "PendingOperations" | "SpecInvalid" | "EngineError";
+  "PolicyViolation" | "LockHeld" | "PendingOperations" | "SpecInvalid" | "EngineError" | "Suspended";
 
 export interface Failure {
   reason: FailureReason;
@@ -38,6 +38,9 @@ export function classifyFailure(output: string): Failure {
       permanent: true,
     };
   }
+  // ops/engine/suspension.ts: a `rollback --now` holds the environment until its revert merges
+  const suspended = output.split("\n").find((l) => l.includes('pre-flight check "suspended"'));
+  if (suspended) return { reason: "Suspended", message: clean(suspended), permanent: true };
   if (/never finished|pending operations/i.test(output)) {
     const hint = /platform recover \S+(?: --[a-z-]+)?/.exec(output)?.[0];
     return {

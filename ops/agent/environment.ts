@@ -43,7 +43,7 @@ export async function reconcileEnvironment(
       case "SourceUnavailable":
         return withPhase(before, "Stalled", "SourceUnavailable", sourceError ?? "the source cannot be read");
       case "Stalled":
-        return before.phase === "Stalled"
+        return before.phase === "Stalled" || before.phase === "Suspended"
           ? before
           : withPhase(before, "Stalled", "Stalled", "retries exhausted");
     }
@@ -86,8 +86,10 @@ export async function reconcileEnvironment(
   const stalled = failure.permanent || failures - 1 >= MAX_RETRIES;
   const message = `revision ${sha}: ${failure.message}`;
   ctx.log(`${env}: ${failure.reason}: ${message}`);
+  // a rollback's suspension is not a failure: the phase says so until a commit applies
+  const phase = failure.reason === "Suspended" ? "Suspended" : stalled ? "Stalled" : "Retrying";
   return {
-    ...withPhase(before, stalled ? "Stalled" : "Retrying", failure.reason, message),
+    ...withPhase(before, phase, failure.reason, message),
     lastAttemptedRevision: sha,
     failures,
     lastFailureAt: Date.now(),

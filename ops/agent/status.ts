@@ -122,7 +122,9 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     lastAppliedAt,
     conditions,
     drift,
-    suspended,
+    // `suspended` (persisted) is the agent's own switch (spec.suspend); a rollback's suspension
+    // shows as the phase
+    suspended: suspended || phase === "Suspended",
     leader,
     holder,
     lastHandledReconcileAt,

@@ -14,6 +14,7 @@ import {
   refusalMessage,
 } from "../engine/massDeletion";
 import { ChangeCollector } from "../report/collector";
+import { appliedStacksTree, checkSuspended, SUSPENDED_TAG } from "../engine/suspension";
 import { withEngineErrors } from "./engineErrors";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
@@ -34,6 +35,8 @@ interface DeployArgs {
   parallel?: number;
   /** `up` only: `--allow-mass-deletion` (only present when given). */
   allowMassDeletion?: true;
+  /** `up` only: deploy although a `rollback --now` suspended the environment, and lift it. */
+  resume?: boolean;
 }
 
 /** Parses the arguments after `up` or `destroy` (their tables: UP, DESTROY). Throws UsageError. */
@@ -43,6 +46,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
   const [env] = positionals;
   const allowDirty = "allow-dirty" in flags && flags["allow-dirty"] === true;
   const allowMassDeletion = "allow-mass-deletion" in flags && flags["allow-mass-deletion"] === true;
+  const resume = "resume" in flags && flags.resume === true;
   let parallel: number | undefined;
   const named: string[] = given;
   if (named.includes("parallel") && "parallel" in flags) {
@@ -60,6 +64,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
     env,
     yes: flags.yes,
     ...(allowDirty ? { allowDirty } : {}),
+    ...(resume ? { resume } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
     ...(allowMassDeletion ? { allowMassDeletion: true as const } : {}),
   };
@@ -91,7 +96,7 @@ export async function ensureLocalEngine(io: CommandIO, environment: Environment)
 }
 
 /** Asks on stderr, reads the answer from the context's stdin; no person there (no TTY) is a no. */
-async function confirm(io: CommandIO, question: string): Promise<boolean> {
+export async function confirm(io: CommandIO, question: string): Promise<boolean> {
   if (!io.stdin.isTTY) return false;
   const rl = readline.createInterface({ input: io.stdin });
   io.stderr(question);
@@ -133,6 +138,13 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     }
   }
   const stack = await openFor(environment, io);
+  // the pre-flight check "suspended" needs the stack's tags, so it runs once the stack is open
+  const suspension = checkSuspended(
+    args.env,
+    await stack.listTags(),
+    appliedStacksTree(io.root, args.env, io.processEnv),
+    args.resume === true,
+  );
   const onOutput = (s: string) => io.stderr(s);
   const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
   // The mass-deletion check reads the engine's own preview: the one shown before the question,
@@ -183,6 +195,12 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     ...policyPackArgs(environment),
   });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
+  if (suspension.clear && result.summary.result === "succeeded") {
+    await stack.removeTag(SUSPENDED_TAG);
+    io.stderr(
+      `${args.env}: suspension lifted (${suspension.why === "resumed" ? "--resume" : "the rollback's stacks/" + args.env + " is deployed"})\n`,
+    );
+  }
   const changes = Object.entries(result.summary.resourceChanges ?? {})
     .filter(([op]) => op !== "same")
     .map(([op, n]) => `${op} ${n}`);

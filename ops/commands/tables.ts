@@ -4,6 +4,9 @@
  * these tables without loading any verb.
  */
 import { command, CommandSpec, Positional } from "./grammar";
+import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
+
+export { HISTORY, ROLLBACK, STATUS };
 
 const ENV: Positional = {
   name: "env",
@@ -140,6 +143,10 @@ export const UP = command({
     "allow-mass-deletion": {
       type: "boolean",
       description: "allow deleting an app on several clusters, all of an app, or all apps of a cluster",
+    },
+    resume: {
+      type: "boolean",
+      description: "lift the suspension a `rollback --now` left (stack tag platform:suspended) and deploy",
     },
   },
   exits: ["0 deployed", "1 failed or refused", "2 bad flags"],
@@ -421,6 +428,9 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  status: STATUS,
+  history: HISTORY,
+  rollback: ROLLBACK,
   agent: AGENT,
   completion: COMPLETION,
 };

@@ -15,6 +15,8 @@ export interface RemediationFacts {
   locks: string[];
   /** Why the stack's state could not be read: then nothing is touched. */
   unreadable?: string;
+  /** The `platform:suspended` tag a `rollback --now` left: remediating would undo the rollback. */
+  suspended?: string;
 }
 
 /** The decision: run or not, and why. */
@@ -46,12 +48,17 @@ export function decideRemediation(f: RemediationFacts): GateDecision {
   if (f.unreadable) reasons.push(`the stack's state could not be read (${f.unreadable}): nothing is touched`);
   if (f.locks.length > 0)
     reasons.push(`the stack is locked (${f.locks.join(", ")}); another update is running`);
+  if (f.suspended)
+    reasons.push(
+      `the environment is suspended by a rollback (${f.suspended.slice(0, 120)}): remediating would re-apply the code it was rolled back from; merge the revert, or lift it with platform up <env> --resume`,
+    );
   return { run: reasons.length === 0, reasons, needsPerson };
 }
 
 /** `--accept`: takes live values into state; needs drift, no pending operations, no lock. */
 export function decideAccept(f: RemediationFacts): GateDecision {
-  const reasons = decideRemediation({ ...f, pendingChanges: 0 }).reasons;
+  // accepting takes the live world into state and applies no code: a suspension does not stop it
+  const reasons = decideRemediation({ ...f, pendingChanges: 0, suspended: undefined }).reasons;
   return { run: reasons.length === 0, reasons, needsPerson: false };
 }
 

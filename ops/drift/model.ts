@@ -6,13 +6,21 @@
  * `drift.json` is this object. Its schema is versioned by {@link DRIFT_SCHEMA_VERSION}; a change
  * that removes or renames a field bumps it, adding an optional field does not.
  */
+import * as path from "path";
 import { CHANGE_OPS, ChangeModel, clusterOfProvider, ResourceChange } from "../report/model";
+import type { DriftIgnoreRule } from "../../model/types";
+import { applyIgnoreRules } from "./ignore";
 
 /** Version of the `drift.json` schema (see README "Drift reports"). */
 export const DRIFT_SCHEMA_VERSION = 1;
 
 /** `in-sync`: live = state; `drifted`: something changed out of band; `unknown`: live state not read. */
 export type DriftStatus = "in-sync" | "drifted" | "unknown";
+
+/** Where `platform drift <env>` writes its reports by default: `$PLATFORM_HOME/reports/<env>`. */
+export function defaultReportDir(home: string, env: string): string {
+  return path.join(home, "reports", env);
+}
 
 /** Exit codes of `platform drift`. */
 export const EXIT = { inSync: 0, error: 1, usage: 2, drifted: 4 } as const;
@@ -92,7 +100,15 @@ export interface DriftReport {
   generatedAt: string;
   durationSeconds: number;
   lastUpdate?: LastUpdate;
-  counts: { resources: number; drifted: number; modified: number; deleted: number; pending: number };
+  /** `ignored`: properties that differed only where a `drift.ignore` rule says (not drift, not remediated). */
+  counts: {
+    resources: number;
+    drifted: number;
+    modified: number;
+    deleted: number;
+    pending: number;
+    ignored?: number;
+  };
   drift: DriftedResource[];
   pendingChanges: PendingChange[];
   /**
@@ -158,6 +174,8 @@ export interface DriftFacts {
   lastUpdate?: LastUpdate;
   /** Pending operations in the checkpoint (an interrupted update); undefined when not read. */
   pendingOperations?: number;
+  /** The spec's `drift.ignore` rules. @default none */
+  ignoreRules?: readonly DriftIgnoreRule[];
   now?: Date;
   durationSeconds?: number;
   /** The environment's Kubernetes clusters (spec keys), listed even when none of theirs was read. @default those seen */
@@ -210,8 +228,22 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
   if (!facts.preview) errors.push("the code preview did not run");
   else if (!facts.preview.summary) errors.push("the code preview did not finish (no summary event)");
 
-  const drift = (refresh?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)).map(drifted);
-  const pendingChanges = (facts.preview?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)).map(pending);
+  const rules = facts.ignoreRules ?? [];
+  const seen = refresh?.resources ?? [];
+  const ignored = applyIgnoreRules(
+    seen.filter((r) => CHANGE_OPS.has(r.op)),
+    seen,
+    rules,
+  );
+  const drift = ignored.kept.map(drifted);
+  const codeSide = applyIgnoreRules(
+    (facts.preview?.resources ?? []).filter((r) => CHANGE_OPS.has(r.op)),
+    [],
+    rules,
+  );
+  const pendingChanges = codeSide.kept.map(pending);
+  // Only a refresh that read the resources can say a rule matches nothing.
+  if (refresh?.summary && seen.length) warnings.push(...ignored.unmatched);
   if (facts.pendingOperations)
     warnings.push(
       `the last update was interrupted: ${facts.pendingOperations} operation(s) never finished; nothing is remediated until \`platform recover ${facts.environment}\` resolves them`,
@@ -232,6 +264,7 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
       modified: drift.filter((d) => d.change === "modified").length,
       deleted: drift.filter((d) => d.change === "deleted").length,
       pending: pendingChanges.length,
+      ignored: ignored.ignoredProperties,
     },
     drift,
     pendingChanges,

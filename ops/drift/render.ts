@@ -78,6 +78,11 @@ export function renderTerminal(report: DriftReport): string {
       "pending code changes (code vs state; not drift):",
       ...report.pendingChanges.flatMap(pendingLines),
     );
+  if (report.counts.ignored)
+    out.push(
+      "",
+      `ignored (drift.ignore): ${report.counts.ignored} propert${report.counts.ignored === 1 ? "y" : "ies"}`,
+    );
   if (report.errors.length) out.push("", "errors:", ...report.errors.map((e) => `  ${e}`));
   if (report.warnings.length) out.push("", "warnings:", ...report.warnings.map((e) => `  ${e}`));
   if (report.remediation) {
@@ -134,6 +139,11 @@ export function renderMarkdown(report: DriftReport): string {
       out.push(`- ${p.op} ${on(p.cluster)}${cell(p.type + " " + p.name)}${props ? `: ${props}` : ""}`);
     }
   }
+  if (report.counts.ignored)
+    out.push(
+      "",
+      `Ignored by \`drift.ignore\`: ${report.counts.ignored} propert${report.counts.ignored === 1 ? "y" : "ies"} (not drift, not remediated).`,
+    );
   if (report.errors.length) out.push("", "### Errors", "", ...report.errors.map((e) => `- ${e}`));
   if (report.warnings.length) out.push("", "### Warnings", "", ...report.warnings.map((e) => `- ${e}`));
   if (report.remediation) {

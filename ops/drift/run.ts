@@ -8,6 +8,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
+import { SUSPENDED_TAG } from "../engine/suspension";
 import { notifyAll, NotifyOverrides, resolveChannels } from "./notify";
 import { retryPolicyFromEnv } from "./notify/http";
 import { platformHome } from "../../model/paths";
@@ -19,7 +20,14 @@ import { runPlatform } from "../../program/run";
 import { errorText } from "../engine/causes";
 import { acceptLive, detect, Detection, remediateStack, safetyFacts } from "./engine";
 import { decideAccept, decideRemediation } from "./gate";
-import { buildDriftReport, DriftReport, DriftStatus, exitCodeFor, RemediationOutcome } from "./model";
+import {
+  buildDriftReport,
+  defaultReportDir,
+  DriftReport,
+  DriftStatus,
+  exitCodeFor,
+  RemediationOutcome,
+} from "./model";
 import { renderJson, renderMarkdown, renderTerminal } from "./render";
 import { specEditsFor } from "./specEdits";
 
@@ -53,7 +61,7 @@ export function actionFor(spec: PlatformSpec, flag?: DriftAction): DriftAction {
 
 /** The report folder of an environment. */
 export function reportDir(io: Pick<DriftIO, "root" | "env">, env: string, outDir?: string): string {
-  return outDir ? path.resolve(outDir) : path.join(platformHome(io.root, io.env), "reports", env);
+  return outDir ? path.resolve(outDir) : defaultReportDir(platformHome(io.root, io.env), env);
 }
 
 function previousStatus(dir: string): DriftStatus | undefined {
@@ -93,10 +101,11 @@ async function act(
   io: DriftIO,
 ): Promise<RemediationOutcome> {
   const { environment } = opts;
-  const facts = safetyFacts(environment, {
-    status: report.status,
-    pendingChanges: report.pendingChanges.length,
-  });
+  const tags = await stack.listTags().catch(() => ({}) as Record<string, string>);
+  const facts = {
+    ...safetyFacts(environment, { status: report.status, pendingChanges: report.pendingChanges.length }),
+    ...(tags[SUSPENDED_TAG] ? { suspended: tags[SUSPENDED_TAG] } : {}),
+  };
   const gate = action === "remediate" ? decideRemediation(facts) : decideAccept(facts);
   if (!gate.run) return { action, result: "refused", reasons: gate.reasons };
   const audit = auditInfo(io.root, io.env);
@@ -133,7 +142,10 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
       await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
     // With it, an unreachable cluster reads as "every resource deleted": drift must never guess,
     // so the engine and its plugins run with it off, whatever the caller's environment says.
-    stack = await openStack(environment, async () => runPlatform(environment), {
+    // The ignore rules reach the program as `ignoreChanges`: the code preview and a remediation
+    // leave an ignored field where the live world has it.
+    const ignore = { ignoreRules: spec.drift?.ignore ?? [] };
+    stack = await openStack(environment, async () => runPlatform(environment, ignore), {
       PULUMI_K8S_DELETE_UNREACHABLE: "false",
     });
     detection = await detect(stack);
@@ -144,6 +156,7 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
     environment: environment.name,
     clusters: Object.keys(spec.clusters),
     ...detection,
+    ignoreRules: spec.drift?.ignore ?? [],
     durationSeconds: (Date.now() - started) / 1000,
   });
 

@@ -18,6 +18,8 @@ export async function openStack(
   program: () => Promise<Record<string, unknown> | void>,
   /** Variables for the engine and its plugins that win over the process environment. @default none */
   engineOverrides: Record<string, string> = {},
+  /** Only select a stack that exists (readers: `status`, `history`); never create one. @default false */
+  existing = false,
 ): Promise<Stack> {
   const ctx: StackContext = { root: environment.root, env: environment.processEnv };
   const settings = backendFor(environment);
@@ -30,10 +32,9 @@ export async function openStack(
     ...settings.env,
     ...engineOverrides,
   });
-  return LocalWorkspace.createOrSelectStack(
-    { stackName: environment.name, projectName: PROJECT, program },
-    { workDir: ctx.root, pulumiCommand, envVars, secretsProvider: settings.secretsProvider },
-  );
+  const args = { stackName: environment.name, projectName: PROJECT, program };
+  const opts = { workDir: ctx.root, pulumiCommand, envVars, secretsProvider: settings.secretsProvider };
+  return existing ? LocalWorkspace.selectStack(args, opts) : LocalWorkspace.createOrSelectStack(args, opts);
 }
 
 /**

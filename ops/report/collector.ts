@@ -4,12 +4,14 @@ import {
   CHANGE_OPS,
   clusterOfProvider,
   DiagnosticEntry,
+  KubernetesObjectRef,
   PropertyChange,
   PropertyChangeKind,
   ResourceChange,
   urnName,
 } from "./model";
 import { maskSecrets, valueAt } from "./propertyPath";
+import { kubernetesKind } from "../../model/driftIgnore";
 import { areaOfRule, areaPackName } from "../../policies/areas";
 
 const kindOf = (diffKind: string): PropertyChangeKind =>
@@ -37,6 +39,22 @@ function propertyChanges(meta: StepEventMetadata, refresh: boolean): PropertyCha
     if (kind !== "delete" && a !== undefined) change.after = maskSecrets(a);
     return change;
   });
+}
+
+/** The kind (last segment of `kubernetes:apps/v1:Deployment`), name and namespace of a Kubernetes object. */
+export function kubernetesObjectOf(meta: StepEventMetadata): KubernetesObjectRef | undefined {
+  const kind = kubernetesKind(meta.type);
+  if (!kind) return undefined;
+  type Meta = { metadata?: { name?: unknown; namespace?: unknown } };
+  const sides = [meta.old?.outputs, meta.new?.outputs, meta.old?.inputs, meta.new?.inputs] as Array<
+    Meta | undefined
+  >;
+  const md = sides.find((s) => s?.metadata && typeof s.metadata.name === "string")?.metadata;
+  return {
+    kind,
+    ...(typeof md?.name === "string" ? { name: md.name } : {}),
+    ...(typeof md?.namespace === "string" ? { namespace: md.namespace } : {}),
+  };
 }
 
 /**
@@ -124,6 +142,8 @@ export class ChangeCollector {
       op: meta.op,
       properties: CHANGE_OPS.has(meta.op) ? propertyChanges(meta, refresh) : [],
     };
+    const object = kubernetesObjectOf(meta);
+    if (object) change.object = object;
     this.resources.set(meta.urn, change);
     this.counts[meta.op] = (this.counts[meta.op] ?? 0) + 1;
   }

@@ -41,6 +41,15 @@ export interface ResourceChange {
   cluster?: string;
   op: string;
   properties: PropertyChange[];
+  /** A Kubernetes object's kind, name and namespace (from its state, else the new side); absent for others. */
+  object?: KubernetesObjectRef;
+}
+
+/** Which Kubernetes object a resource is. */
+export interface KubernetesObjectRef {
+  kind: string;
+  name?: string;
+  namespace?: string;
 }
 
 export interface PolicyFinding {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { classifyFailure } from "../../../ops/agent/classify";
+import { loadStatus, publicStatus } from "../../../ops/agent/status";
 import { describeLock, lockedMessage } from "../../../ops/engine/locks";
 import { pendingOperationsMessage } from "../../../ops/engine/preflight";
 
@@ -68,4 +69,19 @@ test("anything else is an engine error: the trimmed tail, secrets cut", () => {
   expect(f.message).not.toContain("hunter2");
   expect(f.message).not.toContain("abc");
   expect(f.message.length).toBeLessThanOrEqual(401);
+});
+
+test("a rollback's suspension is its own permanent reason, not a failure", () => {
+  const f = classifyFailure(
+    'platform up: local is suspended: rolled back to 0123456789ab at 2026-12-01T12:00:00.000Z (platform rollback local --now); refused by the pre-flight check "suspended", nothing was run.\nMerge the revert …\n',
+  );
+  expect(f.reason).toBe("Suspended");
+  expect(f.permanent).toBe(true);
+  expect(f.message).toContain("rolled back to 0123456789ab");
+});
+
+test("/status shows a rollback's suspension as suspended: true while the agent's own switch stays off", () => {
+  const s = loadStatus("/nonexistent-home", "local");
+  expect(publicStatus({ ...s, phase: "Suspended" }).suspended).toBe(true);
+  expect(publicStatus({ ...s, phase: "Ready" }).suspended).toBe(false);
 });

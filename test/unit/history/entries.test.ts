@@ -1,0 +1,108 @@
+import { auditOf, entryOf, kindOf, renderHistory } from "../../../ops/history/entries";
+import { numbered } from "../../../ops/history/read";
+
+describe("kindOf: the platform's marker wins over the engine's kind", () => {
+  test.each([
+    ["platform up local · commit abc1234 · by A", "update", "up"],
+    ["platform destroy local · commit abc1234 · by A", "destroy", "destroy"],
+    ["platform drift --remediate local · commit abc1234 · by A", "update", "remediation"],
+    ["platform drift --accept local · commit abc1234 · by A", "refresh", "accept"],
+    ["platform rollback --now local · commit abc1234 · by A · from def5678", "update", "rollback"],
+    ["platform recover local --refresh", "refresh", "refresh"],
+    ["", "refresh", "refresh"],
+    ["", "update", "up"],
+    ["", "import", "import"],
+    ["by hand", "rename", "other"],
+  ])("%j (%s) is %s", (message, engine, kind) => {
+    expect(kindOf(message, engine)).toBe(kind);
+  });
+});
+
+describe("auditOf reads what ops/engine/audit.ts writes", () => {
+  test("commit, dirty, author, PR and run URL", () => {
+    expect(
+      auditOf(
+        "platform up staging · commit 0123456789ab+dirty · by Ada <ada@acme.io> · PR #42 · https://github.com/acme/p/actions/runs/7",
+      ),
+    ).toEqual({
+      commit: "0123456789ab",
+      dirty: true,
+      author: "Ada <ada@acme.io>",
+      pr: "42",
+      runUrl: "https://github.com/acme/p/actions/runs/7",
+    });
+  });
+  test("an unknown commit and a message not written by the platform give nothing", () => {
+    expect(auditOf("platform up local · commit unknown · by me")).toEqual({ dirty: false, author: "me" });
+    expect(auditOf("commit 0123456789ab · by someone")).toEqual({ dirty: false });
+  });
+});
+
+describe("entryOf", () => {
+  const base = {
+    kind: "update",
+    startTime: new Date("2026-12-01T10:00:00Z"),
+    endTime: new Date("2026-12-01T10:00:12.5Z"),
+    result: "succeeded",
+    resourceChanges: { same: 10, update: 1 },
+  };
+  test("the engine's full git.head replaces the recorded short id when it starts with it", () => {
+    const head = "0123456789abcdef0123456789abcdef01234567";
+    const e = entryOf({
+      ...base,
+      version: 3,
+      message: "platform up local · commit 0123456789ab · by A",
+      environment: { "git.head": head },
+    });
+    expect(e).toMatchObject({ version: 3, kind: "up", commit: head, durationSeconds: 12.5, dirty: false });
+    expect(e.endTime).toBe("2026-12-01T10:00:12.500Z");
+  });
+  test("a rollback records its target, not the checkout's head: the repository expands it", () => {
+    const target = "fedcba9876543210fedcba9876543210fedcba98";
+    const e = entryOf(
+      {
+        ...base,
+        message: "platform rollback --now local · commit fedcba987654 · by A · from 0123456789ab",
+        environment: { "git.head": "0123456789abcdef0123456789abcdef01234567" },
+      },
+      (short) => (target.startsWith(short) ? target : undefined),
+    );
+    expect(e).toMatchObject({ kind: "rollback", commit: target });
+    expect(e.version).toBeUndefined();
+  });
+  test("in progress: no end time, no duration", () => {
+    const e = entryOf({ ...base, result: "in-progress", message: "" });
+    expect(e.endTime).toBeUndefined();
+    expect(e.durationSeconds).toBeUndefined();
+  });
+});
+
+test("numbered numbers by position, oldest 1, when the backend did not", () => {
+  const e = (t: string) => entryOf({ kind: "update", startTime: t, endTime: t, result: "succeeded" });
+  const all = numbered([e("2026-12-01T10:02:00Z"), e("2026-12-01T10:01:00Z"), e("2026-12-01T10:00:00Z")]);
+  expect(all.map((x) => x.version)).toEqual([3, 2, 1]);
+});
+
+test("renderHistory: one line per update, short commits, changes without same", () => {
+  const text = renderHistory({
+    schemaVersion: 1,
+    environment: "local",
+    updates: [
+      entryOf({
+        version: 2,
+        kind: "update",
+        startTime: "2026-12-01T10:00:00Z",
+        endTime: "2026-12-01T10:00:05Z",
+        result: "failed",
+        message: "platform up local · commit 0123456789abcdef · by A · PR #7",
+        resourceChanges: { same: 3, update: 1 },
+      }),
+    ],
+  });
+  const [head, row] = text.trim().split("\n");
+  expect(head).toMatch(/^UPDATE\s+TIME\s+KIND\s+RESULT\s+COMMIT/);
+  expect(row).toMatch(
+    /^#2\s+2026-12-01T10:00:05.000Z\s+up\s+failed\s+0123456789ab\s+A\s+PR #7\s+5.0s\s+update 1$/,
+  );
+  expect(renderHistory({ schemaVersion: 1, environment: "x", updates: [] })).toContain("no updates yet");
+});
