@@ -6,7 +6,13 @@
 
 /** Why an apply failed. */
 export type FailureReason =
-  "PolicyViolation" | "LockHeld" | "PendingOperations" | "SpecInvalid" | "EngineError";
+  | "PolicyViolation"
+  | "LockHeld"
+  | "PendingOperations"
+  | "SpecInvalid"
+  | "EngineError"
+  | "UnsignedRevision"
+  | "SignatureInvalid";
 
 export interface Failure {
   reason: FailureReason;

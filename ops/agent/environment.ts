@@ -3,7 +3,7 @@
  * revision through a child `platform up`, or only update the status), and return the new status.
  */
 import * as path from "path";
-import { classifyFailure } from "./classify";
+import { classifyFailure, Failure } from "./classify";
 import { runPlatformChild } from "./child";
 import { MAX_RETRIES, ReconcileAction } from "./reconcile";
 import type { AgentMetrics } from "./server";
@@ -19,6 +19,11 @@ export interface StepContext {
   save: (s: PersistedStatus) => void;
   log: (line: string) => void;
   metrics: AgentMetrics;
+  /**
+   * Checks run before a revision is checked out for apply (its signature, pending operations left
+   * by a kill); a {@link Failure} refuses the revision without running anything. @default none
+   */
+  gate?: (env: string, sha: string) => Promise<Failure | undefined>;
 }
 
 function withPhase(s: PersistedStatus, phase: Phase, reason: string, message: string): PersistedStatus {
@@ -49,6 +54,11 @@ export async function reconcileEnvironment(
     }
   }
   const sha = action.revision;
+  const refused = await ctx.gate?.(env, sha);
+  if (refused) {
+    ctx.metrics.applies.inc({ environment: env, result: "refused" });
+    return failed(env, before, sha, refused, ctx);
+  }
   ctx.log(`${env}: applying ${sha} (${action.reason})`);
   ctx.save({
     ...withPhase(before, "Reconciling", action.reason, `applying revision ${sha}`),
@@ -81,10 +91,20 @@ export async function reconcileEnvironment(
       lastFailurePermanent: undefined,
     };
   }
-  const failure = classifyFailure(output);
+  return failed(env, before, sha, classifyFailure(output), ctx);
+}
+
+/** The status after `sha` failed with `failure`: retrying with backoff, or `Stalled`. */
+function failed(
+  env: string,
+  before: PersistedStatus,
+  sha: string,
+  failure: Failure,
+  ctx: StepContext,
+): PersistedStatus {
   const failures = before.lastAttemptedRevision === sha ? before.failures + 1 : 1;
   const stalled = failure.permanent || failures - 1 >= MAX_RETRIES;
-  const message = `revision ${sha}: ${failure.message}`;
+  const message = failure.message.includes(sha) ? failure.message : `revision ${sha}: ${failure.message}`;
   ctx.log(`${env}: ${failure.reason}: ${message}`);
   return {
     ...withPhase(before, stalled ? "Stalled" : "Retrying", failure.reason, message),

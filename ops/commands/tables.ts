@@ -338,6 +338,12 @@ export const AGENT = command({
       value: "NAME",
       description: "the env var holding the push webhook's secret (without it /hooks/git is 401)",
     },
+    "require-signed-commits": {
+      type: "string",
+      value: "KEYRING",
+      description:
+        "apply only commits signed by a key in KEYRING (OpenPGP public keyring or SSH allowed-signers file)",
+    },
   },
   exits: [
     "0 in sync (or stopped)",
