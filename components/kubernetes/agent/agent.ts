@@ -107,7 +107,7 @@ export class Agent extends pulumi.ComponentResource {
 
     const saAnnotations: Record<string, string> = {
       ...annotations,
-      "platform.dev/automount-service-account-token": "true", // the agent talks to the API server
+      "platform.dev/automount-service-account-token": "true",
       ...(args.awsRoleArn ? { [IRSA_ANNOTATION]: args.awsRoleArn } : {}),
       ...(args.gcpServiceAccount ? { [GKE_WORKLOAD_IDENTITY_ANNOTATION]: args.gcpServiceAccount } : {}),
     };
@@ -210,17 +210,18 @@ export class Agent extends pulumi.ComponentResource {
       periodSeconds,
       timeoutSeconds: 5,
     });
+    const optIn = { "platform.dev/automount-service-account-token": "true" }; // it talks to the API server
     const deployment = new k8s.apps.v1.Deployment(
       childName(name, "deployment"),
       {
-        metadata: meta(namespace),
+        metadata: { ...meta(namespace), annotations: { ...annotations, ...optIn } },
         spec: {
           replicas: args.replicas ?? 1,
           // one writer: the old pod is gone before the new one starts applying
           strategy: { type: "Recreate" },
           selector: { matchLabels: selectorLabels(labels) },
           template: {
-            metadata: { labels },
+            metadata: { labels, annotations: optIn },
             spec: {
               serviceAccountName: physical,
               automountServiceAccountToken: true,
