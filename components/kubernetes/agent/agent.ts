@@ -29,10 +29,15 @@ export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 /** The annotation GKE reads for workload identity. */
 export const GKE_WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account";
 
-/** The container's command: `platform agent <env> --repo … --listen 0.0.0.0:8080` (pure; exported for tests). */
-export function agentCommand(args: AgentArgs): string[] {
+/**
+ * The image's ENTRYPOINT (deploy/agent/Dockerfile), also set as the container's `command`: tini
+ * as PID 1 forwards SIGTERM and reaps the engine's orphaned plugins, then `platform`.
+ */
+export const AGENT_ENTRYPOINT = ["tini", "--", "platform"];
+
+/** The container's args: `agent <env> --repo … --listen 0.0.0.0:8080` (pure; exported for tests). */
+export function agentContainerArgs(args: AgentArgs): string[] {
   return [
-    "platform",
     "agent",
     args.environment,
     "--repo",
@@ -231,7 +236,8 @@ export class Agent extends pulumi.ComponentResource {
                 {
                   name: "agent",
                   image: args.image,
-                  command: agentCommand(args),
+                  command: AGENT_ENTRYPOINT,
+                  args: agentContainerArgs(args),
                   ports: [{ name: "http", containerPort: AGENT_PORT, protocol: "TCP" }],
                   env,
                   ...(envFrom.length ? { envFrom } : {}),

@@ -41,8 +41,8 @@ describe("Agent", () => {
   test("a Deployment running platform agent <env> on 0.0.0.0:8080, probed on /healthz and /readyz, one writer", async () => {
     await build({ interval: "30s", webhookSecretName: "agent-hook" });
     expect(mocks.ofType("kubernetes:apps/v1:Deployment")).toHaveLength(1);
-    expect(container().command).toEqual([
-      "platform",
+    expect(container().command).toEqual(["tini", "--", "platform"]);
+    expect(container().args).toEqual([
       "agent",
       "staging",
       "--repo",
@@ -173,7 +173,7 @@ describe("Agent", () => {
 
   test("signed commits: the keyring ConfigMap mounted read-only and --require-signed-commits", async () => {
     await build({ signersConfigMapName: "agent-signers" });
-    expect(container().command.slice(-2)).toEqual([
+    expect(container().args.slice(-2)).toEqual([
       "--require-signed-commits",
       "/etc/platform-agent/signers/keys",
     ]);

@@ -62,8 +62,7 @@ test("an agent on the first cluster by default, its Roles only in that cluster's
     .ofType("kubernetes:apps/v1:Deployment")
     .filter((r) => r.name.startsWith("agent-"));
   expect(deployments.map((d) => d.name)).toEqual(["agent-local-deployment"]);
-  expect(deployments[0].inputs.spec.template.spec.containers[0].command.slice(0, 5)).toEqual([
-    "platform",
+  expect(deployments[0].inputs.spec.template.spec.containers[0].args.slice(0, 4)).toEqual([
     "agent",
     "local",
     "--repo",
