@@ -3,7 +3,7 @@
  * revision through a child `platform up`, or only update the status), and return the new status.
  */
 import * as path from "path";
-import { classifyFailure, Failure } from "./classify";
+import { classifyFailure, Failure, failureFromResult, readResult } from "./classify";
 import { runPlatformChild } from "./child";
 import { MAX_RETRIES, ReconcileAction } from "./reconcile";
 import type { AgentMetrics } from "./server";
@@ -66,6 +66,7 @@ export async function reconcileEnvironment(
   });
   let code: number;
   let output: string;
+  const resultFile = path.join(ctx.home, "agent", env, "result.json");
   try {
     const root = await ctx.rootOf(sha);
     ({ code, output } = await runPlatformChild(["up", env, "--yes"], {
@@ -73,6 +74,7 @@ export async function reconcileEnvironment(
       home: ctx.home,
       processEnv: ctx.processEnv,
       logFile: path.join(ctx.home, "agent", env, "logs", `${sha}.up.log`),
+      resultFile,
     }));
   } catch (err) {
     code = 1;
@@ -91,7 +93,8 @@ export async function reconcileEnvironment(
       lastFailurePermanent: undefined,
     };
   }
-  return failed(env, before, sha, classifyFailure(output), ctx);
+  // the child's named reason first; the text classifier for revisions that write none
+  return failed(env, before, sha, failureFromResult(readResult(resultFile)) ?? classifyFailure(output), ctx);
 }
 
 /** The status after `sha` failed with `failure`: retrying with backoff, or `Stalled`. */

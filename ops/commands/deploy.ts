@@ -5,6 +5,7 @@ import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { preflight } from "../engine/preflight";
 import { withEngineErrors } from "./engineErrors";
+import { collectMandatory, PolicyRefusal, policyResult, writeResult } from "../result";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
 import { installToolchain } from "../toolchain/install";
@@ -115,13 +116,20 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     }
   }
   const audit = auditInfo(io.root, io.processEnv);
-  const result = await stack.up({
-    onOutput,
-    color: "never",
-    message: updateMessage("up", args.env, audit),
-    ...parallel,
-    ...policyPackArgs(environment),
-  });
+  const refusals: PolicyRefusal[] = [];
+  const result = await stack
+    .up({
+      onOutput,
+      onEvent: collectMandatory(refusals),
+      color: "never",
+      message: updateMessage("up", args.env, audit),
+      ...parallel,
+      ...policyPackArgs(environment),
+    })
+    .catch((err: unknown) => {
+      if (refusals.length > 0) writeResult(io.processEnv, policyResult(refusals));
+      throw err;
+    });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
   const changes = Object.entries(result.summary.resourceChanges ?? {})
     .filter(([op]) => op !== "same")

@@ -260,6 +260,7 @@ function pendingOperations(): { type: string; resource: { type: string } }[] {
 }
 
 test("(c) kill -9 mid-update: restarted, Stalled PendingOperations with the recover hint; after platform recover the next pass applies", async () => {
+  await stopAgent(); // (b)'s, if it failed before stopping it
   // a new app: its Deployment's create is in flight long enough to be caught
   ws.editSpec("local", (t) =>
     t.replace(

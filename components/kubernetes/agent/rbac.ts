@@ -42,6 +42,18 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], names?:
   ...(names ? { resourceNames: names } : {}),
 });
 
+/**
+ * What the Kubernetes provider's await logic watches while a Deployment rolls out or a Service
+ * gets endpoints (ReplicaSets, Pods, PVCs, Endpoints/EndpointSlices, Events): without them an
+ * update under the agent's identity waits until its timeout (seen in the e2e: a remediation hung).
+ */
+const AWAIT_READS: PolicyRule[] = [
+  rule([""], ["pods", "endpoints", "events", "persistentvolumeclaims"], READ_VERBS),
+  rule(["apps"], ["replicasets"], READ_VERBS),
+  rule(["discovery.k8s.io"], ["endpointslices"], READ_VERBS),
+  rule(["events.k8s.io"], ["events"], READ_VERBS),
+];
+
 /** The names of the agent's own objects (its RBAC can touch those by name only). */
 export interface AgentOwnNames {
   /** The agent's namespace. */
@@ -68,8 +80,7 @@ export function tenantNamespaceRules(scope: AgentScope): PolicyRule[] {
     ),
     // roles: the agent's own Role here (RBAC refuses any Role granting more than it holds)
     rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], WRITE_VERBS),
-    rule([""], ["pods", "endpoints", "events"], READ_VERBS),
-    rule(["apps"], ["replicasets"], READ_VERBS),
+    ...AWAIT_READS,
   ];
   if (scope.autoscaling) rules.push(rule(["autoscaling"], ["horizontalpodautoscalers"], WRITE_VERBS));
   if (scope.externalSecrets)
@@ -84,8 +95,7 @@ export function ownNamespaceRules(): PolicyRule[] {
     rule(["apps"], ["deployments"], WRITE_VERBS),
     rule(["networking.k8s.io"], ["networkpolicies"], WRITE_VERBS),
     rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], WRITE_VERBS),
-    rule([""], ["pods", "endpoints", "events"], READ_VERBS),
-    rule(["apps"], ["replicasets"], READ_VERBS),
+    ...AWAIT_READS,
   ];
 }
 
