@@ -79,13 +79,20 @@ async function startAgent(flags: string[]): Promise<void> {
   base = /listening on (http:\S+)/.exec(agentLog)?.[1] ?? "";
   if (!base) throw new Error(`the agent did not start:\n${agentLog}`);
   const head = git("rev-parse", "HEAD");
+  const started = Date.now();
   for (;;) {
     const s = (
       (await (await fetch(`${base}/status`)).json()) as {
-        environments: { phase: string; lastAppliedRevision?: string; drift: { status: string } }[];
+        environments: {
+          phase: string;
+          lastAppliedRevision?: string;
+          drift: { status: string; checkedAt?: string };
+        }[];
       }
     ).environments[0];
-    if (s.phase === "Ready" && s.lastAppliedRevision === head && s.drift.status !== "not-checked") return;
+    // ready once this agent's own first pass and drift check are done (status.json persists)
+    const checked = Date.parse(s.drift.checkedAt ?? "") || 0;
+    if (s.phase === "Ready" && s.lastAppliedRevision === head && checked >= started - 1000) return;
     if (s.phase === "Stalled") throw new Error(`the agent stalled:\n${agentLog}`);
     await sleep(500);
   }
