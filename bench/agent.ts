@@ -53,8 +53,19 @@ function nextReplicas(): number {
   replicas = to;
   return to;
 }
-const liveReplicas = () =>
-  Number(ws.kubectl(["get", "deploy", "checkout", "-n", "payments", "-o", "jsonpath={.spec.replicas}"]));
+/** Live replicas of checkout (NaN when kubectl failed, e.g. timed out on a loaded machine: asked again). */
+const liveReplicas = () => {
+  const res = ws.kubectlRaw([
+    "get",
+    "deploy",
+    "checkout",
+    "-n",
+    "payments",
+    "-o",
+    "jsonpath={.spec.replicas}",
+  ]);
+  return res.status === 0 ? Number(res.stdout) : NaN;
+};
 async function untilLive(n: number, since: number, ms = 600_000): Promise<number> {
   while (liveReplicas() !== n) {
     if (performance.now() - since > ms) throw new Error(`replicas never became ${n}`);
