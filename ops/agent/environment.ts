@@ -60,8 +60,12 @@ export async function reconcileEnvironment(
     return failed(env, before, sha, refused, ctx);
   }
   ctx.log(`${env}: applying ${sha} (${action.reason})`);
+  // A new revision starts with a clean failure count: an agent killed while applying it must not
+  // find the previous revision's permanent failure on restart (it would call the new one Stalled).
+  const fresh = before.lastAttemptedRevision === sha ? {} : { failures: 0, lastFailurePermanent: undefined };
   ctx.save({
     ...withPhase(before, "Reconciling", action.reason, `applying revision ${sha}`),
+    ...fresh,
     lastAttemptedRevision: sha,
   });
   let code: number;
