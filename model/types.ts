@@ -245,6 +245,34 @@ export interface DriftIgnoreRule {
   paths: string[];
 }
 
+/** The GitOps agent in the environment's clusters (components/kubernetes/agent). */
+export interface AgentSpec {
+  /** Image pinned by tag (not latest) or digest. */
+  image: string;
+  /** The Git repository to follow. */
+  repo: string;
+  /** @default main */
+  branch?: string;
+  /** @default . */
+  path?: string;
+  /** @default 1m */
+  interval?: string;
+  /** @default 10m */
+  driftInterval?: string;
+  /** @default the first declared cluster */
+  clusters?: string[];
+  /** @default platform-system */
+  namespace?: string;
+  /** Secret (key `secret`) with the webhook's secret. @default none */
+  webhookSecretName?: string;
+  /** ConfigMap (key `keys`) with the signers' keys. @default unsigned commits are applied */
+  signersConfigMapName?: string;
+  /** IRSA role. @default none */
+  awsRoleArn?: string;
+  /** GKE workload identity service account. @default none */
+  gcpServiceAccount?: string;
+}
+
 export interface PolicySettingsSpec {
   /** Policy config file, relative to the spec file. @default `policies/config/<env>.json` */
   config?: string;
@@ -267,6 +295,7 @@ export interface PlatformSpec {
   apps?: Record<string, AppSpec>;
   data?: DataSpec;
   drift?: DriftSpec;
+  agent?: AgentSpec;
   policies?: PolicySettingsSpec;
   /**
    * Lets one deploy delete an app on several clusters at once, every instance of an app, or every

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import { helpText, HelpRequest, positionalSynopsis, resolveSpec, wantsHelp } from "./commands/grammar";
 import { TABLES } from "./commands/tables";
 import { Command, CommandIO, EXIT, PreflightError, UsageError } from "./commands/types";
+import { reasonOfCheck, writeResult } from "./result";
 
 /** One verb: the module under ops/commands that exports it. Its flags are in ./commands/tables. */
 interface Verb {
@@ -122,13 +123,25 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   }
   try {
     const command = loadVerb(verbs[verb]);
-    return await command(rest, fullIO);
+    const code = await command(rest, fullIO);
+    if (code === EXIT.ok) writeResult(fullIO.processEnv, { outcome: "succeeded" }, false);
+    return code;
   } catch (err) {
     if (err instanceof HelpRequest) {
       fullIO.stdout(err.text);
       return EXIT.ok;
     }
-    fullIO.stderr(`platform ${verb}: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof PreflightError)
+      writeResult(fullIO.processEnv, {
+        outcome: "failed",
+        reason: reasonOfCheck(err.check),
+        check: err.check,
+        message,
+      });
+    else if (!(err instanceof UsageError))
+      writeResult(fullIO.processEnv, { outcome: "failed", reason: "EngineError", message }, false);
+    fullIO.stderr(`platform ${verb}: ${message}\n`);
     // the refusals carry their exit code (EXIT); anything else is a failure
     return err instanceof UsageError || err instanceof PreflightError ? err.exitCode : EXIT.failure;
   }

@@ -6,6 +6,7 @@ import { clusterEndpoints, clusterKubeconfigs, createClouds, createClusters, Pla
 import { BucketInfo, createData, DatabaseEndpoint } from "./data";
 import { AppSecrets, createSecrets } from "./secrets";
 import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
+import { createAgents } from "./agent";
 
 export { providerName } from "./cloud";
 export type { PlatformContext } from "./cloud";
@@ -121,6 +122,9 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
       { provider },
     );
   }
+
+  // The pull-based agent, when the spec asks for it (RBAC derived from what the stack manages).
+  createAgents(spec, ctx, providers, tenants);
 
   const namespaces = pulumi.all(
     Object.fromEntries(

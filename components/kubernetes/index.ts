@@ -7,4 +7,5 @@ export * from "./appValidation";
 export * from "./appSet";
 export * from "./externalSecrets";
 export * from "./admissionPolicies";
-export * from "./driftAgent";
+export * from "./agent/agent";
+export * from "./agent/rbac";

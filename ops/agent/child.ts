@@ -6,6 +6,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { RESULT_FILE_ENV } from "../result";
 
 export interface ChildResult {
   code: number;
@@ -20,6 +21,8 @@ export interface ChildOptions {
   processEnv: NodeJS.ProcessEnv;
   /** The whole output is also written here. */
   logFile: string;
+  /** Where the child writes its machine-readable outcome (PLATFORM_RESULT_FILE). @default none */
+  resultFile?: string;
 }
 
 const MAX_OUTPUT = 1 << 20;
@@ -27,11 +30,16 @@ const MAX_OUTPUT = 1 << 20;
 /** Runs `node <root>/bin/platform.js ...args`; resolves when it exits (never rejects). */
 export function runPlatformChild(args: string[], opts: ChildOptions): Promise<ChildResult> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  if (opts.resultFile) fs.rmSync(opts.resultFile, { force: true }); // never a previous run's
   const log = fs.createWriteStream(opts.logFile);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(opts.root, "bin", "platform.js"), ...args], {
       cwd: opts.root,
-      env: { ...opts.processEnv, PLATFORM_HOME: opts.home },
+      env: {
+        ...opts.processEnv,
+        PLATFORM_HOME: opts.home,
+        ...(opts.resultFile ? { [RESULT_FILE_ENV]: opts.resultFile } : {}),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

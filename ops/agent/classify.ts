@@ -1,12 +1,26 @@
 /**
  * A failed child `platform up`, classified from its output into a named reason with a message
  * that says what to do. Secrets never reach the message: lines are trimmed and anything that
- * looks like a credential is cut.
+ * looks like a credential is cut. A child that names its reason (PLATFORM_RESULT_FILE, see
+ * ops/result.ts) is believed first; the text is the fallback for revisions that do not.
  */
+import * as fs from "fs";
+import type { CommandResult } from "../result";
 
 /** Why an apply failed. */
 export type FailureReason =
-  "PolicyViolation" | "LockHeld" | "PendingOperations" | "SpecInvalid" | "EngineError" | "Suspended";
+  | "PolicyViolation"
+  | "LockHeld"
+  | "PendingOperations"
+  | "SpecInvalid"
+  | "EngineError"
+  | "Suspended"
+  | "UnsignedRevision"
+  | "SignatureInvalid"
+  | "CheckpointInvalid"
+  | "BackendUnavailable"
+  | "ApiServerUnavailable"
+  | "MassDeletion";
 
 export interface Failure {
   reason: FailureReason;
@@ -21,6 +35,39 @@ const SECRETISH = /(pass(word|phrase)?|secret|token|key)\s*[:=]\s*\S+/gi;
 export function clean(text: string, max = 400): string {
   const one = text.replace(SECRETISH, "$1=[redacted]").replace(/\s+/g, " ").trim();
   return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+/** Reasons a child names itself (PLATFORM_RESULT_FILE) that cannot go away by themselves. */
+const PERMANENT = new Set([
+  "PolicyViolation",
+  "SpecInvalid",
+  "PendingOperations",
+  "CheckpointInvalid",
+  "Suspended",
+  "MassDeletion",
+]);
+
+/**
+ * The failure a child named in its result file (`{ outcome, reason, check, message }`), or
+ * undefined when it wrote none (an older revision's platform) or did not fail: then the text
+ * classifier below is the fallback.
+ */
+export function failureFromResult(result: CommandResult | undefined): Failure | undefined {
+  if (!result || result.outcome !== "failed" || !result.reason) return undefined;
+  return {
+    reason: result.reason as FailureReason,
+    message: clean(result.message ?? result.reason),
+    permanent: PERMANENT.has(result.reason),
+  };
+}
+
+/** Reads a result file; undefined when missing or unreadable. */
+export function readResult(file: string): CommandResult | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as CommandResult;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Classifies the combined stdout+stderr of a failed `platform up`. */

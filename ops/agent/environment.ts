@@ -3,7 +3,7 @@
  * revision through a child `platform up`, or only update the status), and return the new status.
  */
 import * as path from "path";
-import { classifyFailure } from "./classify";
+import { classifyFailure, Failure, failureFromResult, readResult } from "./classify";
 import { runPlatformChild } from "./child";
 import { MAX_RETRIES, ReconcileAction } from "./reconcile";
 import type { AgentMetrics } from "./server";
@@ -19,6 +19,11 @@ export interface StepContext {
   save: (s: PersistedStatus) => void;
   log: (line: string) => void;
   metrics: AgentMetrics;
+  /**
+   * Checks run before a revision is checked out for apply (its signature, pending operations left
+   * by a kill); a {@link Failure} refuses the revision without running anything. @default none
+   */
+  gate?: (env: string, sha: string) => Promise<Failure | undefined>;
 }
 
 function withPhase(s: PersistedStatus, phase: Phase, reason: string, message: string): PersistedStatus {
@@ -49,13 +54,23 @@ export async function reconcileEnvironment(
     }
   }
   const sha = action.revision;
+  const refused = await ctx.gate?.(env, sha);
+  if (refused) {
+    ctx.metrics.applies.inc({ environment: env, result: "refused" });
+    return failed(env, before, sha, refused, ctx);
+  }
   ctx.log(`${env}: applying ${sha} (${action.reason})`);
+  // A new revision starts with a clean failure count: an agent killed while applying it must not
+  // find the previous revision's permanent failure on restart (it would call the new one Stalled).
+  const fresh = before.lastAttemptedRevision === sha ? {} : { failures: 0, lastFailurePermanent: undefined };
   ctx.save({
     ...withPhase(before, "Reconciling", action.reason, `applying revision ${sha}`),
+    ...fresh,
     lastAttemptedRevision: sha,
   });
   let code: number;
   let output: string;
+  const resultFile = path.join(ctx.home, "agent", env, "result.json");
   try {
     const root = await ctx.rootOf(sha);
     ({ code, output } = await runPlatformChild(["up", env, "--yes"], {
@@ -63,6 +78,7 @@ export async function reconcileEnvironment(
       home: ctx.home,
       processEnv: ctx.processEnv,
       logFile: path.join(ctx.home, "agent", env, "logs", `${sha}.up.log`),
+      resultFile,
     }));
   } catch (err) {
     code = 1;
@@ -81,10 +97,21 @@ export async function reconcileEnvironment(
       lastFailurePermanent: undefined,
     };
   }
-  const failure = classifyFailure(output);
+  // the child's named reason first; the text classifier for revisions that write none
+  return failed(env, before, sha, failureFromResult(readResult(resultFile)) ?? classifyFailure(output), ctx);
+}
+
+/** The status after `sha` failed with `failure`: retrying with backoff, or `Stalled`. */
+function failed(
+  env: string,
+  before: PersistedStatus,
+  sha: string,
+  failure: Failure,
+  ctx: StepContext,
+): PersistedStatus {
   const failures = before.lastAttemptedRevision === sha ? before.failures + 1 : 1;
   const stalled = failure.permanent || failures - 1 >= MAX_RETRIES;
-  const message = `revision ${sha}: ${failure.message}`;
+  const message = failure.message.includes(sha) ? failure.message : `revision ${sha}: ${failure.message}`;
   ctx.log(`${env}: ${failure.reason}: ${message}`);
   // a rollback's suspension is not a failure: the phase says so until a commit applies
   const phase = failure.reason === "Suspended" ? "Suspended" : stalled ? "Stalled" : "Retrying";

@@ -14,6 +14,8 @@ import { runPlatformChild } from "./child";
 import { decide, driftArgs } from "./reconcile";
 import { AgentMetrics, startServer } from "./server";
 import { GitSource, SourceError } from "./source";
+import type { Failure } from "./classify";
+import { SignatureVerifier } from "./signature";
 import { DriftSummary, loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
 
 /** How the agent runs. */
@@ -41,6 +43,19 @@ export interface AgentOptions {
   /** Aborted on SIGTERM/SIGINT: stop after the running child, close the server. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /**
+   * `--require-signed-commits`: an OpenPGP public keyring or an SSH allowed-signers file; a head
+   * whose signature does not verify against it is never checked out for apply.
+   * @default undefined: unsigned commits are applied
+   */
+  requireSignedCommits?: string;
+  /**
+   * The operations an interrupted update left in `env`'s stack (read without writing anything),
+   * checked before each apply: with any, the environment is `Stalled` (PendingOperations) with
+   * the `platform recover` hint, and is re-checked every pass until they are gone.
+   * @default undefined: only the child `up`'s own pre-flight refuses them
+   */
+  pendingOperations?: (env: string) => number;
   /** The cluster side (CRD status, Events, suspend, reconcile requests, Lease); undefined: none. */
   kube?: AgentKubeOptions;
 }
@@ -55,6 +70,15 @@ export interface AgentKubeOptions {
   identity: string;
   /** Lease duration (renewed at about a third of it); ignored with `once` (no election). */
   leaseDurationMs: number;
+}
+
+/** The refusal of a revision while the stack has pending operations. */
+export function pendingFailure(env: string, count: number): Failure {
+  return {
+    reason: "PendingOperations",
+    message: `${env}: the last update was interrupted (${count} operation(s) never finished); nothing is applied until it is resolved: run platform recover ${env}`,
+    permanent: true,
+  };
 }
 
 /** Waits `ms`, or until aborted or woken; resolves either way. */
@@ -109,6 +133,17 @@ function readDrift(dir: string):
 
 /** Runs the agent until `signal` aborts (or one pass with `once`); resolves to the exit code. */
 export async function runAgent(opts: AgentOptions): Promise<number> {
+  const verifier = opts.requireSignedCommits
+    ? await SignatureVerifier.open(opts.requireSignedCommits, opts.processEnv)
+    : undefined;
+  try {
+    return await loop(opts, verifier);
+  } finally {
+    verifier?.close();
+  }
+}
+
+async function loop(opts: AgentOptions, verifier: SignatureVerifier | undefined): Promise<number> {
   const source = new GitSource({
     repo: opts.repo,
     branch: opts.branch,
@@ -165,6 +200,19 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     });
     return root;
   };
+  const verdicts = new Map<string, Failure | undefined>();
+  const gate = async (env: string, sha: string): Promise<Failure | undefined> => {
+    const pending = opts.pendingOperations?.(env) ?? 0;
+    if (pending > 0) return pendingFailure(env, pending);
+    if (!verifier) return undefined;
+    if (!verdicts.has(sha)) {
+      await source.fetch(sha);
+      const v = await verifier.verify(source.mirror, sha);
+      opts.log(v.ok ? `${sha}: signed by ${v.signer || v.key}` : `${v.reason}: ${v.message}`);
+      verdicts.set(sha, v.ok ? undefined : { reason: v.reason, message: v.message, permanent: true });
+    }
+    return verdicts.get(sha);
+  };
   let server: Server | undefined;
   if (!opts.once) {
     server = await startServer({
@@ -210,10 +258,14 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       for (const env of opts.envs) {
         if (opts.signal.aborted) break;
         if (!acts(env)) continue; // not (or no longer) the Lease holder: stop before this step
-        const before = {
+        let before: PersistedStatus = {
           ...(statuses.get(env) as PersistedStatus),
           suspended: link?.suspended(env) ?? false,
         };
+        if (stalledBy(before) === "PendingOperations" && (opts.pendingOperations?.(env) ?? 1) === 0) {
+          opts.log(`${env}: the pending operations are resolved; applying again`);
+          before = { ...before, failures: 0, lastFailurePermanent: undefined };
+        }
         const action = decide({ head, sourceError, ...before, now: Date.now() });
         const after = await reconcileEnvironment(env, before, action, sourceError, {
           home: opts.home,
@@ -222,6 +274,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
           save,
           log: opts.log,
           metrics,
+          gate,
         });
         save(after);
       }
@@ -292,6 +345,11 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     save({ ...(statuses.get(env) as PersistedStatus), drift });
     return res.code;
   }
+}
+
+/** The reason of a `Stalled` status (undefined when not stalled). */
+function stalledBy(s: PersistedStatus): string | undefined {
+  return s.phase === "Stalled" ? s.conditions.find((c) => c.type === "Stalled")?.reason : undefined;
 }
 
 /** The worse of two drift exit codes: 1 (unknown or any other), then 4 (drift), then 0. */

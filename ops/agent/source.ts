@@ -86,6 +86,17 @@ export class GitSource {
   async checkout(sha: string): Promise<string> {
     const dir = path.join(this.revisions, sha);
     if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    await this.fetch(sha);
+    const env = this.opts.processEnv;
+    fs.mkdirSync(this.revisions, { recursive: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    await git(["worktree", "prune"], { cwd: this.mirror, env });
+    await git(["worktree", "add", "--detach", "--quiet", dir, sha], { cwd: this.mirror, env });
+    return dir;
+  }
+
+  /** Makes `sha` present in the mirror (a fetch of the branch when it is not); nothing checked out. */
+  async fetch(sha: string): Promise<void> {
     const env = this.opts.processEnv;
     if (!fs.existsSync(path.join(this.mirror, "HEAD"))) {
       fs.mkdirSync(this.mirror, { recursive: true });
@@ -107,10 +118,5 @@ export class GitSource {
         throw new SourceError(`cannot fetch ${sha} from ${this.where()}: ${(err as Error).message}`);
       }
     }
-    fs.mkdirSync(this.revisions, { recursive: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-    await git(["worktree", "prune"], { cwd: this.mirror, env });
-    await git(["worktree", "add", "--detach", "--quiet", dir, sha], { cwd: this.mirror, env });
-    return dir;
   }
 }

@@ -2,9 +2,11 @@
  * `platform agent <env>... --repo URL`: the pull-based loop (see ops/agent). The verb parses the
  * flags, checks the environments, and turns SIGTERM/SIGINT into the AbortSignal the agent stops on.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AGENT_DEFAULT_NAMESPACE } from "../../components/kubernetes/agent/crd";
+import { recoveryFacts } from "../engine/preflight";
 import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
 import { runAgent, AgentOptions } from "../agent/run";
@@ -16,7 +18,10 @@ import { AGENT } from "./tables";
 import { Command, UsageError } from "./types";
 
 /** Parsed `platform agent` arguments (everything the loop needs but the process context). */
-export type AgentArgs = Omit<AgentOptions, "home" | "ownRoot" | "processEnv" | "signal" | "log" | "kube"> & {
+export type AgentArgs = Omit<
+  AgentOptions,
+  "home" | "ownRoot" | "processEnv" | "signal" | "log" | "kube" | "pendingOperations"
+> & {
   /** `--kubeconfig` (absolute), or undefined for the default (in-cluster, else the environment's). */
   kubeconfig?: string;
   namespace: string;
@@ -30,7 +35,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Parses `platform agent` arguments. Defaults: `--branch main`, `--path .`, `--interval 1m`,
  * `--drift-interval 10m`, `--listen 127.0.0.1:8080`, `--namespace platform-system`, `--identity
- * <hostname>-<pid>`, `--lease-duration 15s` (at least 3s). `--webhook-secret-env NAME` reads the secret
+ * <hostname>-<pid>`, `--lease-duration 15s` (at least 3s), no `--require-signed-commits` (unsigned
+ * commits are applied; with it, a missing or unreadable KEYRING is a usage error). `--webhook-secret-env NAME` reads the secret
  * from `processEnv[NAME]` (an unset or empty variable is a usage error). Throws {@link UsageError}.
  */
 export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {}): AgentArgs {
@@ -87,7 +93,22 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     listen,
     once: flags.once,
     webhookSecret,
+    ...(flags["require-signed-commits"] !== undefined
+      ? { requireSignedCommits: requireKeyring(flags["require-signed-commits"]) }
+      : {}),
   };
+}
+
+/** `--require-signed-commits KEYRING`: the file must exist and be readable (its content is checked when the agent starts). */
+function requireKeyring(file: string): string {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    if (!fs.statSync(file).isFile()) throw new Error("not a file");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+    throw new UsageError(`--require-signed-commits ${file}: cannot read the keyring (${why})`);
+  }
+  return file;
 }
 
 /**
@@ -127,6 +148,8 @@ export const agent: Command = async (argv, io) => {
       ownRoot: io.root,
       processEnv: io.processEnv,
       signal: controller.signal,
+      pendingOperations: (name) =>
+        recoveryFacts(environments[args.envs.indexOf(name)]).pendingOperations.length,
       log: (line) => io.stderr(`agent: ${line}\n`),
     });
   } finally {

@@ -16,6 +16,7 @@ import {
 import { ChangeCollector } from "../report/collector";
 import { appliedStacksTree, checkSuspended, SUSPENDED_TAG } from "../engine/suspension";
 import { withEngineErrors } from "./engineErrors";
+import { collectMandatory, PolicyRefusal, policyResult, writeResult } from "../result";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
 import { installToolchain } from "../toolchain/install";
@@ -174,7 +175,14 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
         `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
       );
     if (decision.refused) {
-      io.stderr(`platform up ${args.env}: ${refusalMessage(decision)}\n`);
+      const message = refusalMessage(decision);
+      io.stderr(`platform up ${args.env}: ${message}\n`);
+      writeResult(io.processEnv, {
+        outcome: "failed",
+        reason: "MassDeletion",
+        check: MASS_DELETION_CHECK,
+        message,
+      });
       return EXIT.failure;
     }
     if (decision.allowed)
@@ -187,13 +195,20 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     return EXIT.failure;
   }
   const audit = auditInfo(io.root, io.processEnv);
-  const result = await stack.up({
-    onOutput,
-    color: "never",
-    message: updateMessage("up", args.env, audit),
-    ...parallel,
-    ...policyPackArgs(environment),
-  });
+  const refusals: PolicyRefusal[] = [];
+  const result = await stack
+    .up({
+      onOutput,
+      onEvent: collectMandatory(refusals),
+      color: "never",
+      message: updateMessage("up", args.env, audit),
+      ...parallel,
+      ...policyPackArgs(environment),
+    })
+    .catch((err: unknown) => {
+      if (refusals.length > 0) writeResult(io.processEnv, policyResult(refusals));
+      throw err;
+    });
   for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
   if (suspension.clear && result.summary.result === "succeeded") {
     await stack.removeTag(SUSPENDED_TAG);

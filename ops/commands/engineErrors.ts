@@ -1,4 +1,5 @@
 import { explainEngineError } from "../engine/causes";
+import { writeResult } from "../result";
 import { Command, EXIT, UsageError } from "./types";
 
 /**
@@ -14,6 +15,7 @@ export function withEngineErrors(envOf: (argv: string[]) => string, command: Com
       if (err instanceof UsageError) throw err;
       const message = explainEngineError(envOf(argv), err);
       if (message === undefined) throw err;
+      writeResult(io.processEnv, { outcome: "failed", reason: "EngineError", message }, false);
       io.stderr(`${message}\n`);
       return EXIT.failure;
     }

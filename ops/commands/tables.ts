@@ -399,6 +399,12 @@ export const AGENT = command({
       description: "Lease duration (renewed every third of it; a standby takes over after it)",
       default: "15s",
     },
+    "require-signed-commits": {
+      type: "string",
+      value: "KEYRING",
+      description:
+        "apply only commits signed by a key in KEYRING (OpenPGP public keyring or SSH allowed-signers file)",
+    },
   },
   exits: [
     "0 in sync (or stopped)",

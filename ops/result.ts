@@ -1,0 +1,88 @@
+/**
+ * A machine-readable outcome of a verb, for a parent process (the agent): with
+ * `PLATFORM_RESULT_FILE=<file>` in its environment, `platform <verb>` writes
+ * `{ "outcome", "reason", "check", "message" }` there as JSON. Reasons are named: the
+ * pre-flight check that refused (PreflightError.check), the mandatory policy that refused (from
+ * the engine's policy events, never from text), or EngineError. Nothing is written without the
+ * variable. Messages are those the verb printed; no secret goes into them.
+ */
+import * as fs from "fs";
+import type { PreflightCheck } from "./errors";
+
+/** The variable naming the result file. */
+export const RESULT_FILE_ENV = "PLATFORM_RESULT_FILE";
+
+/** What the file holds. */
+export interface CommandResult {
+  outcome: "succeeded" | "failed";
+  /** Named: PendingOperations, LockHeld, SpecInvalid, PolicyViolation, EngineError, ... */
+  reason?: string;
+  /** The pre-flight check (`pendingOperations`, ...) or the policy (`k8s-no-privileged`) that refused. */
+  check?: string;
+  message?: string;
+}
+
+/** The reason named after a pre-flight check (pure; table-tested). */
+export function reasonOfCheck(check: PreflightCheck): string {
+  const reasons: Record<PreflightCheck, string> = {
+    backend: "BackendUnavailable",
+    spec: "SpecInvalid",
+    checkpoint: "CheckpointInvalid",
+    locks: "LockHeld",
+    pendingOperations: "PendingOperations",
+    apiServers: "ApiServerUnavailable",
+    suspended: "Suspended",
+  };
+  return reasons[check];
+}
+
+/** Writes `result` to the result file, unless `overwrite` is false and one is there already. */
+export function writeResult(processEnv: NodeJS.ProcessEnv, result: CommandResult, overwrite = true): void {
+  const file = processEnv[RESULT_FILE_ENV];
+  if (!file) return;
+  if (!overwrite && fs.existsSync(file)) return;
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(result)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/** A mandatory policy's refusal, from the engine's policy event. */
+export interface PolicyRefusal {
+  policyName: string;
+  resourceUrn?: string;
+  message: string;
+}
+
+/** Minimal shape of an Automation API engine event that carries a policy finding. */
+interface PolicyEventLike {
+  policyEvent?: { policyName: string; enforcementLevel: string; resourceUrn?: string; message: string };
+}
+
+/** An `onEvent` that keeps the mandatory policy findings in `into`. */
+export function collectMandatory(into: PolicyRefusal[]): (event: PolicyEventLike) => void {
+  return (event) => {
+    const p = event.policyEvent;
+    if (p && p.enforcementLevel === "mandatory")
+      into.push({ policyName: p.policyName, resourceUrn: p.resourceUrn, message: p.message.trim() });
+  };
+}
+
+/** `type: name` of a URN (`urn:pulumi:stack::project::a$b::name` → `b: name`). */
+function resourceOf(urn: string | undefined): string {
+  if (!urn) return "the stack";
+  const parts = urn.split("::");
+  const type = (parts[2] ?? "").split("$").pop() ?? "";
+  return `${type}: ${parts[3] ?? urn}`;
+}
+
+/** The result of an update refused by mandatory policies: the first one named, the count. */
+export function policyResult(refusals: PolicyRefusal[]): CommandResult {
+  const [first] = refusals;
+  const more = refusals.length > 1 ? ` (and ${refusals.length - 1} more mandatory finding(s))` : "";
+  return {
+    outcome: "failed",
+    reason: "PolicyViolation",
+    check: first.policyName,
+    message: `policy ${first.policyName} refused ${resourceOf(first.resourceUrn)}: ${first.message}${more} Nothing was applied.`,
+  };
+}
