@@ -11,6 +11,7 @@ import { reconcileEnvironment } from "./environment";
 import { runPlatformChild } from "./child";
 import { decide } from "./reconcile";
 import { AgentMetrics, startServer } from "./server";
+import { dashboardRoutes } from "../dashboard/routes";
 import { GitSource, SourceError } from "./source";
 import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
 
@@ -109,6 +110,15 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
         pushed = true;
         wake.fn?.();
       },
+      routes: dashboardRoutes({
+        home: opts.home,
+        repo: opts.repo,
+        mirror: source.mirror,
+        revisionRoot: (sha) => path.join(source.revisions, sha, opts.subdir),
+        status: () => [...statuses.values()].map(publicStatus),
+        processEnv: opts.processEnv,
+        signal: opts.signal,
+      }),
     });
     const addr = server.address();
     if (addr && typeof addr === "object") opts.log(`listening on http://${addr.address}:${addr.port}`);

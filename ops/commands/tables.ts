@@ -178,6 +178,12 @@ export const PREVIEW = command({
       description: "also write the markdown report",
       needs: "a file",
     },
+    html: {
+      type: "string",
+      value: "FILE",
+      description: "also write the report as one self-contained HTML file",
+      needs: "a file",
+    },
     comment: { type: "boolean", description: "keep one sticky comment on the pull request (GitHub Actions)" },
   },
   exits: ["0 no mandatory violation", "1 failed, a mandatory violation or no comment", "2 bad flags"],

@@ -48,6 +48,15 @@ export interface PendingChange {
   properties: { path: string; kind: string; state?: unknown; desired?: unknown }[];
 }
 
+/** A resource the refresh read (drifted or not), with the component it belongs to. */
+export interface ResourceEntry {
+  urn: string;
+  type: string;
+  name: string;
+  /** The parent's URN (absent for a resource directly under the stack). */
+  parent?: string;
+}
+
 /** The stack's last update, from `stack.history(1)` and the stack tags. */
 export interface LastUpdate {
   time?: string;
@@ -80,6 +89,11 @@ export interface DriftReport {
   counts: { resources: number; drifted: number; modified: number; deleted: number; pending: number };
   drift: DriftedResource[];
   pendingChanges: PendingChange[];
+  /**
+   * Every resource the refresh read, drifted or not, with its parent (optional: reports written
+   * before it have none). The dashboard groups resources by component from it.
+   */
+  resources?: ResourceEntry[];
   /** Why the status is `unknown` (errors from the engine, provider or cluster). */
   errors: string[];
   warnings: string[];
@@ -198,6 +212,12 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
     },
     drift,
     pendingChanges,
+    resources: (refresh?.resources ?? []).map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      ...(r.parent ? { parent: r.parent } : {}),
+    })),
     errors: unique,
     warnings: [...new Set(warnings)],
     ...(facts.pendingOperations !== undefined ? { pendingOperations: facts.pendingOperations } : {}),

@@ -128,6 +128,8 @@ export interface MarkdownOptions {
   limit?: number;
   /** Where the full report is, named in the truncation notice. */
   fullReportHint?: string;
+  /** A line linking the HTML report, kept with the summary (never cut). @default none */
+  reportLink?: string;
 }
 
 /** Renders the report within `limit` characters, keeping the summary and cutting details. */
@@ -138,6 +140,7 @@ export function renderMarkdown(report: PreviewReport, opts: MarkdownOptions = {}
   head.push(
     headline(report),
     provenance(report),
+    ...(opts.reportLink ? ["", opts.reportLink] : []),
     "",
     ...countsTable(report.changes, report.changes.policies),
   );

@@ -114,6 +114,8 @@ export class ChangeCollector {
       op: meta.op,
       properties: CHANGE_OPS.has(meta.op) ? propertyChanges(meta, refresh) : [],
     };
+    const parent = meta.new?.parent || meta.old?.parent;
+    if (parent) change.parent = parent;
     this.resources.set(meta.urn, change);
     this.counts[meta.op] = (this.counts[meta.op] ?? 0) + 1;
   }

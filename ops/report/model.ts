@@ -36,6 +36,8 @@ export interface ResourceChange {
   name: string;
   op: string;
   properties: PropertyChange[];
+  /** The parent resource's URN (the component it belongs to), when the engine said. */
+  parent?: string;
 }
 
 export interface PolicyFinding {
