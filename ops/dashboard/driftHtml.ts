@@ -69,7 +69,7 @@ export function resourcesByComponent(report: DriftReport): string {
       const rows = g.rows.map((r) => [
         `<strong>${escapeHtml(r.name)}</strong>`,
         `<code>${escapeHtml(r.type)}</code>`,
-        statusBadge(r.state === "pending" ? `pending ${r.pendingOp ?? ""}`.trim() : r.state),
+        statusBadge(r.state === "pending" ? `pending ${r.pendingOp ?? ""}`.trim() : r.state, r.state),
       ]);
       return `<h3>${escapeHtml(title)}${escapeHtml(drift)}</h3>\n${table(["resource", "type", "state"], rows)}`;
     })

@@ -33,8 +33,11 @@ export function codeValue(value: unknown): string {
   return `<code>${escapeHtml(valueText(value))}</code>`;
 }
 
-/** Words for a status and the CSS class that colours it (the words carry the meaning). */
-export function statusBadge(status: string): string {
+/**
+ * Words for a status and the CSS class that colours it (the words carry the meaning).
+ * `toneOf` picks the colour when the words are longer than the status. @default `status`
+ */
+export function statusBadge(status: string, toneOf: string = status): string {
   const tone: Record<string, string> = {
     Ready: "ok",
     "in-sync": "ok",
@@ -56,7 +59,7 @@ export function statusBadge(status: string): string {
     mandatory: "bad",
     advisory: "warn",
   };
-  return `<span class="badge ${tone[status] ?? "info"}">${escapeHtml(status)}</span>`;
+  return `<span class="badge ${tone[toneOf] ?? "info"}">${escapeHtml(status)}</span>`;
 }
 
 /** A link only to http(s) URLs (anything else is shown as text). */

@@ -39,7 +39,7 @@ function conditionsCell(conditions: Condition[]): string {
 function driftCell(v: EnvironmentView): string {
   const d = v.status.drift;
   const words = d.status === "drifted" ? `drifted: ${d.drifted} resource(s)` : d.status;
-  return `${statusBadge(words)}${d.checkedAt ? ` <span class="muted">checked ${escapeHtml(d.checkedAt)}</span>` : ""}`;
+  return `${statusBadge(words, d.status)}${d.checkedAt ? ` <span class="muted">checked ${escapeHtml(d.checkedAt)}</span>` : ""}`;
 }
 
 /** The overview: one row per environment. */
@@ -99,8 +99,10 @@ function policySection(title: string, results: PolicyResults | undefined, none: 
 function historySection(v: EnvironmentView): string {
   if (v.historyError) return `<p class="bad">${escapeHtml(v.historyError)}</p>`;
   if (!v.history?.length) return `<p class="muted">No updates recorded yet.</p>`;
+  // a file backend numbers no updates (every version is 0): the column is left out then
+  const versions = v.history.some((h) => (h.version ?? 0) > 0);
   const rows = v.history.map((h) => [
-    escapeHtml(h.version ?? ""),
+    ...(versions ? [escapeHtml(h.version ?? "")] : []),
     escapeHtml(h.kind),
     statusBadge(h.result),
     h.commit ? `<code>${escapeHtml(h.commit)}</code>` : "",
@@ -109,7 +111,8 @@ function historySection(v: EnvironmentView): string {
     escapeHtml(h.startTime ?? ""),
     h.durationSeconds !== undefined ? `${escapeHtml(h.durationSeconds.toFixed(1))} s` : "",
   ]);
-  return table(["version", "kind", "result", "commit", "author", "PR", "started", "duration"], rows);
+  const heads = ["kind", "result", "commit", "author", "PR", "started", "duration"];
+  return table(versions ? ["version", ...heads] : heads, rows);
 }
 
 /** One environment's page. */

@@ -62,8 +62,10 @@ function fingerprint(opts: DashboardOptions): string {
 export function dashboardRoutes(opts: DashboardOptions): RouteHandler {
   const reader = new DashboardReader(opts);
   const streams = new Set<ServerResponse>();
+  // On stop, end every stream and its connection (a kept-alive socket would hold the server's
+  // close open, and an EventSource would reconnect through it).
   opts.signal.addEventListener("abort", () => {
-    for (const s of streams) s.end();
+    for (const s of streams) s.end(() => s.socket?.destroy());
     streams.clear();
   });
   const html = "text/html; charset=utf-8";
@@ -71,7 +73,11 @@ export function dashboardRoutes(opts: DashboardOptions): RouteHandler {
     const url = (req.url ?? "/").split("?")[0];
     const method = req.method ?? "GET";
     const ours =
-      url === "/" || url === "/events" || url.startsWith("/environments/") || url.startsWith("/assets/");
+      url === "/" ||
+      url === "/events" ||
+      url === "/favicon.ico" ||
+      url.startsWith("/environments/") ||
+      url.startsWith("/assets/");
     if (!ours) return false;
     if (method !== "GET" && method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
@@ -80,6 +86,10 @@ export function dashboardRoutes(opts: DashboardOptions): RouteHandler {
     }
     if (url === "/") {
       send(res, 200, html, renderOverview(reader.overview()));
+      return true;
+    }
+    if (url === "/favicon.ico") {
+      res.writeHead(204, HEADERS).end(); // none: a browser asks for it on every page
       return true;
     }
     if (url === "/assets/dashboard.css") {
@@ -100,6 +110,12 @@ export function dashboardRoutes(opts: DashboardOptions): RouteHandler {
       const view = await reader.environment(name);
       if (!view) send(res, 404, "text/plain; charset=utf-8", "no such environment\n");
       else send(res, 200, html, renderEnvironment(view));
+      return true;
+    }
+    if (url === "/events" && opts.signal.aborted) {
+      // 204 tells an EventSource to stop reconnecting
+      res.writeHead(204, { ...HEADERS, connection: "close" });
+      res.end();
       return true;
     }
     if (url === "/events") {
