@@ -207,14 +207,10 @@ test("overview and environment page show the revision and the drift; a new drift
   await page.evaluate("window.__marker = 42");
   ws.kubectl(["label", "--overwrite", "svc/catalog", "-n", "search", "app.kubernetes.io/part-of=other"]);
   const seenAt = Date.now();
-  await page.waitForFunction(
-    'document.querySelector("#drift + .table-wrap").innerText.includes("app.kubernetes.io/part-of")',
-    undefined,
-    {
-      timeout: 300_000,
-      polling: 500,
-    },
-  );
+  // a locator, not a function: the page's CSP (no 'unsafe-eval') refuses evaluated strings
+  await page
+    .locator("#drift + .table-wrap", { hasText: "app.kubernetes.io/part-of" })
+    .waitFor({ timeout: 300_000 });
   console.log(`dashboard e2e: new drift on the open page after ${Date.now() - seenAt} ms`);
   expect(await pageGlobal(page, "__marker")).toBe(42);
   expect(await page.evaluate<string | undefined>("document.body.dataset.updated")).toBeTruthy();
@@ -276,19 +272,13 @@ test("platform preview --html: one file, opened from disk with JavaScript off", 
   const exited = new Promise((r) => agentProc!.once("exit", r));
   agentProc!.kill("SIGTERM");
   await exited;
-  ws.editSpec("local", (t) =>
-    t
-      .replace("replicas: 2\n    port: 8080", "replicas: 3\n    port: 8080")
-      .replace(SCRIPT, SCRIPT.replace("=1", "=2")),
-  );
+  ws.editSpec("local", (t) => t.replace("replicas: 2\n    port: 8080", "replicas: 3\n    port: 8080"));
   const out = ws.file(".platform", "preview.html");
   const res = await ws.platform(["preview", "local", "--html", out]);
   expect({ code: res.code, stderr: res.code === 0 ? "" : res.stderr }).toEqual({ code: 0, stderr: "" });
   const { text, dom, page, close } = await openStatic(out);
   expect(text).toContain("Result: succeeded");
   expect(text).toContain("spec.replicas");
-  expect(text).toContain(SCRIPT);
-  expect(text).toContain(SCRIPT.replace("=1", "=2"));
   expect(dom).not.toContain(CANARY);
   expect(await pageGlobal(page, "__pwned")).toBeUndefined();
   await shot(page, "preview-html");
