@@ -217,7 +217,7 @@ class LoadedEnvironment implements Environment {
       root: this.root,
       specFile: this.specFile,
       ...(configured ? { configuredLocal: configured } : {}),
-      localClusterDir: clusterDir(this.root, this.processEnv),
+      localClusterDir: (name) => clusterDir(this.root, this.processEnv, name),
       processEnv: this.processEnv,
     });
   }

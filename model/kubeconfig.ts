@@ -20,10 +20,13 @@ export interface KubeconfigInputs {
   root: string;
   /** The spec file: a `kubeconfig` cluster's `path` is relative to its folder. */
   specFile: string;
-  /** `platform:kubeconfig` of the stack config, when set. */
+  /** `platform:kubeconfig` of the stack config, when set: then every `local` cluster reads it. */
   configuredLocal?: string;
-  /** The local control plane's folder (`$PLATFORM_HOME/cluster`). */
-  localClusterDir: string;
+  /**
+   * The folder of the local control plane a `local` cluster names (its spec key):
+   * `$PLATFORM_HOME/cluster` for the default `local`, `$PLATFORM_HOME/clusters/<name>` otherwise.
+   */
+  localClusterDir: (cluster: string) => string;
   /** The process environment, for `$KUBECONFIG`. */
   processEnv: NodeJS.ProcessEnv;
 }
@@ -35,8 +38,9 @@ export function kubeconfigKey(cluster: string): string {
 
 /**
  * Where the kubeconfig of `clusterName` comes from:
- * - `local` clusters: `platform:kubeconfig` (relative to the root) or the local control plane's
- *   kubeconfig (`$PLATFORM_HOME/cluster/kubeconfig`);
+ * - `local` clusters: `platform:kubeconfig` (relative to the root) or the kubeconfig of the local
+ *   control plane of the same name (`platform cluster up --name <cluster>`;
+ *   `$PLATFORM_HOME/cluster/kubeconfig` for the default `local`);
  * - `kubeconfig` clusters: their `path` (relative to the spec file) or the first `$KUBECONFIG`;
  * - `eks`/`gke` clusters: the secret `platform:kubeconfig-<cluster>`.
  */
@@ -51,8 +55,8 @@ export function kubeconfigSource(
         kind: "file",
         file: inputs.configuredLocal
           ? path.resolve(inputs.root, inputs.configuredLocal)
-          : path.join(inputs.localClusterDir, "kubeconfig"),
-        hint: "start it with `platform cluster up` or set platform:kubeconfig",
+          : path.join(inputs.localClusterDir(clusterName), "kubeconfig"),
+        hint: `start it with \`platform cluster up --name ${clusterName}\` or set platform:kubeconfig`,
       };
     case "kubeconfig": {
       const fromEnv = inputs.processEnv.KUBECONFIG?.split(path.delimiter).find((p) => p !== "");

@@ -19,8 +19,26 @@ export function toolchainCache(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, "platform-toolchain");
 }
 
-export function clusterDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(platformHome(root, env), "cluster");
+/** Name of the default local control plane (the `local` cluster of `stacks/local/platform.yaml`). */
+export const DEFAULT_CLUSTER = "local";
+
+/** What a local control plane may be called: a DNS label (it is also a spec cluster key). */
+export const CLUSTER_NAME_PATTERN = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+/**
+ * The folder of one local control plane (ports, PKI, datastore, kubeconfig, logs):
+ * `$PLATFORM_HOME/clusters/<name>`, except the default one ({@link DEFAULT_CLUSTER}), which keeps
+ * the folder it always had, `$PLATFORM_HOME/cluster` (a compatibility path: its running processes,
+ * kubeconfig and every stack's recorded provider name that path, so nothing is moved).
+ * @param name the control plane. @default {@link DEFAULT_CLUSTER}
+ */
+export function clusterDir(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+  name: string = DEFAULT_CLUSTER,
+): string {
+  if (name === DEFAULT_CLUSTER) return path.join(platformHome(root, env), "cluster");
+  return path.join(platformHome(root, env), "clusters", name);
 }
 
 export function stateDir(root: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -254,4 +254,10 @@ export interface PlatformSpec {
   data?: DataSpec;
   drift?: DriftSpec;
   policies?: PolicySettingsSpec;
+  /**
+   * Lets one deploy delete an app on several clusters at once, every instance of an app, or every
+   * app on a cluster (the mass-deletion check refuses those otherwise). Meant for the one change
+   * that does it: remove it again afterwards. @default false
+   */
+  allowMassDeletion?: boolean;
 }

@@ -67,7 +67,7 @@ export function stackContext(config: StackConfig, paths: ContextPaths): Platform
         root: paths.root,
         specFile: paths.specFile,
         ...(configured ? { configuredLocal: configured } : {}),
-        localClusterDir: clusterDir(paths.root, processEnv),
+        localClusterDir: (name) => clusterDir(paths.root, processEnv, name),
         processEnv,
       });
       switch (source.kind) {

@@ -17,7 +17,8 @@ export interface Failure {
 
 const SECRETISH = /(pass(word|phrase)?|secret|token|key)\s*[:=]\s*\S+/gi;
 
-function clean(text: string, max = 400): string {
+/** One line, credentials cut, at most `max` characters: for status messages and Events. */
+export function clean(text: string, max = 400): string {
   const one = text.replace(SECRETISH, "$1=[redacted]").replace(/\s+/g, " ").trim();
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }

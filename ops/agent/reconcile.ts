@@ -57,3 +57,11 @@ export function decide(f: ReconcileFacts): ReconcileAction {
   if (f.lastAppliedRevision === undefined) return { action: "apply", revision: f.head, reason: "Adopting" };
   return { action: "apply", revision: f.head, reason: "NewRevision" };
 }
+
+/**
+ * The drift check's arguments: drift is checked and reported while suspended, never remediated
+ * (`--report-only` overrides `drift.mode: remediate`).
+ */
+export function driftArgs(env: string, out: string, suspended: boolean): string[] {
+  return ["drift", env, "--out", out, ...(suspended ? ["--report-only"] : [])];
+}

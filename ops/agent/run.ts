@@ -7,13 +7,15 @@ import * as fs from "fs";
 import type { Server } from "http";
 import * as path from "path";
 import { ensureDeps } from "./deps";
+import type { KubeTarget } from "./kube/config";
+import { ClusterLink, withClusterNote } from "./kube/link";
 import { reconcileEnvironment } from "./environment";
 import { runPlatformChild } from "./child";
-import { decide } from "./reconcile";
+import { decide, driftArgs } from "./reconcile";
 import { AgentMetrics, startServer } from "./server";
 import { dashboardRoutes } from "../dashboard/routes";
 import { GitSource, SourceError } from "./source";
-import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
+import { DriftSummary, loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
 
 /** How the agent runs. */
 export interface AgentOptions {
@@ -40,6 +42,20 @@ export interface AgentOptions {
   /** Aborted on SIGTERM/SIGINT: stop after the running child, close the server. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /** The cluster side (CRD status, Events, suspend, reconcile requests, Lease); undefined: none. */
+  kube?: AgentKubeOptions;
+}
+
+/** Where and as whom the agent keeps its `PlatformEnvironment` objects and Leases. */
+export interface AgentKubeOptions {
+  /** The API server of an environment (throws while it cannot be known; retried each tick). */
+  targetOf: (env: string) => KubeTarget;
+  /** @default "platform-system" (the verb applies it) */
+  namespace: string;
+  /** Lease holder identity. @default hostname-pid (the verb applies it) */
+  identity: string;
+  /** Lease duration (renewed at about a third of it); ignored with `once` (no election). */
+  leaseDurationMs: number;
 }
 
 /** Waits `ms`, or until aborted or woken; resolves either way. */
@@ -57,15 +73,36 @@ function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Prom
   });
 }
 
-/** Reads drift.json of a check: its status and drifted count. */
-function readDrift(dir: string): { status: string; drifted: number; generatedAt?: string } | undefined {
+/** Reads drift.json of a check: its status, drifted count (overall and per cluster) and what remediation did. */
+function readDrift(dir: string):
+  | {
+      status: string;
+      drifted: number;
+      generatedAt?: string;
+      remediation?: string;
+      clusters?: DriftSummary["clusters"];
+    }
+  | undefined {
   try {
     const r = JSON.parse(fs.readFileSync(path.join(dir, "drift.json"), "utf8")) as {
       status: string;
       generatedAt?: string;
       counts?: { drifted?: number };
+      remediation?: { result?: string };
+      clusters?: Record<string, { status: string; drifted: number }>;
     };
-    return { status: r.status, drifted: r.counts?.drifted ?? 0, generatedAt: r.generatedAt };
+    const clusters = r.clusters
+      ? Object.fromEntries(
+          Object.entries(r.clusters).map(([c, v]) => [c, { status: v.status, drifted: v.drifted }]),
+        )
+      : undefined;
+    return {
+      status: r.status,
+      drifted: r.counts?.drifted ?? 0,
+      generatedAt: r.generatedAt,
+      remediation: r.remediation?.result,
+      ...(clusters ? { clusters } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -84,10 +121,41 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   const wake: { fn?: () => void } = {};
   let pushed = false;
   let ready = false;
+  const link = opts.kube
+    ? new ClusterLink({
+        envs: opts.envs,
+        targetOf: opts.kube.targetOf,
+        namespace: opts.kube.namespace,
+        identity: opts.kube.identity,
+        leaseDurationMs: opts.once ? undefined : opts.kube.leaseDurationMs,
+        log: opts.log,
+        wake: () => {
+          pushed = true;
+          wake.fn?.();
+        },
+        // a new leader goes on from what the last one saved (a shared $PLATFORM_HOME) or adopts
+        onLeader: (env) => statuses.set(env, loadStatus(opts.home, env)),
+      })
+    : undefined;
+  const acts = (env: string) => link?.acts(env) ?? true;
   const save = (s: PersistedStatus) => {
     statuses.set(s.name, s);
-    saveStatus(opts.home, s);
+    saveStatus(opts.home, withClusterNote(s, link?.problem(s.name)));
+    if (acts(s.name)) link?.publish(s.name, publicStatus(s));
   };
+  /** What /status and /metrics show: ours when leading, else what the leader wrote on the object. */
+  const view = () =>
+    opts.envs.map((env) => {
+      const own = publicStatus(statuses.get(env) as PersistedStatus);
+      if (acts(env))
+        return {
+          ...withClusterNote(own, link?.problem(env)),
+          leader: true,
+          holder: link?.holder(env),
+          lastHandledReconcileAt: link?.handled(env),
+        };
+      return { ...(link?.observed(env) ?? own), leader: false, holder: link?.holder(env) };
+    });
   const rootOf = async (sha: string) => {
     const root = path.join(await source.checkout(sha), opts.subdir);
     await ensureDeps(root, {
@@ -102,7 +170,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   if (!opts.once) {
     server = await startServer({
       listen: opts.listen,
-      status: () => [...statuses.values()].map(publicStatus),
+      status: view,
       ready: () => ready,
       metrics,
       webhookSecret: opts.webhookSecret,
@@ -115,7 +183,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
         repo: opts.repo,
         mirror: source.mirror,
         revisionRoot: (sha) => path.join(source.revisions, sha, opts.subdir),
-        status: () => [...statuses.values()].map(publicStatus),
+        status: view, // what /status shows
         processEnv: opts.processEnv,
         signal: opts.signal,
       }),
@@ -126,10 +194,20 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   let nextDriftAt = 0;
   let driftCode = 0;
   try {
+    await link?.start();
     while (!opts.signal.aborted) {
       pushed = false;
+      const requests = new Map(opts.envs.map((env) => [env, link?.request(env)] as const));
+      if ([...requests.values()].some((r) => r !== undefined)) nextDriftAt = 0;
       let head: string | undefined;
       let sourceError: string | undefined;
+      if (!opts.envs.some(acts)) {
+        // a standby: no polling, no applying; the lease ticks wake it when it leads
+        ready = true;
+        if (opts.once) break;
+        await sleep(opts.intervalMs, opts.signal, wake);
+        continue;
+      }
       try {
         head = await source.head();
         metrics.polls.inc({ result: "ok" });
@@ -141,7 +219,11 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       }
       for (const env of opts.envs) {
         if (opts.signal.aborted) break;
-        const before = statuses.get(env) as PersistedStatus;
+        if (!acts(env)) continue; // not (or no longer) the Lease holder: stop before this step
+        const before = {
+          ...(statuses.get(env) as PersistedStatus),
+          suspended: link?.suspended(env) ?? false,
+        };
         const action = decide({ head, sourceError, ...before, now: Date.now() });
         const after = await reconcileEnvironment(env, before, action, sourceError, {
           home: opts.home,
@@ -161,7 +243,16 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       }
       if (Date.now() >= nextDriftAt && !opts.signal.aborted) {
         driftCode = 0;
-        for (const env of opts.envs) driftCode = worst(driftCode, await checkDrift(env));
+        for (const env of opts.envs) {
+          if (opts.signal.aborted || !acts(env)) continue;
+          driftCode = worst(driftCode, await checkDrift(env));
+          const handled = requests.get(env);
+          if (handled !== undefined) {
+            link?.markHandled(env, handled);
+            opts.log(`${env}: reconcile request ${handled} handled`);
+            save(statuses.get(env) as PersistedStatus);
+          }
+        }
         nextDriftAt = Date.now() + opts.driftIntervalMs;
       }
       if (opts.once) break;
@@ -173,10 +264,11 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       );
     }
   } finally {
+    await link?.stop();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   if (!opts.once) return 0;
-  const failed = [...statuses.values()].some((s) => s.phase !== "Ready");
+  const failed = [...statuses.values()].some((s) => s.phase !== "Ready" && s.phase !== "Suspended");
   return failed ? 1 : driftCode;
 
   async function checkDrift(env: string): Promise<number> {
@@ -184,7 +276,8 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     if (!s.lastAppliedRevision) return 1;
     const out = path.join(opts.home, "agent", env, "drift");
     const root = await rootOf(s.lastAppliedRevision);
-    const res = await runPlatformChild(["drift", env, "--out", out], {
+    const suspended = statuses.get(env)?.suspended === true;
+    const res = await runPlatformChild(driftArgs(env, out, suspended), {
       root,
       home: opts.home,
       processEnv: opts.processEnv,
@@ -196,9 +289,16 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
           status: report.status,
           drifted: report.drifted,
           checkedAt: report.generatedAt ?? new Date().toISOString(),
+          ...(report.remediation ? { remediation: report.remediation } : {}),
+          ...(report.clusters ? { clusters: report.clusters } : {}),
         }
       : { status: "unknown", drifted: 0, checkedAt: new Date().toISOString() };
-    opts.log(`${env}: drift ${drift.status} (${drift.drifted} drifted) from ${s.lastAppliedRevision}`);
+    const perCluster = Object.entries(drift.clusters ?? {})
+      .map(([c, v]) => `${c} ${v.status}`)
+      .join(", ");
+    opts.log(
+      `${env}: drift ${drift.status} (${drift.drifted} drifted${perCluster ? `; ${perCluster}` : ""}) from ${s.lastAppliedRevision}`,
+    );
     save({ ...(statuses.get(env) as PersistedStatus), drift });
     return res.code;
   }

@@ -67,9 +67,32 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly suspended = new Gauge({
+    name: "platform_agent_environment_suspended",
+    help: "1 when the environment's spec.suspend is true (no applying, no remediating), else 0",
+    labelNames: ["environment"],
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: "platform_agent_leader",
+    help: "1 when this agent holds the environment's Lease (acts for it), 0 when it stands by",
+    labelNames: ["environment"],
+    registers: [this.registry],
+  });
+  readonly holder = new Gauge({
+    name: "platform_agent_lease_holder",
+    help: "1 for the environment's Lease holder as this agent last saw it",
+    labelNames: ["environment", "holder"],
+    registers: [this.registry],
+  });
+
   /** Sets the gauges from the current status. */
   observe(envs: EnvironmentStatus[]): void {
+    this.holder.reset();
     for (const e of envs) {
+      this.suspended.set({ environment: e.name }, e.suspended ? 1 : 0);
+      this.leader.set({ environment: e.name }, e.leader === false ? 0 : 1);
+      if (e.holder) this.holder.set({ environment: e.name, holder: e.holder }, 1);
       this.ready.set({ environment: e.name }, e.phase === "Ready" ? 1 : 0);
       this.stalled.set({ environment: e.name }, e.phase === "Stalled" ? 1 : 0);
       this.drifted.set({ environment: e.name }, e.drift.drifted);

@@ -20,6 +20,10 @@ export interface DriftSummary {
   status: string;
   checkedAt?: string;
   drifted: number;
+  /** What `drift.mode: remediate` did at that check (`applied`, `refused`, `failed`), when it ran. */
+  remediation?: string;
+  /** Per Kubernetes cluster (spec key), as drift.json's `clusters` says: one cluster's status never another's. */
+  clusters?: Record<string, { status: string; drifted: number }>;
 }
 
 /** One environment in `GET /status`. Commit ids are full 40-character ids. */
@@ -32,6 +36,12 @@ export interface EnvironmentStatus {
   conditions: Condition[];
   drift: DriftSummary;
   suspended: boolean;
+  /** This agent holds the environment's Lease (always true without leader election, e.g. `--once`). */
+  leader?: boolean;
+  /** The Lease holder's identity as last seen. */
+  holder?: string;
+  /** The last `agent.platform.dev/requested-at` annotation value acted on. */
+  lastHandledReconcileAt?: string;
 }
 
 /** What is persisted beside the status: the failure count and time the backoff needs. */
@@ -100,6 +110,9 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     conditions,
     drift,
     suspended,
+    leader,
+    holder,
+    lastHandledReconcileAt,
   } = s;
   return {
     name,
@@ -110,5 +123,8 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     conditions,
     drift,
     suspended,
+    leader,
+    holder,
+    lastHandledReconcileAt,
   };
 }

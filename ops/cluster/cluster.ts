@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
 import * as path from "path";
-import { clusterDir } from "../../model/paths";
+import { clusterDir, DEFAULT_CLUSTER } from "../../model/paths";
 import { toolchainBinDir } from "../toolchain/install";
 import { ClusterPki } from "./certs";
 import { kineSocket } from "./permissions";
@@ -26,6 +26,20 @@ export interface ClusterContext {
   root: string;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** Which local control plane. @default `local` ({@link DEFAULT_CLUSTER}, `$PLATFORM_HOME/cluster`) */
+  name?: string;
+}
+
+type Where = Pick<ClusterContext, "root" | "env" | "name">;
+
+/** The folder of the context's control plane (see model/paths.ts clusterDir). */
+export function dirOf(ctx: Where): string {
+  return clusterDir(ctx.root, ctx.env, ctx.name ?? DEFAULT_CLUSTER);
+}
+
+/** How messages name a control plane: `local cluster`, `local-b cluster`. */
+export function clusterLabel(ctx: Pick<ClusterContext, "name">): string {
+  return `${ctx.name ?? DEFAULT_CLUSTER} cluster`;
 }
 
 export const COMPONENTS = [
@@ -38,22 +52,22 @@ export const COMPONENTS = [
 /** The simulated node pods are scheduled on (kwok keeps it Ready and runs its pods). */
 export const FAKE_NODE = "platform-node-0";
 
-export function kubeconfigPath(ctx: Pick<ClusterContext, "root" | "env">): string {
-  return path.join(clusterDir(ctx.root, ctx.env), "kubeconfig");
+export function kubeconfigPath(ctx: Where): string {
+  return path.join(dirOf(ctx), "kubeconfig");
 }
 
-function statePath(ctx: ClusterContext): string {
-  return path.join(clusterDir(ctx.root, ctx.env), "cluster.json");
+function statePath(ctx: Where): string {
+  return path.join(dirOf(ctx), "cluster.json");
 }
 
-export function readState(ctx: ClusterContext): ClusterState | undefined {
+export function readState(ctx: Where): ClusterState | undefined {
   const file = statePath(ctx);
   if (!fs.existsSync(file)) return undefined;
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as ClusterState;
   } catch {
     throw new Error(
-      `${file} is not valid JSON; run \`platform cluster down\` to reset the local cluster's records`,
+      `${file} is not valid JSON; run \`platform cluster down --name ${ctx.name ?? DEFAULT_CLUSTER}\` to reset the cluster's records`,
     );
   }
 }
@@ -62,7 +76,20 @@ export function writeState(ctx: ClusterContext, state: ClusterState): void {
   fs.writeFileSync(statePath(ctx), JSON.stringify(state, null, 2) + "\n");
 }
 
+/** Ports this process handed out: clusters started side by side never get the same one. */
+const handedOut = new Set<number>();
+
 async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await ephemeralPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.on("error", reject);
@@ -223,7 +250,7 @@ export function fakeNodeManifest(): string {
 }
 
 /** Runs the pinned kubectl against the local cluster. */
-export function kubectl(ctx: Pick<ClusterContext, "root" | "env">, args: string[], input?: string) {
+export function kubectl(ctx: Where, args: string[], input?: string) {
   return spawnSync(tool(ctx.env, "kubectl"), ["--kubeconfig", kubeconfigPath(ctx), ...args], {
     input,
     encoding: "utf8",

@@ -1,11 +1,12 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { clusterDir } from "../../model/paths";
 import { adminKubeconfig, ensurePki } from "./certs";
 import {
   apiGet,
   ClusterContext,
+  clusterLabel,
+  dirOf,
   ClusterPorts,
   ClusterState,
   COMPONENTS,
@@ -19,6 +20,7 @@ import {
   writeState,
 } from "./cluster";
 import { kineSocket, secureClusterDir } from "./permissions";
+import { DEFAULT_CLUSTER } from "../../model/paths";
 import { isAlive, ProcessRecord, startDetached, stopProcess } from "./procs";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,6 +42,8 @@ async function waitFor(
 }
 
 export interface ClusterStatus {
+  /** The control plane's name. */
+  name: string;
   running: boolean;
   ready: boolean;
   kubeconfig: string;
@@ -53,9 +57,16 @@ export async function clusterStatus(ctx: ClusterContext): Promise<ClusterStatus>
   const running = processes.length === COMPONENTS.length && processes.every((p) => p.alive);
   const ready =
     running && state
-      ? (await apiGet(ensurePki(clusterDir(ctx.root, ctx.env)), state.ports.apiserver, "/readyz")) === 200
+      ? (await apiGet(ensurePki(dirOf(ctx)), state.ports.apiserver, "/readyz")) === 200
       : false;
-  return { running, ready, kubeconfig: kubeconfigPath(ctx), ports: state?.ports, processes };
+  return {
+    name: ctx.name ?? DEFAULT_CLUSTER,
+    running,
+    ready,
+    kubeconfig: kubeconfigPath(ctx),
+    ports: state?.ports,
+    processes,
+  };
 }
 
 /**
@@ -66,7 +77,7 @@ export async function clusterUp(
   ctx: ClusterContext,
   overrides: Partial<ClusterPorts> = {},
 ): Promise<ClusterStatus> {
-  const dir = clusterDir(ctx.root, ctx.env);
+  const dir = dirOf(ctx);
   fs.mkdirSync(path.join(dir, "logs"), { recursive: true, mode: 0o700 });
   secureClusterDir(dir);
   const previous = readState(ctx);
@@ -75,7 +86,9 @@ export async function clusterUp(
     if (alive.length === COMPONENTS.length) {
       const status = await clusterStatus(ctx);
       if (status.ready) {
-        ctx.log(`local cluster already running (api server https://127.0.0.1:${previous.ports.apiserver})`);
+        ctx.log(
+          `${clusterLabel(ctx)} already running (api server https://127.0.0.1:${previous.ports.apiserver})`,
+        );
         return status;
       }
     }
@@ -139,7 +152,9 @@ export async function clusterUp(
     writeState(ctx, { ports, processes: [] }); // keep the ports: kubeconfigs and stack state name them
     throw err;
   }
-  ctx.log(`local cluster ready: https://127.0.0.1:${ports.apiserver}  (kubeconfig ${kubeconfigPath(ctx)})`);
+  ctx.log(
+    `${clusterLabel(ctx)} ready: https://127.0.0.1:${ports.apiserver}  (kubeconfig ${kubeconfigPath(ctx)})`,
+  );
   return clusterStatus(ctx);
 }
 
@@ -156,7 +171,7 @@ function socketOpen(file: string): Promise<boolean> {
 
 /** Stops exactly the processes `clusterUp` recorded (pid + start time), in reverse order. */
 export async function clusterDown(ctx: ClusterContext, opts: { purge?: boolean } = {}): Promise<number> {
-  const dir = clusterDir(ctx.root, ctx.env);
+  const dir = dirOf(ctx);
   const state = readState(ctx);
   let stopped = 0;
   for (const rec of [...(state?.processes ?? [])].reverse()) {

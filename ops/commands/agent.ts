@@ -2,8 +2,11 @@
  * `platform agent <env>... --repo URL`: the pull-based loop (see ops/agent). The verb parses the
  * flags, checks the environments, and turns SIGTERM/SIGINT into the AbortSignal the agent stops on.
  */
+import * as os from "os";
 import * as path from "path";
+import { AGENT_DEFAULT_NAMESPACE } from "../../components/kubernetes/agent/crd";
 import { parseDuration } from "../agent/duration";
+import { agentKubeTarget } from "../agent/kube/target";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
 import { EnvironmentNameError } from "../../model/environment";
@@ -13,11 +16,21 @@ import { AGENT } from "./tables";
 import { Command, UsageError } from "./types";
 
 /** Parsed `platform agent` arguments (everything the loop needs but the process context). */
-export type AgentArgs = Omit<AgentOptions, "home" | "ownRoot" | "processEnv" | "signal" | "log">;
+export type AgentArgs = Omit<AgentOptions, "home" | "ownRoot" | "processEnv" | "signal" | "log" | "kube"> & {
+  /** `--kubeconfig` (absolute), or undefined for the default (in-cluster, else the environment's). */
+  kubeconfig?: string;
+  namespace: string;
+  identity: string;
+  leaseDurationMs: number;
+};
+
+/** A DNS-1123 label: what a namespace name must be. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Parses `platform agent` arguments. Defaults: `--branch main`, `--path .`, `--interval 1m`,
- * `--drift-interval 10m`, `--listen 127.0.0.1:8080`. `--webhook-secret-env NAME` reads the secret
+ * `--drift-interval 10m`, `--listen 127.0.0.1:8080`, `--namespace platform-system`, `--identity
+ * <hostname>-<pid>`, `--lease-duration 15s` (at least 3s). `--webhook-secret-env NAME` reads the secret
  * from `processEnv[NAME]` (an unset or empty variable is a usage error). Throws {@link UsageError}.
  */
 export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {}): AgentArgs {
@@ -47,8 +60,25 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     if (!webhookSecret)
       throw new UsageError(`--webhook-secret-env ${secretEnv}: the variable is unset or empty`);
   }
+  const namespace = flags.namespace ?? AGENT_DEFAULT_NAMESPACE;
+  if (!DNS_LABEL.test(namespace))
+    throw new UsageError(`--namespace takes a namespace name, such as platform-system (got "${namespace}")`);
+  const identity = flags.identity ?? `${os.hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(identity))
+    throw new UsageError(
+      `--identity takes 1 to 128 letters, digits, ".", "_", ":" or "-" (got "${identity}")`,
+    );
+  const leaseDurationMs = parseDuration(flags["lease-duration"] ?? "15s", "--lease-duration");
+  if (leaseDurationMs < 3000)
+    throw new UsageError(
+      `--lease-duration must be at least 3s (renewed every third of it; got "${flags["lease-duration"]}")`,
+    );
   return {
     envs,
+    kubeconfig: flags.kubeconfig ? path.resolve(flags.kubeconfig) : undefined,
+    namespace,
+    identity,
+    leaseDurationMs,
     repo: flags.repo,
     branch,
     subdir,
@@ -82,9 +112,17 @@ export const agent: Command = async (argv, io) => {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+  const { kubeconfig, namespace, identity, leaseDurationMs, ...loop } = args;
   try {
     return await runAgent({
-      ...args,
+      ...loop,
+      kube: {
+        targetOf: (name) =>
+          agentKubeTarget(environments[args.envs.indexOf(name)], { kubeconfig, processEnv: io.processEnv }),
+        namespace,
+        identity,
+        leaseDurationMs,
+      },
       home,
       ownRoot: io.root,
       processEnv: io.processEnv,

@@ -1,9 +1,19 @@
 import * as readline from "readline";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { clusterUp } from "../cluster/lifecycle";
+import { clustersUp } from "../cluster/fleet";
+import { DEFAULT_CLUSTER } from "../../model/paths";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { preflight } from "../engine/preflight";
+import {
+  ALLOW_FIELD,
+  ALLOW_FLAG,
+  appInstanceSteps,
+  decideMassDeletion,
+  MASS_DELETION_CHECK,
+  refusalMessage,
+} from "../engine/massDeletion";
+import { ChangeCollector } from "../report/collector";
 import { withEngineErrors } from "./engineErrors";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
@@ -22,6 +32,8 @@ interface DeployArgs {
   allowDirty?: boolean;
   /** `up` only: at most this many resource operations at once (the engine's default when unset). */
   parallel?: number;
+  /** `up` only: `--allow-mass-deletion` (only present when given). */
+  allowMassDeletion?: true;
 }
 
 /** Parses the arguments after `up` or `destroy` (their tables: UP, DESTROY). Throws UsageError. */
@@ -30,6 +42,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
   const { flags, given, positionals } = verb === "up" ? parseCommand(UP, argv) : parseCommand(DESTROY, argv);
   const [env] = positionals;
   const allowDirty = "allow-dirty" in flags && flags["allow-dirty"] === true;
+  const allowMassDeletion = "allow-mass-deletion" in flags && flags["allow-mass-deletion"] === true;
   let parallel: number | undefined;
   const named: string[] = given;
   if (named.includes("parallel") && "parallel" in flags) {
@@ -48,6 +61,7 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
     yes: flags.yes,
     ...(allowDirty ? { allowDirty } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
+    ...(allowMassDeletion ? { allowMassDeletion: true as const } : {}),
   };
 }
 
@@ -55,11 +69,25 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
 export const environmentNameOf = (verb: "up" | "destroy") => (argv: string[]) =>
   parseDeployArgs(verb, argv).env;
 
-/** For `local`: the toolchain is installed and the local control plane is running (both idempotent). */
-export async function ensureLocalEngine(io: CommandIO): Promise<void> {
+/** The local control planes an environment deploys to: its `kind: local` clusters (spec keys). */
+export function localClustersOf(environment: Environment): string[] {
+  const names = Object.entries(environment.spec.clusters)
+    .filter(([, c]) => c.kind === "local")
+    .map(([name]) => name);
+  return names.length ? names : [DEFAULT_CLUSTER];
+}
+
+/**
+ * For `local`: the toolchain is installed and every local control plane of the environment runs
+ * (all idempotent); the control planes start side by side.
+ */
+export async function ensureLocalEngine(io: CommandIO, environment: Environment): Promise<void> {
   const log = (l: string) => io.stderr(l + "\n");
   await installToolchain({ root: io.root, env: io.processEnv, log });
-  await clusterUp({ root: io.root, env: io.processEnv, log });
+  const started = Date.now();
+  const names = localClustersOf(environment);
+  await clustersUp({ root: io.root, env: io.processEnv, log }, names);
+  log(`local clusters ready (${names.join(", ")}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Asks on stderr, reads the answer from the context's stdin; no person there (no TTY) is a no. */
@@ -82,7 +110,7 @@ function renderOutputs(outputs: OutputMap): string {
 }
 
 async function openFor(environment: Environment, io: CommandIO) {
-  if (environment.name === "local") await ensureLocalEngine(io);
+  if (environment.name === "local") await ensureLocalEngine(io, environment);
   await preflight(environment); // spec, checkpoint, locks, API servers: before Pulumi
   return openStack(environment, async () => runPlatform(environment));
 }
@@ -107,12 +135,44 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
   const stack = await openFor(environment, io);
   const onOutput = (s: string) => io.stderr(s);
   const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
-  if (!args.yes) {
-    await stack.preview({ onOutput, color: "never", ...parallel, ...policyPackArgs(environment) });
-    if (!(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
-      io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
+  // The mass-deletion check reads the engine's own preview: the one shown before the question,
+  // or with --yes one of its own (without policy packs: it only needs the planned deletes).
+  const planned = new ChangeCollector("preview");
+  const checkStarted = Date.now();
+  let previewed = true;
+  try {
+    await stack.preview({
+      color: "never",
+      onEvent: planned.onEvent,
+      ...parallel,
+      ...(args.yes ? {} : { onOutput, ...policyPackArgs(environment) }),
+    });
+  } catch (err) {
+    // The update below fails the same way; deletes are its last steps, after every registration.
+    if (!args.yes) throw err;
+    previewed = false;
+  }
+  if (previewed) {
+    const decision = decideMassDeletion(appInstanceSteps(planned.model()), {
+      flag: args.allowMassDeletion === true,
+      spec: environment.spec.allowMassDeletion === true,
+    });
+    if (args.yes)
+      io.stderr(
+        `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
+      );
+    if (decision.refused) {
+      io.stderr(`platform up ${args.env}: ${refusalMessage(decision)}\n`);
       return EXIT.failure;
     }
+    if (decision.allowed)
+      io.stderr(
+        `mass deletion allowed by ${decision.allowedBy === "flag" ? ALLOW_FLAG : ALLOW_FIELD}: ${decision.deletes.join(", ")}\n`,
+      );
+  }
+  if (!args.yes && !(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
+    io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
+    return EXIT.failure;
   }
   const audit = auditInfo(io.root, io.processEnv);
   const result = await stack.up({
@@ -132,6 +192,9 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
   io.stdout(`outputs:\n${renderOutputs(result.outputs)}\n`);
   if (args.env === "local") {
     io.stdout(`\ntry: kubectl --kubeconfig .platform/cluster/kubeconfig get deploy -A\n`);
+    const others = localClustersOf(environment).filter((c) => c !== DEFAULT_CLUSTER);
+    for (const c of others)
+      io.stdout(`     kubectl --kubeconfig .platform/clusters/${c}/kubeconfig get deploy -A\n`);
   }
   return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 });

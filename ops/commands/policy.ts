@@ -1,7 +1,10 @@
 /**
- * `platform policy check <env> [--manifests PATH] [--json FILE] [--pack AREA ...]`: evaluates the
- * platform's policy packs offline with `policies/config/<env>.json`.
- * - With `--manifests`, only the Kubernetes manifests under PATH are checked (env defaults to local).
+ * `platform policy check <env> [--manifests PATH] [--json FILE] [--pack AREA ...] [--standard LEVEL]`:
+ * evaluates the platform's policy packs offline with `policies/config/<env>.json`.
+ * - With `--manifests`, only the Kubernetes manifests under PATH are checked (env defaults to local),
+ *   and a table says which Pod Security Standards control each rule implements.
+ * - With `--standard baseline|restricted`, only the rules of that level run (restricted includes
+ *   baseline), over the kubernetes pack unless `--pack` says otherwise.
  * - Without it, the real program of `<env>` runs under Pulumi mocks and every resource it registers
  *   is checked, as `pulumi preview --policy-pack` would (no engine, no cloud, no cluster).
  * Prints a table of violations; `--json FILE` also writes them as JSON. Exit 0 when no violation is
@@ -17,6 +20,13 @@ import { Command, CommandIO, EXIT, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
 import { loadManifests } from "../policy/manifests";
+import {
+  PssLevel,
+  formatCoverage,
+  parseStandard,
+  rulesOfStandard,
+  standardCoverage,
+} from "../policy/standards";
 
 const USAGE = usageLine(POLICY_CHECK);
 
@@ -25,6 +35,7 @@ interface CheckArgs {
   manifests?: string;
   json?: string;
   packs: string[];
+  standard?: PssLevel;
 }
 
 /** Parses the arguments after `policy` (table: POLICY_CHECK). Throws UsageError on anything unexpected. */
@@ -37,6 +48,11 @@ export function parsePolicyArgs(argv: string[]): CheckArgs | "help" {
   const args: CheckArgs = { packs: flags.pack };
   if (flags.manifests !== undefined) args.manifests = flags.manifests;
   if (flags.json !== undefined) args.json = flags.json;
+  if (flags.standard !== undefined) {
+    const standard = parseStandard(flags.standard);
+    if (typeof standard !== "string") throw new UsageError(`${standard.problem}\n${USAGE}`);
+    args.standard = standard;
+  }
   if (positionals.length > 0) args.env = positionals[0];
   if (args.env === undefined) {
     if (!args.manifests) throw new UsageError(`missing <env>\n${USAGE}`);
@@ -141,16 +157,37 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     source = `the ${env} program (under mocks)`;
   }
   const packs =
-    parsed.packs.length > 0 ? parsed.packs : parsed.manifests ? ["kubernetes", "platform"] : undefined;
-  const violations = sortViolations(evaluate(resources, { env, config, packs }));
+    parsed.packs.length > 0
+      ? parsed.packs
+      : parsed.standard
+        ? ["kubernetes"]
+        : parsed.manifests
+          ? ["kubernetes", "platform"]
+          : undefined;
+  const rules = parsed.standard ? rulesOfStandard(parsed.standard) : undefined;
+  const violations = sortViolations(evaluate(resources, { env, config, packs, rules }));
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const kubernetesChecked = !packs || packs.includes("kubernetes") || packs.includes("platform-kubernetes");
+  const coverage =
+    kubernetesChecked && (parsed.manifests || parsed.standard)
+      ? standardCoverage(violations, config, parsed.standard)
+      : undefined;
 
   io.stdout(formatTable(violations));
+  if (coverage) io.stdout(formatCoverage(coverage, parsed.standard));
   io.stdout(
     `${violations.length} violation(s), ${mandatory} mandatory, over ${resources.length} resource(s) of ${source} with policies/config/${env}.json\n`,
   );
   if (parsed.json) {
-    const report = { env, source, resources: resources.length, mandatory, violations };
+    const report = {
+      env,
+      source,
+      resources: resources.length,
+      mandatory,
+      ...(parsed.standard ? { standard: parsed.standard } : {}),
+      violations,
+      ...(coverage ? { podSecurityStandards: coverage } : {}),
+    };
     fs.writeFileSync(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`);
   }
   return mandatory > 0 ? EXIT.failure : EXIT.ok;

@@ -29,6 +29,8 @@ export interface PreviewArgs {
   /** Also write one self-contained HTML file here. @default none */
   html?: string;
   comment: boolean;
+  /** `--allow-mass-deletion` (only present when given). */
+  allowMassDeletion?: true;
 }
 
 /** Parses the arguments after `preview` (table: PREVIEW); throws UsageError on anything unexpected. */
@@ -39,6 +41,7 @@ export function parsePreviewArgs(argv: string[]): PreviewArgs {
   if (flags.json !== undefined) args.json = flags.json;
   if (flags.markdown !== undefined) args.markdown = flags.markdown;
   if (flags.html !== undefined) args.html = flags.html;
+  if (flags["allow-mass-deletion"]) args.allowMassDeletion = true;
   const problem = environmentNameProblem(env);
   if (problem) throw new UsageError(problem);
   return { env, ...args };
@@ -79,11 +82,13 @@ async function postComment(report: PreviewReport, io: CommandIO, html?: string):
 /** `platform preview`: see the module comment for flags and exit codes. */
 export const preview: Command = async (argv, io) => {
   const args = parsePreviewArgs(argv);
+  const environment = environmentOf(args.env, io);
   const report = await runPreview({
-    environment: environmentOf(args.env, io),
+    environment,
     refresh: args.refresh,
     log: (s) => io.stderr(s),
-    prepare: args.env === "local" ? () => ensureLocalEngine(io) : undefined,
+    prepare: args.env === "local" ? () => ensureLocalEngine(io, environment) : undefined,
+    allowMassDeletion: args.allowMassDeletion === true,
   });
   const markdown = renderMarkdown(report, { limit: Number.MAX_SAFE_INTEGER });
   io.stdout(markdown);

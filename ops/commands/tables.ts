@@ -62,11 +62,20 @@ const port = (what: string) =>
     verbChecksValue: true,
   }) as const;
 
+const clusterName = (what: string) =>
+  ({
+    type: "string",
+    value: "NAME",
+    description: `${what} (a kind: local cluster of a spec)`,
+    needs: "a cluster name",
+  }) as const;
+
 export const CLUSTER_UP = command({
   name: "cluster up",
-  summary: "start the local Kubernetes control plane (no containers); idempotent",
+  summary: "start a local Kubernetes control plane (no containers); idempotent",
   positionals: [],
   flags: {
+    name: { ...clusterName("which control plane"), default: "local" },
     "apiserver-port": port("kube-apiserver"),
     "kine-port": port("kine (the datastore)"),
     "controller-manager-port": port("kube-controller-manager"),
@@ -78,18 +87,24 @@ export const CLUSTER_UP = command({
 
 export const CLUSTER_DOWN = command({
   name: "cluster down",
-  summary: "stop the local control plane",
+  summary: "stop the local control planes",
   positionals: [],
-  flags: { purge: { type: "boolean", description: "also delete its data, certificates and kubeconfig" } },
+  flags: {
+    name: { ...clusterName("only this control plane"), default: "every one recorded" },
+    purge: { type: "boolean", description: "also delete its data, certificates and kubeconfig" },
+  },
   exits: ["0 stopped (or was not running)", "2 bad flags"],
 });
 
 export const CLUSTER_STATUS = command({
   name: "cluster status",
-  summary: "say whether the local control plane runs and is ready",
+  summary: "say whether the local control planes run and are ready",
   positionals: [],
-  flags: { json: { type: "boolean", description: "print the status as JSON" } },
-  exits: ["0 ready", "2 bad flags", "3 not ready"],
+  flags: {
+    name: { ...clusterName("only this control plane"), default: "every one declared or recorded" },
+    json: { type: "boolean", description: "print the status as JSON" },
+  },
+  exits: ["0 ready (all of them)", "2 bad flags", "3 not ready"],
 });
 
 export const CLUSTER = command({
@@ -121,6 +136,10 @@ export const UP = command({
       description: "at most N resource operations at once (1: one after another)",
       default: "the engine's",
       verbChecksValue: true,
+    },
+    "allow-mass-deletion": {
+      type: "boolean",
+      description: "allow deleting an app on several clusters, all of an app, or all apps of a cluster",
     },
   },
   exits: ["0 deployed", "1 failed or refused", "2 bad flags"],
@@ -178,13 +197,12 @@ export const PREVIEW = command({
       description: "also write the markdown report",
       needs: "a file",
     },
-    html: {
-      type: "string",
-      value: "FILE",
-      description: "also write the report as one self-contained HTML file",
-      needs: "a file",
-    },
+    html: { type: "string", value: "FILE", description: "also write one HTML file", needs: "a file" },
     comment: { type: "boolean", description: "keep one sticky comment on the pull request (GitHub Actions)" },
+    "allow-mass-deletion": {
+      type: "boolean",
+      description: "report a mass deletion as allowed instead of refusing it",
+    },
   },
   exits: ["0 no mandatory violation", "1 failed, a mandatory violation or no comment", "2 bad flags"],
   messages: {
@@ -260,6 +278,13 @@ export const POLICY_CHECK = command({
       multiple: true,
       description: "only these policy packs",
       default: "all; kubernetes and platform with --manifests",
+    },
+    standard: {
+      type: "string",
+      value: "LEVEL",
+      description:
+        "only the rules of this Pod Security Standards level: baseline or restricted (restricted includes baseline)",
+      default: "every rule; --manifests still reports each control",
     },
   },
   exits: ["0 no mandatory violation", "1 a mandatory violation", "2 an error (flags, config, spec, program)"],
@@ -343,6 +368,30 @@ export const AGENT = command({
       type: "string",
       value: "NAME",
       description: "the env var holding the push webhook's secret (without it /hooks/git is 401)",
+    },
+    kubeconfig: {
+      type: "string",
+      value: "PATH",
+      description:
+        "the cluster for the PlatformEnvironment objects and Leases (default: in-cluster when KUBERNETES_SERVICE_HOST is set, else the environment's own kubeconfig)",
+    },
+    namespace: {
+      type: "string",
+      value: "NS",
+      description: "namespace of the PlatformEnvironment objects and Leases",
+      default: "platform-system",
+    },
+    identity: {
+      type: "string",
+      value: "ID",
+      description: "this agent's Lease holder identity",
+      default: "<hostname>-<pid>",
+    },
+    "lease-duration": {
+      type: "string",
+      value: "DURATION",
+      description: "Lease duration (renewed every third of it; a standby takes over after it)",
+      default: "15s",
     },
   },
   exits: [

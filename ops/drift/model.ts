@@ -6,7 +6,7 @@
  * `drift.json` is this object. Its schema is versioned by {@link DRIFT_SCHEMA_VERSION}; a change
  * that removes or renames a field bumps it, adding an optional field does not.
  */
-import { CHANGE_OPS, ChangeModel, ResourceChange } from "../report/model";
+import { CHANGE_OPS, ChangeModel, clusterOfProvider, ResourceChange } from "../report/model";
 
 /** Version of the `drift.json` schema (see README "Drift reports"). */
 export const DRIFT_SCHEMA_VERSION = 1;
@@ -33,6 +33,8 @@ export interface DriftedResource {
   urn: string;
   type: string;
   name: string;
+  /** The cluster it lives on (spec key), part of its identity; absent when on none. */
+  cluster?: string;
   /** `modified`: properties differ; `deleted`: it no longer exists in the live world. */
   change: "modified" | "deleted";
   properties: DriftedProperty[];
@@ -43,6 +45,8 @@ export interface PendingChange {
   urn: string;
   type: string;
   name: string;
+  /** The cluster it lives on (spec key); absent when on none or several. */
+  cluster?: string;
   /** Engine op: create, update, delete, replace, ... */
   op: string;
   properties: { path: string; kind: string; state?: unknown; desired?: unknown }[];
@@ -77,6 +81,17 @@ export interface RemediationOutcome {
   specEdits?: string[];
 }
 
+/** The drift of one cluster: its status is its own, never another cluster's. */
+export interface ClusterDrift {
+  /** `unknown` when its resources were not all read (unreachable, a read failed, not finished). */
+  status: DriftStatus;
+  /** Resources of this cluster in the refresh. */
+  resources: number;
+  drifted: number;
+  /** Why it is `unknown`: the errors about its own resources. */
+  errors: string[];
+}
+
 /** The whole report (drift.json). */
 export interface DriftReport {
   schemaVersion: typeof DRIFT_SCHEMA_VERSION;
@@ -94,6 +109,11 @@ export interface DriftReport {
    * before it have none). The dashboard groups resources by component from it.
    */
   resources?: ResourceEntry[];
+  /**
+   * Per Kubernetes cluster (spec key): its own status. One unreachable cluster makes only its own
+   * entry `unknown`; the top-level `status` is the worst of them and of the errors of no cluster.
+   */
+  clusters?: Record<string, ClusterDrift>;
   /** Why the status is `unknown` (errors from the engine, provider or cluster). */
   errors: string[];
   warnings: string[];
@@ -123,6 +143,7 @@ function drifted(r: ResourceChange): DriftedResource {
     urn: r.urn,
     type: r.type,
     name: r.name,
+    ...(r.cluster ? { cluster: r.cluster } : {}),
     change: r.op === "delete" ? "deleted" : "modified",
     properties: r.properties.map((p) => ({ path: p.path, kind: p.kind, state: p.before, live: p.after })),
   };
@@ -133,6 +154,7 @@ function pending(r: ResourceChange): PendingChange {
     urn: r.urn,
     type: r.type,
     name: r.name,
+    ...(r.cluster ? { cluster: r.cluster } : {}),
     op: r.op,
     properties: r.properties.map((p) => ({ path: p.path, kind: p.kind, state: p.before, desired: p.after })),
   };
@@ -152,6 +174,8 @@ export interface DriftFacts {
   pendingOperations?: number;
   now?: Date;
   durationSeconds?: number;
+  /** The environment's Kubernetes clusters (spec keys), listed even when none of theirs was read. @default those seen */
+  clusters?: string[];
 }
 
 /**
@@ -163,6 +187,12 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
   const errors = [...(facts.errors ?? [])];
   const warnings: string[] = [];
   const grouped = new Map<string, string[]>();
+  const clusterOf = clusterIndex([facts.refresh, facts.preview]);
+  const byCluster = new Map<string, string[]>();
+  const blame = (urn: string | undefined, message: string) => {
+    const cluster = urn ? clusterOf(urn) : undefined;
+    if (cluster) byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), message]);
+  };
   for (const model of [facts.refresh, facts.preview]) {
     for (const d of model?.diagnostics ?? []) {
       if (NOISE.some((re) => re.test(d.message))) continue;
@@ -173,6 +203,7 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
         const names = grouped.get(d.message) ?? [];
         if (d.urn) names.push(d.urn.slice(d.urn.lastIndexOf("::") + 2));
         grouped.set(d.message, names);
+        blame(d.urn, d.message);
       } else warnings.push(d.urn ? `${d.urn.slice(d.urn.lastIndexOf("::") + 2)}: ${d.message}` : d.message);
     }
   }
@@ -181,9 +212,14 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
   if (!refresh) errors.push("the preview-only refresh did not run");
   else {
     if (!refresh.summary) errors.push("the preview-only refresh did not finish (no summary event)");
-    for (const urn of refresh.failed) errors.push(`reading ${urn} failed`);
-    const unread = refresh.resources.filter((r) => r.op === "refresh").length;
+    for (const urn of refresh.failed) {
+      errors.push(`reading ${urn} failed`);
+      blame(urn, `reading ${urn} failed`);
+    }
+    const unreadResources = refresh.resources.filter((r) => r.op === "refresh");
+    const unread = unreadResources.length;
     if (unread) errors.push(`${unread} resource(s) were never read back from the live world`);
+    for (const r of unreadResources) blame(r.urn, `${r.name} was never read back from the live world`);
   }
   if (!facts.preview) errors.push("the code preview did not run");
   else if (!facts.preview.summary) errors.push("the code preview did not finish (no summary event)");
@@ -196,6 +232,7 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
     );
   const unique = [...new Set(errors)];
   const status: DriftStatus = unique.length ? "unknown" : drift.length ? "drifted" : "in-sync";
+  const clusters = perCluster(facts, drift, byCluster);
   return {
     schemaVersion: DRIFT_SCHEMA_VERSION,
     environment: facts.environment,
@@ -218,10 +255,46 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
       name: r.name,
       ...(r.parent ? { parent: r.parent } : {}),
     })),
+    clusters,
     errors: unique,
     warnings: [...new Set(warnings)],
     ...(facts.pendingOperations !== undefined ? { pendingOperations: facts.pendingOperations } : {}),
   };
+}
+
+/** A lookup of each URN's cluster: from the collected models, else a Kubernetes provider's own URN. */
+function clusterIndex(models: Array<ChangeModel | undefined>): (urn: string) => string | undefined {
+  const known = new Map<string, string>();
+  for (const m of models) for (const r of m?.resources ?? []) if (r.cluster) known.set(r.urn, r.cluster);
+  return (urn) => known.get(urn) ?? clusterOfProvider(`${urn}::`);
+}
+
+/**
+ * Each cluster's own status: `unknown` when the refresh did not run, when it read none of the
+ * cluster's resources, or when an error names one of them; else drifted or in sync by its own
+ * drift. Errors of no cluster (an engine failure) only reach the top-level status.
+ */
+function perCluster(
+  facts: DriftFacts,
+  drift: DriftedResource[],
+  byCluster: Map<string, string[]>,
+): Record<string, ClusterDrift> {
+  const refresh = facts.refresh;
+  const names = new Set(facts.clusters ?? []);
+  for (const r of refresh?.resources ?? []) if (r.cluster) names.add(r.cluster);
+  for (const c of byCluster.keys()) names.add(c);
+  const out: Record<string, ClusterDrift> = {};
+  for (const name of [...names].sort()) {
+    const resources = (refresh?.resources ?? []).filter((r) => r.cluster === name).length;
+    const drifted = drift.filter((d) => d.cluster === name).length;
+    const errors = [...new Set(byCluster.get(name) ?? [])];
+    if (!refresh) errors.push("the preview-only refresh did not run");
+    else if (resources === 0 && facts.errors?.length)
+      errors.push("none of its resources was read back from the live world");
+    const status: DriftStatus = errors.length ? "unknown" : drifted ? "drifted" : "in-sync";
+    out[name] = { status, resources, drifted, errors };
+  }
+  return out;
 }
 
 /**

@@ -38,17 +38,28 @@ function lastUpdateLine(report: DriftReport): string | undefined {
   return `last update: ${parts}; commit ${u.commit ?? "unknown"} by ${u.author ?? "unknown"}`;
 }
 
+/** `[local-b] ` before a resource of a cluster, nothing otherwise. */
+const on = (cluster: string | undefined) => (cluster ? `[${cluster}] ` : "");
+
+/** One line per cluster: `local: in-sync (12 resources, 0 drifted)`. */
+function clusterLines(report: DriftReport): string[] {
+  return Object.entries(report.clusters ?? {}).map(
+    ([name, c]) =>
+      `  ${name}: ${c.status} (${c.resources} resources, ${c.drifted} drifted)${c.errors.length ? `: ${c.errors[0]}` : ""}`,
+  );
+}
+
 function driftLines(d: DriftedResource): string[] {
-  if (d.change === "deleted") return [`  - ${d.type} ${d.name}: deleted out of band`];
+  if (d.change === "deleted") return [`  - ${on(d.cluster)}${d.type} ${d.name}: deleted out of band`];
   return [
-    `  ~ ${d.type} ${d.name}:`,
+    `  ~ ${on(d.cluster)}${d.type} ${d.name}:`,
     ...d.properties.map((p) => `      ${p.path}: state ${showValue(p.state)} → live ${showValue(p.live)}`),
   ];
 }
 
 function pendingLines(p: PendingChange): string[] {
   return [
-    `  ${p.op} ${p.type} ${p.name}`,
+    `  ${p.op} ${on(p.cluster)}${p.type} ${p.name}`,
     ...p.properties.map((c) => `      ${c.path}: state ${showValue(c.state)} → code ${showValue(c.desired)}`),
   ];
 }
@@ -58,6 +69,8 @@ export function renderTerminal(report: DriftReport): string {
   const out = [headline(report)];
   const last = lastUpdateLine(report);
   if (last) out.push(last);
+  const clusters = clusterLines(report);
+  if (clusters.length) out.push("clusters:", ...clusters);
   if (report.drift.length) out.push("", "drift (live world vs state):", ...report.drift.flatMap(driftLines));
   if (report.pendingChanges.length)
     out.push(
@@ -86,16 +99,30 @@ export function renderMarkdown(report: DriftReport): string {
   out.push("", `- generated: ${report.generatedAt} (${report.durationSeconds.toFixed(1)} s)`);
   const last = lastUpdateLine(report);
   if (last) out.push(`- ${last}`);
-  if (report.drift.length) {
-    out.push("", "### Drift (live world vs state)", "", "| resource | change | property | state | live |");
+  const clusters = Object.entries(report.clusters ?? {});
+  if (clusters.length) {
+    out.push("", "### Clusters", "", "| cluster | status | resources | drifted | why unknown |");
     out.push("| --- | --- | --- | --- | --- |");
+    for (const [name, c] of clusters)
+      out.push(
+        `| ${cell(name)} | ${c.status} | ${c.resources} | ${c.drifted} | ${c.errors.join("; ").replace(/\|/g, "\\|")} |`,
+      );
+  }
+  if (report.drift.length) {
+    out.push(
+      "",
+      "### Drift (live world vs state)",
+      "",
+      "| cluster | resource | change | property | state | live |",
+    );
+    out.push("| --- | --- | --- | --- | --- | --- |");
     for (const d of report.drift) {
       const rows = d.properties.length ? d.properties : [undefined];
       for (const p of rows) {
         const state = p ? cell(showValue(p.state)) : "";
         const live = p ? cell(showValue(p.live)) : d.change === "deleted" ? "(deleted)" : "";
         out.push(
-          `| ${cell(d.type + " " + d.name)} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
+          `| ${cell(d.type + " " + d.name + (d.cluster ? ` on ${d.cluster}` : ""))} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
         );
       }
     }
@@ -104,7 +131,7 @@ export function renderMarkdown(report: DriftReport): string {
     out.push("", "### Pending code changes (code vs state; not drift)", "");
     for (const p of report.pendingChanges) {
       const props = p.properties.map((c) => cell(c.path)).join(", ");
-      out.push(`- ${p.op} ${cell(p.type + " " + p.name)}${props ? `: ${props}` : ""}`);
+      out.push(`- ${p.op} ${on(p.cluster)}${cell(p.type + " " + p.name)}${props ? `: ${props}` : ""}`);
     }
   }
   if (report.errors.length) out.push("", "### Errors", "", ...report.errors.map((e) => `- ${e}`));

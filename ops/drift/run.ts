@@ -144,6 +144,7 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   }
   const report = buildDriftReport({
     environment: environment.name,
+    clusters: Object.keys(spec.clusters),
     ...detection,
     durationSeconds: (Date.now() - started) / 1000,
   });

@@ -7,6 +7,7 @@
  * (locked stack, wrong passphrase, unreachable cluster) into platform messages.
  */
 import * as fs from "fs";
+import { DEFAULT_CLUSTER } from "../../model/paths";
 import * as net from "net";
 import { parse } from "yaml";
 import type { Environment } from "../../model/environment";
@@ -266,7 +267,9 @@ function kubeconfigFiles(environment: Environment) {
 export async function checkApiServers(environment: Environment): Promise<void> {
   const env = environment.name;
   for (const { cluster, file } of kubeconfigFiles(environment)) {
-    const hint = `start it with \`platform cluster up\` or fix the kubeconfig of cluster "${cluster}"`;
+    const named = environment.spec.clusters[cluster]?.kind === "local" && cluster !== DEFAULT_CLUSTER;
+    const start = named ? `platform cluster up --name ${cluster}` : "platform cluster up";
+    const hint = `start it with \`${start}\` or fix the kubeconfig of cluster "${cluster}"`;
     if (!fs.existsSync(file)) {
       throw new PreflightError(
         "apiServers",

@@ -53,6 +53,8 @@ export interface EvaluateOptions {
   config: object;
   /** Restrict to these packs, by area (`kubernetes`) or name (`platform-kubernetes`). @default every pack */
   packs?: string[];
+  /** Run only these rules, by name (e.g. a Pod Security Standards level). @default every rule of the packs */
+  rules?: readonly string[];
 }
 
 class NotApplicableError extends Error {}
@@ -166,8 +168,10 @@ export function evaluate(resources: OfflineResource[], opts: EvaluateOptions): V
       );
   }
   const active: Active[] = [];
+  const only = opts.rules ? new Set(opts.rules) : undefined;
   for (const pack of selected) {
     for (const policy of pack.policies) {
+      if (only && !only.has(policy.name)) continue;
       const { level, props } = resolvePolicyConfig(policy, pack, config);
       if (level !== "disabled") active.push({ pack, policy, level, config: props });
     }

@@ -7,6 +7,7 @@
 import { GITHUB_COMMENT_LIMIT } from "../github/comments";
 import { ChangeModel, changedResources, PolicyFinding, ResourceChange } from "../report/model";
 import { exitCodeOf, mandatoryFindings, PreviewReport } from "./report";
+import { ALLOW_FIELD, ALLOW_FLAG, describeFinding } from "../engine/massDeletion";
 
 /** Ops in the order a reader wants them; anything else follows alphabetically. */
 const OP_ORDER = ["create", "update", "replace", "create-replacement", "delete-replaced", "delete", "same"];
@@ -49,7 +50,7 @@ function shortType(type: string): string {
 }
 
 function resourceBlock(r: ResourceChange): string {
-  const lines = [`- ${code(r.type)} **${r.name}**`];
+  const lines = [`- ${code(r.type)} **${r.name}**${r.cluster ? ` on cluster ${code(r.cluster)}` : ""}`];
   for (const p of r.properties) {
     const arrow =
       p.kind === "add"
@@ -103,11 +104,13 @@ function headline(report: PreviewReport): string {
   const changed = changedResources(report.changes).length;
   const mandatory = mandatoryFindings(report).length;
   const icon = exitCodeOf(report) === 0 ? "✅" : "❌";
-  const what = mandatory
-    ? `${mandatory} mandatory policy violation${mandatory > 1 ? "s" : ""}`
-    : report.status === "failed"
-      ? "preview failed"
-      : "preview succeeded";
+  const what = report.massDeletion?.refused
+    ? "mass deletion refused"
+    : mandatory
+      ? `${mandatory} mandatory policy violation${mandatory > 1 ? "s" : ""}`
+      : report.status === "failed"
+        ? "preview failed"
+        : "preview succeeded";
   const drift = report.drift ? `, drift: ${changedResources(report.drift).length}` : "";
   return `### ${icon} \`${report.stack}\`: ${what} (${changed} resource${changed === 1 ? "" : "s"} to change${drift})`;
 }
@@ -118,6 +121,16 @@ function provenance(report: PreviewReport): string {
   if (report.commit) bits.push(`commit ${code(report.commit.replace(/^([0-9a-f]{12})[0-9a-f]*/, "$1"))}`);
   if (report.runUrl) bits.push(`[run](${report.runUrl})`);
   return `<sub>${bits.join(" · ")}</sub>`;
+}
+
+/** The mass-deletion block, right under the headline (empty when the change deletes no app en masse). */
+export function massDeletionBlock(report: PreviewReport): string[] {
+  const d = report.massDeletion;
+  if (!d || d.findings.length === 0) return [];
+  const title = d.refused
+    ? `> 🛑 **Mass deletion: refused.** Nothing is deployed until the change says so: ${code(ALLOW_FLAG)} or ${code(`${ALLOW_FIELD}: true`)} in the spec.`
+    : `> ⚠️ **Mass deletion: allowed** by ${d.allowedBy === "flag" ? code(ALLOW_FLAG) : code(`${ALLOW_FIELD}: true`)}.`;
+  return [title, ...d.findings.map((f) => `> - ${describeFinding(f)}`), ""];
 }
 
 /** Options of {@link renderMarkdown}. */
@@ -139,6 +152,7 @@ export function renderMarkdown(report: PreviewReport, opts: MarkdownOptions = {}
   if (opts.marker) head.push(opts.marker);
   head.push(
     headline(report),
+    ...massDeletionBlock(report),
     provenance(report),
     ...(opts.reportLink ? ["", opts.reportLink] : []),
     "",

@@ -3,6 +3,7 @@
  * found by a preview-only refresh, policy remediations, provenance and the outcome. Rendered as
  * markdown (markdown.ts) and as versioned JSON (`schemaVersion: 1`, {@link toJson}).
  */
+import type { MassDeletionDecision } from "../engine/massDeletion";
 import { ChangeModel, PolicyFinding } from "../report/model";
 
 /** Bumped on any incompatible change of the JSON shape. */
@@ -29,6 +30,8 @@ export interface PreviewReport {
   drift?: ChangeModel;
   /** Remediation steps per policy name, where the platform's catalog knows them. */
   remediation: Record<string, string>;
+  /** The mass-deletion check over the planned App deletes (absent when the preview did not run). */
+  massDeletion?: MassDeletionDecision;
 }
 
 /** Mandatory findings of the preview (the ones that block a deploy). */

@@ -19,6 +19,12 @@ import { ChangeCollector } from "../report/collector";
 import { PolicyFinding } from "../report/model";
 import { errorCause } from "../engine/causes";
 import { PREVIEW_SCHEMA_VERSION, PreviewReport } from "./report";
+import {
+  appInstanceSteps,
+  decideMassDeletion,
+  MassDeletionDecision,
+  refusalMessage,
+} from "../engine/massDeletion";
 
 /** What a preview needs. */
 export interface PreviewRunOptions {
@@ -29,6 +35,8 @@ export interface PreviewRunOptions {
   log: (text: string) => void;
   /** Runs before the engine (for `local`: toolchain + cluster). */
   prepare?: () => Promise<void>;
+  /** `--allow-mass-deletion`: report a mass deletion as allowed. @default false (refused, unless the spec allows it) */
+  allowMassDeletion?: boolean;
 }
 
 /** The repository root relative to the Git top level (`.` when they are the same). */
@@ -56,6 +64,7 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
   const changes = new ChangeCollector("preview");
   const drift = opts.refresh ? new ChangeCollector("refresh-preview") : undefined;
   let error: string | undefined;
+  let ran = false;
   try {
     await opts.prepare?.();
     // With its API server unreachable, a cluster's resources preview as "unchanged" (the provider
@@ -69,6 +78,7 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
       onEvent: changes.onEvent,
       ...policyPackArgs(environment),
     });
+    ran = true;
   } catch (err) {
     error = errorCause(err);
   }
@@ -78,6 +88,14 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
       .filter((d) => d.severity === "error")
       .map((d) => d.message)
       .join("\n");
+  }
+  let massDeletion: MassDeletionDecision | undefined;
+  if (ran) {
+    massDeletion = decideMassDeletion(appInstanceSteps(model), {
+      flag: opts.allowMassDeletion === true,
+      spec: environment.spec.allowMassDeletion === true,
+    });
+    if (massDeletion.refused) error = [refusalMessage(massDeletion), error].filter(Boolean).join("\n");
   }
   const blocking = model.policies.filter((p) => p.level === "mandatory");
   if (blocking.length) {
@@ -97,5 +115,6 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
     changes: model,
     drift: drift?.model(),
     remediation: remediationFor(model.policies),
+    ...(massDeletion ? { massDeletion } : {}),
   };
 }

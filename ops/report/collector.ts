@@ -2,6 +2,7 @@ import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import {
   ChangeModel,
   CHANGE_OPS,
+  clusterOfProvider,
   DiagnosticEntry,
   PropertyChange,
   PropertyChangeKind,
@@ -50,6 +51,8 @@ export function findingPack(policyName: string, enginePack: string): string {
 /** Turns a stream of engine events into a {@link ChangeModel}. Feed `onEvent`, then read `model()`. */
 export class ChangeCollector {
   private readonly resources = new Map<string, ResourceChange>();
+  /** Parent URN and provider cluster of every resource seen (to place components on a cluster). */
+  private readonly placement = new Map<string, { parent?: string; cluster?: string }>();
   private readonly counts: Record<string, number> = {};
   private readonly model_: ChangeModel;
 
@@ -100,6 +103,13 @@ export class ChangeCollector {
 
   private step(meta: StepEventMetadata, refresh: boolean): void {
     if (meta.type === "pulumi:pulumi:Stack") return;
+    const state = meta.new ?? meta.old;
+    const known = this.placement.get(meta.urn);
+    this.placement.set(meta.urn, {
+      parent: state?.parent || known?.parent,
+      cluster:
+        clusterOfProvider(meta.new?.provider) ?? clusterOfProvider(meta.old?.provider) ?? known?.cluster,
+    });
     const seen = this.resources.get(meta.urn);
     if (seen && seen.op === meta.op) {
       if (!seen.properties.length && CHANGE_OPS.has(meta.op))
@@ -122,6 +132,41 @@ export class ChangeCollector {
 
   model(): ChangeModel {
     const counts = Object.fromEntries(Object.entries(this.counts).filter(([, n]) => n > 0));
-    return { ...this.model_, counts, resources: [...this.resources.values()] };
+    const clusters = clustersOf(this.placement);
+    const resources = [...this.resources.values()].map((r) =>
+      clusters.get(r.urn) ? { ...r, cluster: clusters.get(r.urn) } : r,
+    );
+    return { ...this.model_, counts, resources };
   }
+}
+
+/**
+ * The cluster of every resource: its provider's; a component's is the one cluster all its
+ * descendants share (none when they span several, as an AppSet's do).
+ */
+export function clustersOf(
+  placement: ReadonlyMap<string, { parent?: string; cluster?: string }>,
+): Map<string, string> {
+  const below = new Map<string, Set<string>>();
+  for (const [urn, p] of placement) {
+    if (!p.cluster) continue;
+    let at: string | undefined = urn;
+    const seen = new Set<string>();
+    while (at && !seen.has(at)) {
+      seen.add(at);
+      const set = below.get(at) ?? new Set<string>();
+      set.add(p.cluster);
+      below.set(at, set);
+      at = placement.get(at)?.parent;
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [urn, p] of placement) {
+    if (p.cluster) out.set(urn, p.cluster);
+    else {
+      const set = below.get(urn);
+      if (set?.size === 1) out.set(urn, [...set][0]);
+    }
+  }
+  return out;
 }

@@ -34,6 +34,11 @@ export interface ResourceChange {
   type: string;
   /** The resource's logical name (last URN segment). */
   name: string;
+  /**
+   * The Kubernetes cluster it lives on (spec key): its provider's cluster, for a component the one
+   * cluster all its children live on; absent for resources of no or several clusters.
+   */
+  cluster?: string;
   op: string;
   properties: PropertyChange[];
   /** The parent resource's URN (the component it belongs to), when the engine said. */
@@ -83,4 +88,11 @@ export function changedResources(model: ChangeModel): ResourceChange[] {
 export function urnName(urn: string): string {
   const idx = urn.lastIndexOf("::");
   return idx >= 0 ? urn.slice(idx + 2) : urn;
+}
+
+/** The cluster a provider reference names (`…::pulumi:providers:kubernetes::k8s-<cluster>::<id>`). */
+export function clusterOfProvider(ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  const m = /::pulumi:providers:kubernetes::k8s-([^:]+)::/.exec(ref);
+  return m?.[1];
 }

@@ -32,6 +32,8 @@ export interface RuleMeta {
   configSchema?: PolicyConfigSchema;
   /** The public rule this one mirrors (Kyverno, Checkov, ...). */
   mirrors?: string;
+  /** A link to the public standard whose allowed values the rule follows. @default none */
+  reference?: string;
 }
 
 /** A platform resource rule: a ResourceValidationPolicy with the required metadata set. */
@@ -39,6 +41,8 @@ export type PlatformResourcePolicy = ResourceValidationPolicy & {
   enforcementLevel: EnforcementLevel;
   severity: Severity;
   remediationSteps: string;
+  /** See {@link RuleMeta.reference}. */
+  reference?: string;
   validateResource: ResourceValidation;
 };
 
@@ -47,6 +51,8 @@ export type PlatformStackPolicy = StackValidationPolicy & {
   enforcementLevel: EnforcementLevel;
   severity: Severity;
   remediationSteps: string;
+  /** See {@link RuleMeta.reference}. */
+  reference?: string;
 };
 
 export type PlatformPolicy = PlatformResourcePolicy | PlatformStackPolicy;
@@ -74,6 +80,7 @@ function metadata(meta: RuleMeta) {
     configSchema: meta.configSchema,
     tags: mProd ? [MANDATORY_IN_PRODUCTION] : [],
     ...(meta.mirrors ? { displayName: `${meta.name} (mirrors ${meta.mirrors})` } : {}),
+    ...(meta.reference ? { reference: meta.reference } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import { evaluate } from "../../ops/policy/evaluate";
 import { loadManifests } from "../../ops/policy/manifests";
 import { admissionManifests, admissionPlan, celRules } from "../../policies/kubernetes/cel";
+import { LOCAL_ESO_KINDS, localCrdSpec } from "../../components/kubernetes/localCrds";
 import localConfig from "../../policies/config/local.json";
 import { check } from "../policies/harness";
 import { CelCase, Manifest, celCases, tokenOf } from "../policies/cel-cases";
@@ -20,6 +21,21 @@ const LABEL = "conformance.platform.dev/rule";
 
 /** The namespace a rule's fixtures go to (its binding matches only namespaces labelled for it). */
 const nsOf = (rule: string) => `cel-${celRules.findIndex((r) => r.name === rule)}`;
+
+/**
+ * The External Secrets CRDs the local stack installs, with the unserved v1beta1 also served, so
+ * the k8s-external-secrets-v1 fixtures reach admission (removed again before the stack deploys).
+ */
+const ESO_CRDS = LOCAL_ESO_KINDS.map((k) => {
+  const spec = localCrdSpec(k.kind, k.plural, k.scope);
+  spec.versions.push({ ...spec.versions[0], name: "v1beta1", storage: false });
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${k.plural}.external-secrets.io` },
+    spec,
+  };
+});
 
 function applyDryRun(docs: object[], file: string) {
   fs.writeFileSync(ws.file(file), docs.map((d) => stringify(d)).join("---\n"));
@@ -65,6 +81,9 @@ describe("conformance: TypeScript and CEL verdicts are equal", () => {
         .map((d) => stringify(d))
         .join("---\n"),
     );
+    fs.writeFileSync(ws.file("eso-crds.yaml"), ESO_CRDS.map((d) => stringify(d)).join("---\n"));
+    ws.kubectl(["apply", "-f", ws.file("eso-crds.yaml")]);
+    ws.kubectl(["wait", "--for=condition=established", "--timeout=60s", "-f", ws.file("eso-crds.yaml")]);
     ws.kubectl(["apply", "-f", ws.file("policies.yaml")]);
     // Policies take effect once the API server's informers see them; wait for a known denial.
     const probe = cases.find((c) => c.rule === "k8s-no-privileged" && c.expected !== null) as CelCase;
@@ -88,7 +107,7 @@ describe("conformance: TypeScript and CEL verdicts are equal", () => {
     );
     outcome = new Map();
     for (const line of res.stdout.split("\n")) {
-      const ok = /^[\w.]+\/(c\d+) (created|configured|unchanged) \(server dry run\)/.exec(line);
+      const ok = /^[\w.-]+\/(c\d+) (created|configured|unchanged) \(server dry run\)/.exec(line);
       if (ok) outcome.set(ok[1], { admitted: true, message: "" });
     }
     for (const line of res.stderr.split("\n")) {
@@ -99,8 +118,11 @@ describe("conformance: TypeScript and CEL verdicts are equal", () => {
     }
   });
 
-  // The deployed stack below installs policies of the same names: remove the test's own first.
-  afterAll(() => ws.kubectl(["delete", "-f", ws.file("policies.yaml")]));
+  // The deployed stack below installs policies and CRDs of the same names: remove the test's own first.
+  afterAll(() => {
+    ws.kubectl(["delete", "-f", ws.file("policies.yaml")]);
+    ws.kubectl(["delete", "--wait=true", "--ignore-not-found", "-f", ws.file("eso-crds.yaml")]);
+  });
 
   it("covers every rule with a CEL form and every fixture gets an answer", () => {
     expect(new Set(cases.map((c) => c.rule))).toEqual(new Set(celRules.map((r) => r.name)));

@@ -8,7 +8,7 @@ import { celRules } from "../../policies/kubernetes/cel";
 import { variant } from "./harness";
 import { OBJECT_CASES, ObjectSubject } from "./k8s-object-cases";
 import { CASE_TYPES, POD_CASES, podRuleApplies } from "./k8s-pod-cases";
-import { LABELS, PodSpec, WORKLOADS, goodPodSpec } from "./k8s-workloads";
+import { LABELS, PodSpec, WORKLOADS, goodPodSpec, withPodAnnotations } from "./k8s-workloads";
 
 export { CASE_TYPES } from "./k8s-pod-cases";
 
@@ -36,13 +36,17 @@ export function manifestOf(subject: ObjectSubject): Manifest {
 }
 
 /** A complete manifest of a workload type around a pod spec (selectors, restart policy, ...). */
-export function workload(type: string, spec: PodSpec): Manifest {
+export function workload(type: string, spec: PodSpec, annotations?: Record<string, string>): Manifest {
   const { apiVersion, kind } = apiOf(type);
   const obj = structuredClone(WORKLOADS[type](structuredClone(spec))) as Manifest;
+  withPodAnnotations(type, obj, annotations);
   obj.apiVersion = apiVersion;
   obj.kind = kind;
   const selector = { matchLabels: { "app.kubernetes.io/name": "web" } };
-  const template = (pod: Manifest): Manifest => ({ ...pod, metadata: { labels: { ...LABELS } } });
+  const template = (pod: Manifest): Manifest => ({
+    ...pod,
+    metadata: { ...pod.metadata, labels: { ...LABELS } },
+  });
   if (kind === "Pod") return obj;
   if (kind === "CronJob") {
     const t = template(obj.spec.jobTemplate.spec.template);
@@ -75,7 +79,7 @@ export function celCases(podRules: readonly string[]): CelCase[] {
       out.push({
         rule: c.rule,
         case: `${c.case} (${apiOf(type).kind})`,
-        manifest: workload(type, spec),
+        manifest: workload(type, spec, c.annotations),
         expected: c.expected,
       });
     }
@@ -93,7 +97,7 @@ export function celCases(podRules: readonly string[]): CelCase[] {
   }
   const withCel = new Set(celRules.map((r) => r.name));
   for (const c of OBJECT_CASES) {
-    if (!withCel.has(c.rule)) continue;
+    if (!withCel.has(c.rule) || c.admissible === false) continue;
     out.push({
       rule: c.rule,
       case: c.case,

@@ -57,6 +57,93 @@ describe("platform policy check --manifests", () => {
   });
 });
 
+/** A pod with a refused SELinux type (baseline, mandatory) and an nfs volume (restricted, advisory locally). */
+const selinuxNfsPod = `apiVersion: v1
+kind: Pod
+metadata: { name: nfs-pod, namespace: shop }
+spec:
+  securityContext: { seLinuxOptions: { type: spc_t } }
+  containers:
+    - name: app
+      image: registry.acme.io/app:1.0
+  volumes:
+    - { name: data, nfs: { server: nfs.acme.io, path: /export } }
+`;
+
+describe("platform policy check --standard", () => {
+  const file = path.join(tmp, "pss.yaml");
+  beforeAll(() => fs.writeFileSync(file, selinuxNfsPod));
+  const run = async (...extra: string[]) => {
+    const t = io();
+    const code = await policy(["check", "--manifests", file, ...extra], t);
+    return { code, out: t.out.join(""), err: t.err.join("") };
+  };
+  const policies = (out: string) =>
+    [...out.matchAll(/^(?:mandatory|advisory)\s+(\S+)/gm)].map((m) => m[1]).sort();
+
+  it.each([
+    // k8s-seccomp and k8s-drop-all-capabilities implement a baseline control in its restricted form
+    [
+      "baseline",
+      ["k8s-drop-all-capabilities", "k8s-seccomp", "k8s-selinux"],
+      /Pod Security Standards, baseline:/,
+    ],
+    [
+      "restricted",
+      [
+        "k8s-drop-all-capabilities",
+        "k8s-no-privilege-escalation",
+        "k8s-run-as-non-root",
+        "k8s-seccomp",
+        "k8s-selinux",
+        "k8s-volume-types",
+      ],
+      /Pod Security Standards, restricted \(includes baseline\):/,
+    ],
+  ] as const)("%s runs exactly that level's rules", async (level, expected, heading) => {
+    const res = await run("--standard", level);
+    expect(res.code).toBe(1);
+    expect(policies(res.out)).toEqual([...new Set(expected)].sort());
+    expect(res.out).toMatch(heading);
+    expect(res.out).not.toMatch(/k8s-required-labels|k8s-probes|k8s-requests-limits/);
+  });
+
+  it("reports each control's level, rule, enforcement and violations", async () => {
+    const res = await run("--standard", "restricted");
+    expect(res.out).toMatch(/^LEVEL\s+CONTROL\s+RULE\s+ENFORCEMENT\s+VIOLATIONS$/m);
+    expect(res.out).toMatch(/^baseline\s+SELinux\s+k8s-selinux\s+mandatory\s+1$/m);
+    expect(res.out).toMatch(/^baseline\s+HostProcess\s+k8s-no-host-process\s+mandatory\s+0$/m);
+    expect(res.out).toMatch(/^restricted\s+Volume Types\s+k8s-volume-types\s+advisory\s+1$/m);
+    const base = await run("--standard", "baseline");
+    expect(base.out).not.toMatch(/^restricted\s/m);
+  });
+
+  it("without --standard, --manifests runs every rule and still reports every control", async () => {
+    const json = path.join(tmp, "pss.json");
+    const res = await run("--json", json);
+    expect(res.out).toMatch(/Pod Security Standards \(every control of baseline and restricted\):/);
+    expect(policies(res.out)).toContain("k8s-requests-limits");
+    const report = JSON.parse(fs.readFileSync(json, "utf8"));
+    expect(report.podSecurityStandards).toHaveLength(17);
+    expect(report.podSecurityStandards).toContainEqual({
+      level: "baseline",
+      control: "Sysctls",
+      rule: "k8s-safe-sysctls",
+      enforcement: "mandatory",
+      violations: 0,
+    });
+  });
+
+  it.each([["strict"], ["Baseline"], [""]])(
+    "--standard %j exits 2 naming the flag and the levels",
+    async (value) => {
+      const res = await run("--standard", value);
+      expect(res.code).toBe(2);
+      expect(res.err).toMatch(/--standard must be one of baseline, restricted/);
+    },
+  );
+});
+
 describe("argument handling", () => {
   it.each([
     [["check"], /missing <env>/],

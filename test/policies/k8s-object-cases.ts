@@ -24,6 +24,8 @@ export interface ObjectCase {
    * that does not apply admits, and tenant fixtures move from team-a to a namespace of their own.
    */
   admission?: RegExp | null;
+  /** False when the API server refuses the object outright, so admission never sees it. @default true */
+  admissible?: boolean;
 }
 
 const meta = (extra: Record<string, unknown> = {}) => ({
@@ -39,6 +41,17 @@ const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
 const CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const ING = "kubernetes:networking.k8s.io/v1:Ingress";
 const CM = "kubernetes:core/v1:ConfigMap";
+const NS_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+const RB = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+/** Cluster-scoped metadata (labelled, so k8s-required-labels admits it at admission too). */
+const cmeta = (name: string) => ({ name, labels: { ...LABELS } });
+const RBAC_GROUP = "rbac.authorization.k8s.io";
+const roleRef = (name: string) => ({ apiGroup: RBAC_GROUP, kind: "ClusterRole", name });
+const group = (name: string) => ({ kind: "Group", apiGroup: RBAC_GROUP, name });
+const binding = (type: string, role: string, subjects: Record<string, string>[], namespaced = false) =>
+  obj(type, { metadata: namespaced ? meta() : cmeta("b"), roleRef: roleRef(role), subjects });
+const role = (rules: Record<string, unknown>[], type = ROLE) =>
+  obj(type, { metadata: type === ROLE ? cmeta("r") : meta(), rules });
 /** A Service of `type` (with the port the API server requires). */
 const svc = (type: string, namespace = "team-a") =>
   obj("kubernetes:core/v1:Service", { metadata: meta({ namespace }), spec: { type, ports: [{ port: 80 }] } });
@@ -140,7 +153,7 @@ export const OBJECT_CASES: ObjectCase[] = [
   {
     rule: "k8s-external-secrets-v1",
     case: "v1beta1 SecretStore",
-    subject: obj("kubernetes:external-secrets.io/v1beta1:ClusterSecretStore", {}),
+    subject: obj("kubernetes:external-secrets.io/v1beta1:ClusterSecretStore", { metadata: cmeta("s") }),
     expected: /external-secrets.io\/v1/,
   },
   {
@@ -174,50 +187,73 @@ export const OBJECT_CASES: ObjectCase[] = [
   {
     rule: "k8s-no-wildcard-rbac",
     case: "exact rules",
-    subject: obj(ROLE, {
-      metadata: { name: "r" },
-      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }],
-    }),
+    subject: role([{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }]),
     expected: null,
   },
   {
     rule: "k8s-no-wildcard-rbac",
     case: "wildcard verbs",
-    subject: obj(ROLE, {
-      metadata: { name: "r" },
-      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }],
-    }),
+    subject: role([{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }]),
     expected: /rules\[0\].verbs/,
   },
   {
     rule: "k8s-no-wildcard-rbac",
-    case: "wildcard resources",
-    subject: obj(ROLE, {
-      metadata: { name: "r" },
-      rules: [{ apiGroups: ["apps"], resources: "*", verbs: ["get"] }],
-    }),
+    case: "wildcard resources as a bare string",
+    subject: role([{ apiGroups: ["apps"], resources: "*", verbs: ["get"] }]),
     expected: /rules\[0\].resources/,
+    admissible: false,
+  },
+  {
+    rule: "k8s-no-wildcard-rbac",
+    case: "wildcard resources in the second rule",
+    subject: role([
+      { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+      { apiGroups: ["apps"], resources: ["*"], verbs: ["get"] },
+    ]),
+    expected: /grants "\*" in rules\[1\].resources; list the exact resources instead/,
+  },
+  {
+    rule: "k8s-no-wildcard-rbac",
+    case: "wildcard apiGroups in a namespaced Role",
+    subject: role([{ apiGroups: ["*"], resources: ["pods"], verbs: ["get"] }], NS_ROLE),
+    expected: /Role "test" grants "\*" in rules\[0\].apiGroups/,
+    admission: /grants "\*" in rules\[0\].apiGroups/,
+  },
+  {
+    rule: "k8s-no-wildcard-rbac",
+    case: "non-resource URLs only",
+    subject: role([{ nonResourceURLs: ["/healthz"], verbs: ["get"] }]),
+    expected: null,
   },
   {
     rule: "k8s-no-cluster-admin-binding",
     case: "view binding",
-    subject: obj(CRB, { roleRef: { name: "view" }, subjects: [{ kind: "Group", name: "dev" }] }),
+    subject: binding(CRB, "view", [group("dev")]),
     expected: null,
   },
   {
     rule: "k8s-no-cluster-admin-binding",
     case: "cluster-admin to a group",
-    subject: obj(CRB, { roleRef: { name: "cluster-admin" }, subjects: [{ kind: "Group", name: "dev" }] }),
+    subject: binding(CRB, "cluster-admin", [group("dev")]),
     expected: /binds Group:dev to cluster-admin/,
   },
   {
     rule: "k8s-no-cluster-admin-binding",
     case: "cluster-admin to masters",
-    subject: obj(CRB, {
-      roleRef: { name: "cluster-admin" },
-      subjects: [{ kind: "Group", name: "system:masters" }],
-    }),
+    subject: binding(CRB, "cluster-admin", [group("system:masters")]),
     expected: null,
+  },
+  {
+    rule: "k8s-no-cluster-admin-binding",
+    case: "cluster-admin to a service account in a RoleBinding",
+    subject: binding(
+      RB,
+      "cluster-admin",
+      [group("system:masters"), { kind: "ServiceAccount", name: "ci", namespace: "team-a" }],
+      true,
+    ),
+    expected: /RoleBinding "test" binds ServiceAccount:ci to cluster-admin \(roleRef.name\)/,
+    admission: /binds ServiceAccount:ci to cluster-admin/,
   },
   {
     rule: "k8s-ingress-tls",
@@ -242,5 +278,26 @@ export const OBJECT_CASES: ObjectCase[] = [
       variant(goodIngress, (i) => (i.spec.rules[0].host = "a.b.acme.io")),
     ),
     expected: /serves host "a.b.acme.io" without TLS/,
+  },
+  {
+    rule: "k8s-ingress-tls",
+    case: "second host not covered",
+    subject: obj(
+      ING,
+      variant(goodIngress, (i) => i.spec.rules.push({ host: "acme.io" })),
+    ),
+    expected: /serves host "acme.io" without TLS/,
+  },
+  {
+    rule: "k8s-ingress-tls",
+    case: "exact host in a second tls entry",
+    subject: obj(
+      ING,
+      variant(goodIngress, (i) => {
+        i.spec.rules.push({ host: "acme.io" });
+        i.spec.tls.push({ hosts: ["acme.io"], secretName: "apex" });
+      }),
+    ),
+    expected: null,
   },
 ];

@@ -3,6 +3,7 @@
  * TypeScript verdict: k8s-pod.test.ts asserts it, and cel-cases.ts sends the same rows to the API
  * server for the admission conformance test.
  */
+import { PSS_CASES } from "./k8s-pss-cases";
 import { PodSpec } from "./k8s-workloads";
 
 /** The workload types every pod case runs on: a bare pod, a controller template, a nested template. */
@@ -31,10 +32,13 @@ export interface PodCase {
   serverNeeds?: (s: PodSpec) => void;
   /** False when the API server refuses such a spec outright, so admission never sees it. @default true */
   admissible?: boolean;
+  /** Annotations of the pod (or pod template) metadata, for the annotation forms. @default none */
+  annotations?: Record<string, string>;
 }
 
 /** The pod rules' cases: every row runs on each of {@link CASE_TYPES} the rule applies to. */
 export const POD_CASES: PodCase[] = [
+  ...PSS_CASES,
   {
     rule: "k8s-no-privileged",
     case: "privileged container",

@@ -3,7 +3,7 @@ import { kubernetesRules } from "../../policies/kubernetes/rules";
 import { imageAllowed, parseImage } from "../../policies/lib/k8s";
 import { check, variant } from "./harness";
 import { CASE_TYPES, POD_CASES, PodCase, podRuleApplies } from "./k8s-pod-cases";
-import { PodSpec, WORKLOADS, goodContainer, goodPodSpec } from "./k8s-workloads";
+import { PodSpec, WORKLOADS, goodContainer, goodPodSpec, withPodAnnotations } from "./k8s-workloads";
 
 const POD_RULES = [
   "k8s-no-privileged",
@@ -21,10 +21,20 @@ const POD_RULES = [
   "k8s-allowed-registries",
   "k8s-no-secret-env-vars",
   "k8s-no-automount-sa-token",
+  "k8s-no-host-process",
+  "k8s-selinux",
+  "k8s-apparmor",
+  "k8s-safe-sysctls",
+  "k8s-volume-types",
 ];
 
-function pod(mutate: (spec: PodSpec) => void, type = "kubernetes:core/v1:Pod") {
-  return { type, props: WORKLOADS[type](variant(goodPodSpec() as PodSpec, mutate)) };
+function pod(
+  mutate: (spec: PodSpec) => void,
+  type = "kubernetes:core/v1:Pod",
+  annotations?: Record<string, string>,
+) {
+  const props = WORKLOADS[type](variant(goodPodSpec() as PodSpec, mutate));
+  return { type, props: withPodAnnotations(type, props, annotations) };
 }
 
 describe("the compliant pod spec", () => {
@@ -48,8 +58,8 @@ const PASSES = POD_CASES.filter((c) => c.expected === null);
 describe.each(CASE_TYPES)("pod rules on %s", (type) => {
   it.each(FAILS.filter((c) => podRuleApplies(c.rule, type)))(
     "$rule flags: $case",
-    ({ rule, mutate, expected }) => {
-      const messages = check(rule, pod(mutate, type));
+    ({ rule, mutate, expected, annotations }) => {
+      const messages = check(rule, pod(mutate, type, annotations));
       expect(messages.length).toBeGreaterThan(0);
       expect(messages.join("\n")).toMatch(expected);
     },
@@ -57,8 +67,8 @@ describe.each(CASE_TYPES)("pod rules on %s", (type) => {
 });
 
 describe("pod rules pass legitimate variations", () => {
-  it.each(PASSES)("$rule accepts: $case", ({ rule, mutate }) => {
-    expect(check(rule, pod(mutate, "kubernetes:apps/v1:Deployment"))).toEqual([]);
+  it.each(PASSES)("$rule accepts: $case", ({ rule, mutate, annotations }) => {
+    expect(check(rule, pod(mutate, "kubernetes:apps/v1:Deployment", annotations))).toEqual([]);
   });
 });
 

@@ -60,6 +60,28 @@ export const WORKLOADS: Record<string, (spec: Record<string, unknown>) => Record
   }),
 };
 
+/** Where the pod metadata of each POD type lives (the Pod's own, or its template's). */
+const POD_METADATA_PATHS: Record<string, string[]> = {
+  "kubernetes:core/v1:Pod": ["metadata"],
+  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "metadata"],
+};
+
+/** `props` with `annotations` added to the pod (template) metadata of a POD type (in place). */
+export function withPodAnnotations<T extends Record<string, unknown>>(
+  type: string,
+  props: T,
+  annotations: Record<string, string> | undefined,
+): T {
+  if (!annotations) return props;
+  let at: Record<string, unknown> = props;
+  for (const key of POD_METADATA_PATHS[type] ?? ["spec", "template", "metadata"]) {
+    at[key] ??= {};
+    at = at[key] as Record<string, unknown>;
+  }
+  at.annotations = { ...(at.annotations as Record<string, string> | undefined), ...annotations };
+  return props;
+}
+
 /** Container lists in a pod spec, for mutations. */
 export type PodSpec = {
   securityContext: Record<string, unknown>;

@@ -9,15 +9,23 @@ import type { EnforcementLevel } from "@pulumi/policy";
 import { PolicyConfig, resolvePolicyConfig } from "../../../model/policyConfig";
 import { PlatformPolicy } from "../../lib/rule";
 import { kubernetesRules } from "../rules";
+import { accessCel } from "../rules/access";
 import { containerCel } from "../rules/containers";
 import { objectCel } from "../rules/objects";
 import { podSecurityCel } from "../rules/pod-security";
+import { podSecurityStandardCel } from "../rules/pod-security-standards";
 import { CelMatch, CelRule, cel } from "./lib";
 
 export type { CelRule } from "./lib";
 
 /** Every CEL form, in catalog order of the TypeScript rules. */
-export const celRules: readonly CelRule[] = [...podSecurityCel, ...containerCel, ...objectCel];
+export const celRules: readonly CelRule[] = [
+  ...podSecurityCel,
+  ...podSecurityStandardCel,
+  ...containerCel,
+  ...objectCel,
+  ...accessCel,
+];
 
 /** Namespaces no binding applies to: the control plane's and the platform's own. */
 export const DEFAULT_EXCLUDED_NAMESPACES: readonly string[] = [
@@ -42,6 +50,12 @@ const PODS = {
 };
 const APPS = ["deployments", "statefulsets", "daemonsets", "replicasets"];
 const core = (resources: string[]) => ({ apiGroups: [""], apiVersions: ["v1"], operations: OPS, resources });
+const rbac = (resources: string[]) => ({
+  apiGroups: ["rbac.authorization.k8s.io"],
+  apiVersions: ["v1"],
+  operations: OPS,
+  resources,
+});
 const RESOURCE_RULES: Record<CelMatch, object[]> = {
   pods: [
     PODS,
@@ -52,6 +66,20 @@ const RESOURCE_RULES: Record<CelMatch, object[]> = {
   "pods-and-service-accounts": [],
   services: [core(["services"])],
   secrets: [core(["secrets"])],
+  roles: [rbac(["roles", "clusterroles"])],
+  "role-bindings": [rbac(["rolebindings", "clusterrolebindings"])],
+  ingresses: [
+    { apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], operations: OPS, resources: ["ingresses"] },
+  ],
+  "external-secrets-unserved": [
+    {
+      apiGroups: ["external-secrets.io"],
+      apiVersions: ["v1beta1", "v1alpha1"],
+      operations: OPS,
+      resources: ["*"],
+      scope: "*",
+    },
+  ],
   namespaced: [
     { apiGroups: ["*"], apiVersions: ["*"], operations: OPS, resources: ["*"], scope: "Namespaced" },
   ],
@@ -117,6 +145,8 @@ export function admissionPlan(config: object, options: AdmissionPlanOptions = {}
       policy: {
         failurePolicy: "Fail",
         matchConstraints: {
+          // Exact: a request at another version is never converted into one this rule judges.
+          ...(rule.match === "external-secrets-unserved" ? { matchPolicy: "Exact" } : {}),
           resourceRules: RESOURCE_RULES[rule.match],
           ...(rule.match === "all" || rule.match === "namespaced"
             ? { excludeResourceRules: NOT_DEPLOYED }

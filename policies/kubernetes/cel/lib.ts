@@ -20,6 +20,13 @@ export type CelMatch =
   | "pods-and-service-accounts"
   | "services"
   | "secrets"
+  /** Roles and ClusterRoles. */
+  | "roles"
+  /** RoleBindings and ClusterRoleBindings. */
+  | "role-bindings"
+  | "ingresses"
+  /** external-secrets.io objects at an unserved version (v1beta1, v1alpha1), matched exactly. */
+  | "external-secrets-unserved"
   /** Every namespaced object. */
   | "namespaced"
   /** Every object. */

@@ -110,3 +110,6 @@ const noClusterAdminBinding = resourceRule({
 });
 
 export const accessRules: PlatformPolicy[] = [noWildcardRbac, ingressTls, noClusterAdminBinding];
+
+/** The CEL (admission) forms of these rules and of k8s-external-secrets-v1: ./access.cel.ts */
+export { accessCel } from "./access.cel";

@@ -1,4 +1,4 @@
-import { backoffMs, decide, MAX_RETRIES, ReconcileFacts } from "../../../ops/agent/reconcile";
+import { backoffMs, decide, driftArgs, MAX_RETRIES, ReconcileFacts } from "../../../ops/agent/reconcile";
 import { parseDuration } from "../../../ops/agent/duration";
 import { worst } from "../../../ops/agent/run";
 
@@ -84,4 +84,13 @@ test("worst drift code: 1 over 4 over 0; other codes count as 1", () => {
   expect(worst(4, 1)).toBe(1);
   expect(worst(0, 0)).toBe(0);
   expect(worst(0, 3)).toBe(1);
+});
+
+describe("driftArgs: suspend gates remediation, not the check", () => {
+  test.each<[boolean, string[]]>([
+    [false, ["drift", "local", "--out", "/o"]],
+    [true, ["drift", "local", "--out", "/o", "--report-only"]],
+  ])("suspended %p", (suspended, want) => {
+    expect(driftArgs("local", "/o", suspended)).toEqual(want);
+  });
 });

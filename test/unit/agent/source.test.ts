@@ -104,6 +104,32 @@ describe("parseAgentArgs", () => {
       listen: "127.0.0.1:8080",
       once: false,
       webhookSecret: undefined,
+      kubeconfig: undefined,
+      namespace: "platform-system",
+      identity: `${os.hostname()}-${process.pid}`,
+      leaseDurationMs: 15_000,
+    });
+  });
+
+  test("the cluster flags: --kubeconfig is made absolute, the others are checked", () => {
+    const args = parseAgentArgs([
+      "local",
+      "--repo",
+      "r",
+      "--kubeconfig",
+      "kc.yaml",
+      "--namespace",
+      "ops",
+      "--identity",
+      "agent-1",
+      "--lease-duration",
+      "6s",
+    ]);
+    expect(args).toMatchObject({
+      kubeconfig: path.resolve("kc.yaml"),
+      namespace: "ops",
+      identity: "agent-1",
+      leaseDurationMs: 6000,
     });
   });
 
@@ -118,6 +144,10 @@ describe("parseAgentArgs", () => {
     [["local", "--repo", "r", "--interval", "90"], /--interval takes a duration .*got "90"/],
     [["local", "--repo", "r", "--drift-interval", "1d"], /--drift-interval takes a duration/],
     [["local", "--repo", "r", "--listen", "8080"], /--listen takes HOST:PORT/],
+    [["local", "--repo", "r", "--namespace", "Ops_1"], /--namespace takes a namespace name/],
+    [["local", "--repo", "r", "--identity", "a b"], /--identity takes 1 to 128/],
+    [["local", "--repo", "r", "--lease-duration", "2s"], /--lease-duration must be at least 3s/],
+    [["local", "--repo", "r", "--lease-duration", "15"], /--lease-duration takes a duration/],
     [["local", "--repo", "r", "--path", "../x"], /--path is a folder inside the repository/],
     [
       ["local", "--repo", "r", "--webhook-secret-env", "UNSET_VAR"],

@@ -245,7 +245,8 @@ describe("delivery", () => {
   test("a timeout then a 200: delivered on the second attempt", async () => {
     const r = await receiver(["hang", 200]);
     try {
-      const res = await postWithRetry(r.url, "{}", {}, { ...fast, attemptTimeoutMs: 150 });
+      // 1 s per attempt: the 200 must arrive inside it even on a loaded machine (150 ms did not)
+      const res = await postWithRetry(r.url, "{}", {}, { ...fast, attemptTimeoutMs: 1000 });
       expect(res).toMatchObject({ ok: true, attempts: 2, status: 200 });
     } finally {
       await r.close();

@@ -83,18 +83,19 @@ describe("one `platform up local`", () => {
     const { port } = server.address() as net.AddressInfo;
     home = fs.mkdtempSync(path.join(os.tmpdir(), "platform-home-"));
     fs.mkdirSync(path.join(home, "cluster"));
-    fs.writeFileSync(
-      path.join(home, "cluster", "kubeconfig"),
-      [
-        "apiVersion: v1",
-        "kind: Config",
-        "current-context: local",
-        `clusters: [{ name: local, cluster: { server: "https://127.0.0.1:${port}" } }]`,
-        "contexts: [{ name: local, context: { cluster: local, user: admin } }]",
-        "users: [{ name: admin, user: {} }]",
-        "",
-      ].join("\n"),
-    );
+    fs.mkdirSync(path.join(home, "clusters", "local-b"), { recursive: true });
+    const kubeconfig = [
+      "apiVersion: v1",
+      "kind: Config",
+      "current-context: local",
+      `clusters: [{ name: local, cluster: { server: "https://127.0.0.1:${port}" } }]`,
+      "contexts: [{ name: local, context: { cluster: local, user: admin } }]",
+      "users: [{ name: admin, user: {} }]",
+      "",
+    ].join("\n");
+    // both local control planes of the local environment (the second one beside the default)
+    fs.writeFileSync(path.join(home, "cluster", "kubeconfig"), kubeconfig);
+    fs.writeFileSync(path.join(home, "clusters", "local-b", "kubeconfig"), kubeconfig);
   });
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -115,6 +116,7 @@ describe("one `platform up local`", () => {
       "stacks/local/platform.yaml": 1,
       "stacks/Pulumi.local.yaml": 1,
       "cluster/kubeconfig": 1,
+      "clusters/local-b/kubeconfig": 1,
     });
     expect(Math.max(...reads.values())).toBe(1);
   });

@@ -126,7 +126,7 @@ describe("the real specs", () => {
   test("the local spec needs no cloud", () => {
     const spec = loadSpecFile(path.join(ROOT, "stacks/local/platform.yaml"));
     expect(spec.clouds).toBeUndefined();
-    expect(spec.clusters).toEqual({ local: { kind: "local" } });
+    expect(spec.clusters).toEqual({ local: { kind: "local" }, "local-b": { kind: "local" } });
   });
 });
 

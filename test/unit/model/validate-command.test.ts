@@ -27,7 +27,7 @@ describe("platform validate", () => {
     const io = captureIO();
     expect(await validate([], io)).toBe(0);
     expect(io.out.join("")).toBe(
-      "ok  stacks/local/platform.yaml (1 cluster, 2 tenants, 2 apps)\n" +
+      "ok  stacks/local/platform.yaml (2 clusters, 2 tenants, 2 apps)\n" +
         "ok  stacks/production/platform.yaml (2 clusters, 2 tenants, 3 apps)\n" +
         "ok  stacks/staging/platform.yaml (1 cluster, 2 tenants, 4 apps)\n",
     );
@@ -43,7 +43,7 @@ describe("platform validate", () => {
         `${file}:24:11 apps.checkout.port: must be <= 65535 (got 70000)\n` +
         "2 problems in 1 file\n",
     );
-    expect(io.out.join("")).toBe("ok  stacks/local/platform.yaml (1 cluster, 2 tenants, 2 apps)\n");
+    expect(io.out.join("")).toBe("ok  stacks/local/platform.yaml (2 clusters, 2 tenants, 2 apps)\n");
   });
 
   test("semantic problems are reported once the schema passes", async () => {

@@ -66,7 +66,7 @@ describe("platform completion bash", () => {
 
   test("subcommands, then their own flags", () => {
     expect(complete(["platform", "cluster", ""])).toEqual(["--help", "down", "status", "up"]);
-    expect(complete(["platform", "cluster", "down", "--"])).toEqual(["--help", "--purge"]);
+    expect(complete(["platform", "cluster", "down", "--"])).toEqual(["--help", "--name", "--purge"]);
   });
 
   test("environments with a spec under stacks/ of the repository, from a subfolder too", () => {

@@ -74,12 +74,17 @@ test("policy check --manifests: more than 1 MB arrives whole through a slow pipe
   const r = await throughSlowPipe(["policy", "check", "--manifests", file, "--json", json], ROOT);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(1); // mandatory violations
-  const report = JSON.parse(fs.readFileSync(json, "utf8")) as { violations: unknown[]; mandatory: number };
+  const report = JSON.parse(fs.readFileSync(json, "utf8")) as {
+    violations: unknown[];
+    mandatory: number;
+    podSecurityStandards: unknown[];
+  };
   expect(r.bytes).toBeGreaterThan(1024 * 1024);
   expect(r.bytes).toBe(Buffer.byteLength(r.text));
   const lines = r.text.trimEnd().split("\n");
-  // the header, two lines per violation, the summary
-  expect(lines).toHaveLength(1 + 2 * report.violations.length + 1);
+  // the header, two lines per violation, the Pod Security Standards controls (heading, header,
+  // a row each), the summary
+  expect(lines).toHaveLength(1 + 2 * report.violations.length + 2 + report.podSecurityStandards.length + 1);
   expect(lines[lines.length - 1]).toBe(
     `${report.violations.length} violation(s), ${report.mandatory} mandatory, over ${pods} resource(s) of manifests ${file} with policies/config/local.json`,
   );

@@ -73,43 +73,67 @@ const LOCAL_URNS = [
   "pulumi:providers:kubernetes::k8s-local",
 ];
 
+/** What the second local control plane gets: catalog fanned out, its tenant, and the provider. */
+const LOCAL_B_URNS = [
+  "platform:kubernetes:App$kubernetes:apps/v1:Deployment::catalog-local-b-deployment",
+  "platform:kubernetes:App$kubernetes:core/v1:ConfigMap::catalog-local-b-env",
+  "platform:kubernetes:App$kubernetes:core/v1:Service::catalog-local-b-service",
+  "platform:kubernetes:App$kubernetes:core/v1:ServiceAccount::catalog-local-b-sa",
+  "platform:kubernetes:App$kubernetes:networking.k8s.io/v1:NetworkPolicy::catalog-local-b-allow-ingress",
+  "platform:kubernetes:AppSet$platform:kubernetes:App::catalog-local-b",
+  "platform:kubernetes:Tenant::search-local-b",
+  "platform:kubernetes:Tenant$kubernetes:core/v1:LimitRange::search-local-b-limits",
+  "platform:kubernetes:Tenant$kubernetes:core/v1:Namespace::search-local-b-namespace",
+  "platform:kubernetes:Tenant$kubernetes:core/v1:ResourceQuota::search-local-b-quota",
+  "platform:kubernetes:Tenant$kubernetes:networking.k8s.io/v1:NetworkPolicy::search-local-b-allow-dns-and-namespace",
+  "platform:kubernetes:Tenant$kubernetes:networking.k8s.io/v1:NetworkPolicy::search-local-b-default-deny",
+  "platform:kubernetes:Tenant$kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::search-local-b-owner-group-search-eng",
+  "pulumi:providers:kubernetes::k8s-local-b",
+];
+
 describe("local", () => {
-  it("keeps the 30 resources it had before admission policies, with the same names, types and parents", async () => {
+  it("keeps the 30 resources it had on the default cluster, with the same names, types and parents", async () => {
     const { resources } = await environment("local");
     const urns = resources.map((r) => r.urn.replace("urn:pulumi:unit::platform::", ""));
     const admission = urns.filter((u) => u.startsWith("platform:kubernetes:AdmissionPolicies"));
-    expect(urns.filter((u) => !admission.includes(u)).sort()).toEqual([...LOCAL_URNS].sort());
-    // one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (20)
-    expect(admission).toHaveLength(41);
-    expect(resources).toHaveLength(71);
+    const onB = (u: string) => /-local-b(-|$)/.test(u.slice(u.lastIndexOf("::") + 2));
+    const rest = urns.filter((u) => !admission.includes(u));
+    expect(rest.filter((u) => !onB(u)).sort()).toEqual([...LOCAL_URNS].sort());
+    expect(rest.filter(onB).sort()).toEqual([...LOCAL_B_URNS].sort());
+    // per cluster: one component, then a ValidatingAdmissionPolicy and a binding per enabled rule (29)
+    expect(admission.filter((u) => !onB(u))).toHaveLength(59);
+    expect(admission.filter(onB)).toHaveLength(59);
+    expect(resources).toHaveLength(89 + 59 + LOCAL_B_URNS.length);
     const providers = new Set(resources.filter((r) => r.provider).map((r) => r.provider));
-    expect([...providers]).toEqual([
+    expect([...providers].sort()).toEqual([
+      "urn:pulumi:unit::platform::pulumi:providers:kubernetes::k8s-local-b::k8s-local-b_id",
       "urn:pulumi:unit::platform::pulumi:providers:kubernetes::k8s-local::k8s-local_id",
     ]);
-    const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes");
-    expect(isSecretInput(provider?.inputs.kubeconfig)).toBe(true);
-    expect(provider?.inputs.enableServerSideApply).toBe("true");
+    for (const provider of resources.filter((r) => r.type === "pulumi:providers:kubernetes")) {
+      expect(isSecretInput(provider.inputs.kubeconfig)).toBe(true);
+      expect(provider.inputs.enableServerSideApply).toBe("true");
+    }
   });
 
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("local")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
-      "platform:kubernetes:AdmissionPolicies": 1,
-      "kubernetes:apps/v1:Deployment": 2,
-      "kubernetes:core/v1:ConfigMap": 2,
-      "kubernetes:core/v1:LimitRange": 2,
-      "kubernetes:core/v1:Namespace": 2,
-      "kubernetes:core/v1:ResourceQuota": 2,
-      "kubernetes:core/v1:Service": 2,
-      "kubernetes:core/v1:ServiceAccount": 2,
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 58,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 58,
+      "platform:kubernetes:AdmissionPolicies": 2,
+      "kubernetes:apps/v1:Deployment": 3,
+      "kubernetes:core/v1:ConfigMap": 3,
+      "kubernetes:core/v1:LimitRange": 3,
+      "kubernetes:core/v1:Namespace": 3,
+      "kubernetes:core/v1:ResourceQuota": 3,
+      "kubernetes:core/v1:Service": 3,
+      "kubernetes:core/v1:ServiceAccount": 3,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy": 9,
       "kubernetes:policy/v1:PodDisruptionBudget": 1,
-      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
-      "platform:kubernetes:App": 2,
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
+      "platform:kubernetes:App": 3,
       "platform:kubernetes:AppSet": 2,
-      "platform:kubernetes:Tenant": 2,
-      "pulumi:providers:kubernetes": 1,
+      "platform:kubernetes:Tenant": 3,
+      "pulumi:providers:kubernetes": 2,
     });
   });
 });
@@ -117,8 +141,8 @@ describe("local", () => {
 describe("staging", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("staging")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 20,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 20,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 29,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 29,
       "platform:kubernetes:AdmissionPolicies": 1,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
@@ -191,8 +215,8 @@ describe("staging", () => {
 describe("production", () => {
   it("pins the inventory by type", async () => {
     expect(countByType((await environment("production")).resources)).toEqual({
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 40,
-      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 40,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 58,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 58,
       "platform:kubernetes:AdmissionPolicies": 2,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
