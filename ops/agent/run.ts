@@ -13,6 +13,7 @@ import { reconcileEnvironment } from "./environment";
 import { runPlatformChild } from "./child";
 import { decide, driftArgs } from "./reconcile";
 import { AgentMetrics, startServer } from "./server";
+import { dashboardRoutes } from "../dashboard/routes";
 import { GitSource, SourceError } from "./source";
 import type { Failure } from "./classify";
 import { SignatureVerifier } from "./signature";
@@ -225,6 +226,15 @@ async function loop(opts: AgentOptions, verifier: SignatureVerifier | undefined)
         pushed = true;
         wake.fn?.();
       },
+      routes: dashboardRoutes({
+        home: opts.home,
+        repo: opts.repo,
+        mirror: source.mirror,
+        revisionRoot: (sha) => path.join(source.revisions, sha, opts.subdir),
+        status: view, // what /status shows
+        processEnv: opts.processEnv,
+        signal: opts.signal,
+      }),
     });
     const addr = server.address();
     if (addr && typeof addr === "object") opts.log(`listening on http://${addr.address}:${addr.port}`);

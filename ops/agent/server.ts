@@ -113,6 +113,8 @@ export interface ServerOptions {
   webhookSecret: string | undefined;
   /** Called for a push whose signature verified: poll now. */
   onPush: () => void;
+  /** More routes (the dashboard, ops/dashboard/routes.ts), tried first; true when one answered. */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
 
 /** Splits `host:port`; throws naming `--listen` for anything else. */
@@ -137,7 +139,14 @@ export async function startServer(opts: ServerOptions): Promise<http.Server> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      void handle(req.method ?? "GET", url, Buffer.concat(chunks), req.headers, res);
+      void (async () => {
+        if (opts.routes && (await opts.routes(req, res))) return;
+        await handle(req.method ?? "GET", url, Buffer.concat(chunks), req.headers, res);
+      })().catch((err: unknown) => {
+        if (!res.headersSent)
+          send(res, 500, "text/plain", `${err instanceof Error ? err.message : String(err)}\n`);
+        else res.end();
+      });
     });
   });
   async function handle(

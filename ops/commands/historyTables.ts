@@ -2,19 +2,8 @@
  * The flag tables of `platform status`, `platform history` and `platform rollback` (part of
  * ./tables: `TABLES` lists them with the other verbs).
  */
-import { command, Positional } from "./grammar";
-
-const ENV: Positional = {
-  name: "env",
-  description: "the environment: a folder under stacks/",
-  required: true,
-  complete: "environment",
-};
-
-const oneEnvironment = {
-  missing: (usage: string) => `which environment? ${usage}`,
-  tooMany: (kept: string[], extra: string) => `one environment at a time (got "${kept[0]}" and "${extra}")`,
-};
+import { command } from "./grammar";
+import { ENV, oneEnvironment } from "./tableParts";
 
 export const STATUS = command({
   name: "status",

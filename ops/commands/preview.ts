@@ -1,7 +1,7 @@
 /**
- * `platform preview <env> [--refresh] [--json FILE] [--markdown FILE] [--comment]`: what a change
- * would do, with the environment's policy packs. Prints the markdown report to stdout; `--json`
- * and `--markdown` also write it; `--comment` keeps one sticky PR comment per (project, stack,
+ * `platform preview <env> [--refresh] [--json FILE] [--markdown FILE] [--html FILE] [--comment]`:
+ * what a change would do, with the environment's policy packs. Prints the markdown report to
+ * stdout; `--json`, `--markdown` and `--html` (one self-contained file) also write it; `--comment` keeps one sticky PR comment per (project, stack,
  * workdir), posted even when the preview fails. Exit 0 when the preview succeeds with no mandatory
  * violation, 1 otherwise (or when the comment could not be posted), 2 on bad flags.
  */
@@ -11,6 +11,7 @@ import { commentMarker, upsertStickyComment } from "../github/comments";
 import { writeOutput } from "../files";
 import { pullRequestContext } from "../github/context";
 import { renderMarkdown } from "../preview/markdown";
+import { renderPreviewHtml } from "../dashboard/previewHtml";
 import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
 import { runPreview } from "../preview/run";
 import { ensureLocalEngine } from "./deploy";
@@ -25,6 +26,8 @@ export interface PreviewArgs {
   refresh: boolean;
   json?: string;
   markdown?: string;
+  /** Also write one self-contained HTML file here. @default none */
+  html?: string;
   comment: boolean;
   /** `--allow-mass-deletion` (only present when given). */
   allowMassDeletion?: true;
@@ -37,6 +40,7 @@ export function parsePreviewArgs(argv: string[]): PreviewArgs {
   const args: Omit<PreviewArgs, "env"> = { refresh: flags.refresh, comment: flags.comment };
   if (flags.json !== undefined) args.json = flags.json;
   if (flags.markdown !== undefined) args.markdown = flags.markdown;
+  if (flags.html !== undefined) args.html = flags.html;
   if (flags["allow-mass-deletion"]) args.allowMassDeletion = true;
   const problem = environmentNameProblem(env);
   if (problem) throw new UsageError(problem);
@@ -54,13 +58,17 @@ function write(io: CommandIO, file: string, text: string): boolean {
   }
 }
 
-async function postComment(report: PreviewReport, io: CommandIO): Promise<boolean> {
+async function postComment(report: PreviewReport, io: CommandIO, html?: string): Promise<boolean> {
   try {
     const gh = pullRequestContext(io.processEnv);
     const key = { project: report.project, stack: report.stack, workdir: report.workdir };
     const body = renderMarkdown(report, {
       marker: commentMarker(key),
       fullReportHint: report.runUrl ? `[the job log and artifacts](${report.runUrl})` : "the job log",
+      reportLink:
+        html && report.runUrl
+          ? `HTML report: \`${path.basename(html)}\` in [the run's artifacts](${report.runUrl}#artifacts)`
+          : undefined,
     });
     const res = await upsertStickyComment(gh.client, gh.issue, key, body);
     io.stderr(`PR #${gh.issue.number}: comment ${res.id} ${res.action}${res.url ? ` (${res.url})` : ""}\n`);
@@ -86,8 +94,9 @@ export const preview: Command = async (argv, io) => {
   io.stdout(markdown);
   const wroteMarkdown = args.markdown ? write(io, args.markdown, markdown) : true;
   const wroteJson = args.json ? write(io, args.json, toJson(report)) : true;
+  const wroteHtml = args.html ? write(io, args.html, renderPreviewHtml(report)) : true;
   const code = exitCodeOf(report);
   if (report.error) io.stderr(`\n${args.env}: preview failed:\n${report.error}\n`);
-  const commented = args.comment ? await postComment(report, io) : true;
-  return commented && wroteMarkdown && wroteJson ? code : EXIT.failure;
+  const commented = args.comment ? await postComment(report, io, args.html) : true;
+  return commented && wroteMarkdown && wroteJson && wroteHtml ? code : EXIT.failure;
 };

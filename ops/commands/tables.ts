@@ -3,17 +3,12 @@
  * which loads the Automation API: `platform --help`, `platform <verb> --help` and completion read
  * these tables without loading any verb.
  */
-import { command, CommandSpec, Positional } from "./grammar";
+import { AGENT } from "./agentTables";
+import { command, CommandSpec } from "./grammar";
 import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
+import { ENV, oneEnvironment } from "./tableParts";
 
-export { HISTORY, ROLLBACK, STATUS };
-
-const ENV: Positional = {
-  name: "env",
-  description: "the environment: a folder under stacks/",
-  required: true,
-  complete: "environment",
-};
+export { AGENT, HISTORY, ROLLBACK, STATUS };
 
 export const VALIDATE = command({
   name: "validate",
@@ -118,11 +113,6 @@ export const CLUSTER = command({
   subcommands: { up: CLUSTER_UP, down: CLUSTER_DOWN, status: CLUSTER_STATUS },
 });
 
-const oneEnvironment = {
-  missing: (usage: string) => `which environment? ${usage}`,
-  tooMany: (kept: string[], extra: string) => `one environment at a time (got "${kept[0]}" and "${extra}")`,
-};
-
 export const UP = command({
   name: "up",
   summary: "deploy with the policy packs (local: also builds tools, starts the cluster)",
@@ -204,6 +194,7 @@ export const PREVIEW = command({
       description: "also write the markdown report",
       needs: "a file",
     },
+    html: { type: "string", value: "FILE", description: "also write one HTML file", needs: "a file" },
     comment: { type: "boolean", description: "keep one sticky comment on the pull request (GitHub Actions)" },
     "allow-mass-deletion": {
       type: "boolean",
@@ -336,82 +327,6 @@ export const PROMOTE = command({
     sep: "\n",
     tooMany: (kept, extra) => `one app at a time (got "${kept[0]}" and "${extra}")`,
   },
-});
-
-export const AGENT = command({
-  name: "agent",
-  summary: "pull from Git: apply each new commit, check drift on a clock, serve /status",
-  positionals: [{ ...ENV, variadic: true }],
-  flags: {
-    repo: { type: "string", value: "URL", description: "the Git repository (any URL git understands)" },
-    branch: { type: "string", value: "NAME", description: "the branch to follow", default: "main" },
-    path: {
-      type: "string",
-      value: "DIR",
-      description: "the platform's folder inside the repository",
-      default: ".",
-    },
-    interval: {
-      type: "string",
-      value: "DURATION",
-      description: "how often to ask for the branch head",
-      default: "1m",
-    },
-    "drift-interval": {
-      type: "string",
-      value: "DURATION",
-      description: "how often to check drift (from the last applied revision)",
-      default: "10m",
-    },
-    listen: {
-      type: "string",
-      value: "HOST:PORT",
-      description: "serve /healthz, /readyz, /status, /metrics, /hooks/git here",
-      default: "127.0.0.1:8080",
-    },
-    once: { type: "boolean", description: "one pass (apply if needed, then one drift check), then exit" },
-    "webhook-secret-env": {
-      type: "string",
-      value: "NAME",
-      description: "the env var holding the push webhook's secret (without it /hooks/git is 401)",
-    },
-    kubeconfig: {
-      type: "string",
-      value: "PATH",
-      description:
-        "the cluster for the PlatformEnvironment objects and Leases (default: in-cluster when KUBERNETES_SERVICE_HOST is set, else the environment's own kubeconfig)",
-    },
-    namespace: {
-      type: "string",
-      value: "NS",
-      description: "namespace of the PlatformEnvironment objects and Leases",
-      default: "platform-system",
-    },
-    identity: {
-      type: "string",
-      value: "ID",
-      description: "this agent's Lease holder identity",
-      default: "<hostname>-<pid>",
-    },
-    "lease-duration": {
-      type: "string",
-      value: "DURATION",
-      description: "Lease duration (renewed every third of it; a standby takes over after it)",
-      default: "15s",
-    },
-    "require-signed-commits": {
-      type: "string",
-      value: "KEYRING",
-      description:
-        "apply only commits signed by a key in KEYRING (OpenPGP public keyring or SSH allowed-signers file)",
-    },
-  },
-  exits: [
-    "0 in sync (or stopped)",
-    "1 apply failed or drift unknown",
-    "2 bad flags",
-    "4 drift found (--once)",
-  ],
 });
 
 export const COMPLETION = command({

@@ -60,6 +60,15 @@ export interface PendingChange {
   properties: { path: string; kind: string; state?: unknown; desired?: unknown }[];
 }
 
+/** A resource the refresh read (drifted or not), with the component it belongs to. */
+export interface ResourceEntry {
+  urn: string;
+  type: string;
+  name: string;
+  /** The parent's URN (absent for a resource directly under the stack). */
+  parent?: string;
+}
+
 /** The stack's last update, from `stack.history(1)` and the stack tags. */
 export interface LastUpdate {
   time?: string;
@@ -111,6 +120,11 @@ export interface DriftReport {
   };
   drift: DriftedResource[];
   pendingChanges: PendingChange[];
+  /**
+   * Every resource the refresh read, drifted or not, with its parent (optional: reports written
+   * before it have none). The dashboard groups resources by component from it.
+   */
+  resources?: ResourceEntry[];
   /**
    * Per Kubernetes cluster (spec key): its own status. One unreachable cluster makes only its own
    * entry `unknown`; the top-level `status` is the worst of them and of the errors of no cluster.
@@ -268,6 +282,12 @@ export function buildDriftReport(facts: DriftFacts): DriftReport {
     },
     drift,
     pendingChanges,
+    resources: (refresh?.resources ?? []).map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      ...(r.parent ? { parent: r.parent } : {}),
+    })),
     clusters,
     errors: unique,
     warnings: [...new Set(warnings)],

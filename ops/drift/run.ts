@@ -29,6 +29,7 @@ import {
   RemediationOutcome,
 } from "./model";
 import { renderJson, renderMarkdown, renderTerminal } from "./render";
+import { renderDriftHtml } from "../dashboard/driftHtml";
 import { specEditsFor } from "./specEdits";
 
 /** What to do besides reporting. */
@@ -75,10 +76,11 @@ function previousStatus(dir: string): DriftStatus | undefined {
   }
 }
 
-/** Writes drift.json and drift.md into `dir` (created if needed). */
+/** Writes drift.json, drift.md and drift.html (self-contained) into `dir` (created if needed). */
 export function writeReport(dir: string, report: DriftReport): void {
   writeOutput(path.join(dir, "drift.json"), renderJson(report));
   writeOutput(path.join(dir, "drift.md"), renderMarkdown(report));
+  writeOutput(path.join(dir, "drift.html"), renderDriftHtml(report));
 }
 
 /** {@link writeReport}, reporting a failure on stderr instead of throwing; whether it worked. */
@@ -166,7 +168,7 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   // the alert still goes out.
   let written = tryWriteReport(dir, report, io);
   io.stdout(renderTerminal(report));
-  if (written) io.stdout(`report: ${path.join(dir, "drift.json")} and drift.md\n`);
+  if (written) io.stdout(`report: ${path.join(dir, "drift.json")}, drift.md and drift.html\n`);
 
   await notifyAll(channels, report, {
     dryRun: opts.dryRun,

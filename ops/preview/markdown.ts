@@ -141,6 +141,8 @@ export interface MarkdownOptions {
   limit?: number;
   /** Where the full report is, named in the truncation notice. */
   fullReportHint?: string;
+  /** A line linking the HTML report, kept with the summary (never cut). @default none */
+  reportLink?: string;
 }
 
 /** Renders the report within `limit` characters, keeping the summary and cutting details. */
@@ -152,6 +154,7 @@ export function renderMarkdown(report: PreviewReport, opts: MarkdownOptions = {}
     headline(report),
     ...massDeletionBlock(report),
     provenance(report),
+    ...(opts.reportLink ? ["", opts.reportLink] : []),
     "",
     ...countsTable(report.changes, report.changes.policies),
   );

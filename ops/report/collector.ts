@@ -144,6 +144,8 @@ export class ChangeCollector {
     };
     const object = kubernetesObjectOf(meta);
     if (object) change.object = object;
+    const parent = meta.new?.parent || meta.old?.parent;
+    if (parent) change.parent = parent;
     this.resources.set(meta.urn, change);
     this.counts[meta.op] = (this.counts[meta.op] ?? 0) + 1;
   }

@@ -43,6 +43,8 @@ export interface ResourceChange {
   properties: PropertyChange[];
   /** A Kubernetes object's kind, name and namespace (from its state, else the new side); absent for others. */
   object?: KubernetesObjectRef;
+  /** The parent resource's URN (the component it belongs to), when the engine said. */
+  parent?: string;
 }
 
 /** Which Kubernetes object a resource is. */

@@ -162,3 +162,20 @@ describe("preview JSON", () => {
     expect(errorCause(err)).toBe("error: preview failed");
   });
 });
+
+test("the HTML report's link is kept with the summary, even when details are cut", () => {
+  const link = "HTML report: `preview-local.html` in [the run's artifacts](https://x/runs/1#artifacts)";
+  const many = model({
+    resources: Array.from({ length: 400 }, (_, i) => ({
+      urn: `${URN}-${i}`,
+      type: "kubernetes:apps/v1:Deployment",
+      name: `d-${i}`,
+      op: "update",
+      properties: [{ path: "spec.replicas", kind: "update" as const, before: 1, after: 2 }],
+    })),
+  });
+  const md = renderMarkdown(report({ changes: many }), { limit: 4000, reportLink: link });
+  expect(md).toContain(link);
+  expect(md).toContain("Details truncated");
+  expect(md.indexOf(link)).toBeLessThan(md.indexOf("| create |"));
+});
