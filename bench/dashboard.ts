@@ -15,7 +15,7 @@ import * as path from "path";
 import { chromium } from "playwright-core";
 import { AgentMetrics, startServer } from "../ops/agent/server";
 import { conditions, EnvironmentStatus } from "../ops/agent/status";
-import { renderDriftHtml } from "../ops/dashboard/driftHtml";
+import { renderDriftHtml } from "../ops/drift/html";
 import { dashboardRoutes } from "../ops/dashboard/routes";
 import type { DriftReport, ResourceEntry } from "../ops/drift/model";
 

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseSpec, readSpecText, unknownEnvironmentMessage } from "./load";
 import { SpecFileError, readSpecFile } from "./specFile";
-import { KubeconfigSource, kubeconfigSource } from "./kubeconfig";
+import { kubeconfigSetting, KubeconfigSource, kubeconfigSource } from "./kubeconfig";
 import { environmentNameProblem, policyConfigFileOf, specFileOf, stackConfigFileOf } from "./names";
 import { clusterDir, platformHome, stateDir } from "./paths";
 import type { PolicyConfig } from "./policyConfig";
@@ -222,11 +222,10 @@ class LoadedEnvironment implements Environment {
     });
   }
 
-  /** `platform:kubeconfig` of the stack config (only read when a local cluster asks). */
-  private configuredLocalKubeconfig(): string | undefined {
+  /** `platform:kubeconfig` of the stack config: a path, or cluster → path (only read when a local cluster asks). */
+  private configuredLocalKubeconfig(): string | Record<string, string> | undefined {
     if (!fs.existsSync(this.stackConfigFile)) return undefined;
-    const value = this.stackConfig.config?.["platform:kubeconfig"];
-    return typeof value === "string" ? value : undefined;
+    return kubeconfigSetting(this.stackConfig.config?.["platform:kubeconfig"]);
   }
 }
 

@@ -20,8 +20,12 @@ export interface KubeconfigInputs {
   root: string;
   /** The spec file: a `kubeconfig` cluster's `path` is relative to its folder. */
   specFile: string;
-  /** `platform:kubeconfig` of the stack config, when set: then every `local` cluster reads it. */
-  configuredLocal?: string;
+  /**
+   * `platform:kubeconfig` of the stack config, when set. A path: every `local` cluster reads it
+   * (one cluster, or placeholders under mocks). A map of cluster → path: each listed cluster reads
+   * its own, the others their control plane's (one file for two clusters would make them one).
+   */
+  configuredLocal?: string | Readonly<Record<string, string>>;
   /**
    * The folder of the local control plane a `local` cluster names (its spec key):
    * `$PLATFORM_HOME/cluster` for the default `local`, `$PLATFORM_HOME/clusters/<name>` otherwise.
@@ -31,6 +35,11 @@ export interface KubeconfigInputs {
   processEnv: NodeJS.ProcessEnv;
 }
 
+/** The `platform:kubeconfig` path a local cluster reads, if any (see {@link KubeconfigInputs}). */
+function configuredFor(cluster: string, configured: KubeconfigInputs["configuredLocal"]): string | undefined {
+  return typeof configured === "string" ? configured : configured?.[cluster];
+}
+
 /** Config key holding the kubeconfig of an eks/gke cluster, as a secret. */
 export function kubeconfigKey(cluster: string): string {
   return `kubeconfig-${cluster}`;
@@ -38,7 +47,8 @@ export function kubeconfigKey(cluster: string): string {
 
 /**
  * Where the kubeconfig of `clusterName` comes from:
- * - `local` clusters: `platform:kubeconfig` (relative to the root) or the kubeconfig of the local
+ * - `local` clusters: `platform:kubeconfig` (relative to the root; a path for every local cluster,
+ *   or a map of cluster → path) or the kubeconfig of the local
  *   control plane of the same name (`platform cluster up --name <cluster>`;
  *   `$PLATFORM_HOME/cluster/kubeconfig` for the default `local`);
  * - `kubeconfig` clusters: their `path` (relative to the spec file) or the first `$KUBECONFIG`;
@@ -53,8 +63,8 @@ export function kubeconfigSource(
     case "local":
       return {
         kind: "file",
-        file: inputs.configuredLocal
-          ? path.resolve(inputs.root, inputs.configuredLocal)
+        file: configuredFor(clusterName, inputs.configuredLocal)
+          ? path.resolve(inputs.root, configuredFor(clusterName, inputs.configuredLocal) as string)
           : path.join(inputs.localClusterDir(clusterName), "kubeconfig"),
         hint: `start it with \`platform cluster up --name ${clusterName}\` or set platform:kubeconfig`,
       };
@@ -77,4 +87,18 @@ export function kubeconfigSource(
       throw new Error(`cluster "${clusterName}" has an unknown kind: ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/**
+ * `platform:kubeconfig` as the rule takes it: a path, or a map of cluster → path (entries that are
+ * not strings are left out); undefined for anything else.
+ */
+export function kubeconfigSetting(value: unknown): string | Record<string, string> | undefined {
+  if (typeof value === "string") return value;
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === "string",
+    ),
+  );
 }

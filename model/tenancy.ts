@@ -3,6 +3,7 @@
  * shared by the semantic checks (so `validate` refuses), the program and the Tenant component
  * (so nothing that slipped past validation gets deployed).
  */
+import type { PlatformSpec } from "./types";
 
 /**
  * Namespaces a tenant may never be: the control plane's own (`default`, `kube-*`) and the
@@ -78,4 +79,19 @@ export function secretPathProblem(
   if (kind === "vault") return vaultPathProblem(tenant, path);
   if (kind === "aws-secrets-manager") return awsSecretPathProblem(environment, tenant, path);
   return undefined;
+}
+
+/**
+ * Clusters each tenant lives on: every cluster hosting one of its apps, or every cluster when the
+ * tenant has no app. Pure: the program places Tenants by it, the agent scopes its RBAC by it.
+ */
+export function tenantPlacement(spec: PlatformSpec): Record<string, string[]> {
+  const allClusters = Object.keys(spec.clusters);
+  const placement: Record<string, string[]> = {};
+  for (const tenant of Object.keys(spec.tenants)) {
+    const apps = Object.values(spec.apps ?? {}).filter((app) => app.tenant === tenant);
+    const hosting = new Set(apps.flatMap((app) => app.clusters));
+    placement[tenant] = apps.length === 0 ? allClusters : allClusters.filter((c) => hosting.has(c));
+  }
+  return placement;
 }

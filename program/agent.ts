@@ -8,7 +8,7 @@ import type { AgentScope } from "../components/kubernetes/agent/rbac";
 import type { Tenant } from "../components/kubernetes/tenant";
 import type { PlatformSpec } from "../model/types";
 import type { PlatformContext } from "./cloud";
-import { tenantPlacement } from "./program";
+import { tenantPlacement } from "../model/tenancy";
 
 /**
  * What the environment's stack manages on `cluster`: the tenant namespaces placed there, and the

@@ -7,8 +7,10 @@ import { BucketInfo, createData, DatabaseEndpoint } from "./data";
 import { AppSecrets, createSecrets } from "./secrets";
 import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
 import { createAgents } from "./agent";
+import { tenantPlacement } from "../model/tenancy";
 
 export { providerName } from "./cloud";
+export { tenantPlacement } from "../model/tenancy";
 export type { PlatformContext } from "./cloud";
 
 /** Where one app runs on one cluster. */
@@ -32,21 +34,6 @@ export interface PlatformOutputs {
   buckets: pulumi.Output<Record<string, BucketInfo>>;
   /** Kubeconfig of each EKS and GKE cluster (exec plugins, no credential inside), always a secret. */
   kubeconfigs: pulumi.Output<Record<string, string>>;
-}
-
-/**
- * Clusters each tenant lives on: every cluster hosting one of its apps, or every cluster when the
- * tenant has no app. Pure; exported for tests.
- */
-export function tenantPlacement(spec: PlatformSpec): Record<string, string[]> {
-  const allClusters = Object.keys(spec.clusters);
-  const placement: Record<string, string[]> = {};
-  for (const tenant of Object.keys(spec.tenants)) {
-    const apps = Object.values(spec.apps ?? {}).filter((app) => app.tenant === tenant);
-    const hosting = new Set(apps.flatMap((app) => app.clusters));
-    placement[tenant] = apps.length === 0 ? allClusters : allClusters.filter((c) => hosting.has(c));
-  }
-  return placement;
 }
 
 /** Throws when an app names a cluster or tenant the spec does not declare. */

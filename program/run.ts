@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterDir } from "../model/paths";
 import type { Environment } from "../model/environment";
-import { kubeconfigSource } from "../model/kubeconfig";
+import { kubeconfigSetting, kubeconfigSource } from "../model/kubeconfig";
 import type { ClusterSpec, DriftIgnoreRule } from "../model/types";
 import { kubernetesKind, ruleCovers } from "../model/driftIgnore";
 import { createPlatform, PlatformContext } from "./program";
@@ -46,9 +46,21 @@ function readKubeconfig(
   return pulumi.secret(text);
 }
 
+/** `platform:kubeconfig`: a path, or a map of cluster → path (an object value arrives as JSON text). */
+function configuredKubeconfig(config: StackConfig): unknown {
+  const raw = config.get("kubeconfig");
+  if (raw === undefined || !raw.trimStart().startsWith("{")) return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
 /**
  * Builds the {@link PlatformContext} of a stack from its config:
- * - `local` clusters read `platform:kubeconfig` (a path, relative to the root) or the local
+ * - `local` clusters read `platform:kubeconfig` (a path relative to the root for every local
+ *   cluster, or a map of cluster → path for those it lists) or the local
  *   control plane's kubeconfig (`$PLATFORM_HOME/cluster/kubeconfig`, `<root>/.platform/...` by default);
  * - `kubeconfig` clusters read their `path` (relative to the spec file) or the first `$KUBECONFIG`;
  * - `eks`/`gke` clusters read the secret `platform:kubeconfig-<cluster>`, and fail naming it when unset
@@ -60,7 +72,7 @@ function readKubeconfig(
 export function stackContext(config: StackConfig, paths: ContextPaths): PlatformContext {
   const processEnv = paths.env ?? process.env;
   const read = paths.read ?? ((file: string) => fs.readFileSync(file, "utf8"));
-  const configured = config.get("kubeconfig");
+  const configured = kubeconfigSetting(configuredKubeconfig(config));
   return {
     skipAwait: config.getBoolean("skipAwait") ?? false,
     kubeconfigFor(clusterName: string, cluster: ClusterSpec): pulumi.Input<string> {

@@ -12,8 +12,7 @@ import { ClusterLink, withClusterNote } from "./kube/link";
 import { reconcileEnvironment } from "./environment";
 import { runPlatformChild } from "./child";
 import { decide, driftArgs } from "./reconcile";
-import { AgentMetrics, startServer } from "./server";
-import { dashboardRoutes } from "../dashboard/routes";
+import { AgentMetrics, AgentRouteContext, RouteHandler, startServer } from "./server";
 import { GitSource, SourceError } from "./source";
 import type { Failure } from "./classify";
 import { SignatureVerifier } from "./signature";
@@ -57,6 +56,8 @@ export interface AgentOptions {
    * @default undefined: only the child `up`'s own pre-flight refuses them
    */
   pendingOperations?: (env: string) => number;
+  /** More HTTP routes on `listen` (the dashboard), made once the mirror is known. @default none */
+  routes?: (ctx: AgentRouteContext) => RouteHandler;
   /** The cluster side (CRD status, Events, suspend, reconcile requests, Lease); undefined: none. */
   kube?: AgentKubeOptions;
 }
@@ -226,14 +227,10 @@ async function loop(opts: AgentOptions, verifier: SignatureVerifier | undefined)
         pushed = true;
         wake.fn?.();
       },
-      routes: dashboardRoutes({
-        home: opts.home,
-        repo: opts.repo,
+      routes: opts.routes?.({
         mirror: source.mirror,
         revisionRoot: (sha) => path.join(source.revisions, sha, opts.subdir),
         status: view, // what /status shows
-        processEnv: opts.processEnv,
-        signal: opts.signal,
       }),
     });
     const addr = server.address();

@@ -113,8 +113,21 @@ export interface ServerOptions {
   webhookSecret: string | undefined;
   /** Called for a push whose signature verified: poll now. */
   onPush: () => void;
-  /** More routes (the dashboard, ops/dashboard/routes.ts), tried first; true when one answered. */
-  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+  /** More routes (the dashboard, ops/dashboard/routes.ts), tried first. */
+  routes?: RouteHandler;
+}
+
+/** A request handler: true when it answered the request. */
+export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+
+/** What the agent hands to extra routes (the dashboard): where revisions are and what /status shows. */
+export interface AgentRouteContext {
+  /** The agent's bare mirror of the repository. */
+  mirror: string;
+  /** The platform's folder in the work tree of a revision, when it is checked out. */
+  revisionRoot: (sha: string) => string;
+  /** What `GET /status` shows, for every environment. */
+  status: () => EnvironmentStatus[];
 }
 
 /** Splits `host:port`; throws naming `--listen` for anything else. */

@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { AGENT_DEFAULT_NAMESPACE } from "../../components/kubernetes/agent/crd";
 import { recoveryFacts } from "../engine/preflight";
+import { dashboardRoutes } from "../dashboard/routes";
 import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
 import { runAgent, AgentOptions } from "../agent/run";
@@ -144,6 +145,15 @@ export const agent: Command = async (argv, io) => {
         identity,
         leaseDurationMs,
       },
+      // the read-only dashboard on the same address (ops/dashboard)
+      routes: (ctx) =>
+        dashboardRoutes({
+          ...ctx,
+          home,
+          repo: args.repo,
+          processEnv: io.processEnv,
+          signal: controller.signal,
+        }),
       home,
       ownRoot: io.root,
       processEnv: io.processEnv,

@@ -11,7 +11,7 @@ import { commentMarker, upsertStickyComment } from "../github/comments";
 import { writeOutput } from "../files";
 import { pullRequestContext } from "../github/context";
 import { renderMarkdown } from "../preview/markdown";
-import { renderPreviewHtml } from "../dashboard/previewHtml";
+import { renderPreviewHtml } from "../preview/html";
 import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
 import { runPreview } from "../preview/run";
 import { ensureLocalEngine } from "./deploy";

@@ -5,9 +5,9 @@
  * status changed.
  */
 import type { Condition } from "../agent/status";
-import { driftSections } from "./driftHtml";
+import { driftSections } from "../drift/html";
 import type { CommitInfo, PolicyResults } from "./facts";
-import { escapeHtml, htmlDocument, statusBadge, table } from "./html";
+import { escapeHtml, htmlDocument, statusBadge, table } from "../report/html";
 import type { EnvironmentView } from "./view";
 
 const SCRIPTS = ["/assets/live.js"];
@@ -99,13 +99,13 @@ function policySection(title: string, results: PolicyResults | undefined, none: 
 function historySection(v: EnvironmentView): string {
   if (v.historyError) return `<p class="bad">${escapeHtml(v.historyError)}</p>`;
   if (!v.history?.length) return `<p class="muted">No updates recorded yet.</p>`;
-  // a file backend numbers no updates (every version is 0): the column is left out then
+  // numbered as `platform history` numbers them (on a file backend: by position, oldest = 1)
   const versions = v.history.some((h) => (h.version ?? 0) > 0);
   const rows = v.history.map((h) => [
     ...(versions ? [escapeHtml(h.version ?? "")] : []),
     escapeHtml(h.kind),
     statusBadge(h.result),
-    h.commit ? `<code>${escapeHtml(h.commit)}</code>` : "",
+    h.commit ? `<code title="${escapeHtml(h.commit)}">${escapeHtml(h.commit.slice(0, 12))}</code>` : "",
     escapeHtml(h.author ?? ""),
     h.pr ? `#${escapeHtml(h.pr)}` : "",
     escapeHtml(h.startTime ?? ""),

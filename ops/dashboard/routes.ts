@@ -5,8 +5,9 @@
  * Content-Security-Policy that allows only same-origin styles, scripts and connections.
  */
 import * as fs from "fs";
-import type { IncomingMessage, ServerResponse } from "http";
-import { CSS } from "./html";
+import type { ServerResponse } from "http";
+import type { RouteHandler } from "../agent/server";
+import { CSS } from "../report/html";
 import { LIVE_JS, renderEnvironment, renderOverview } from "./pages";
 import { DashboardReader, DashboardSource, driftReportFile } from "./view";
 
@@ -34,8 +35,7 @@ function send(res: ServerResponse, code: number, type: string, body: string): vo
   res.end(body);
 }
 
-/** A request handler: true when it answered the request. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+export type { RouteHandler };
 
 /** Options of {@link dashboardRoutes}. */
 export interface DashboardOptions extends DashboardSource {

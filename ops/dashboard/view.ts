@@ -10,12 +10,12 @@ import type { EnvironmentStatus } from "../agent/status";
 import type { DriftReport } from "../drift/model";
 import { checkpointPaths, fileBackendDir, readCheckpoint } from "../engine/checkpoint";
 import { describeLock, listLocks } from "../engine/locks";
-import { openStack } from "../engine/workspace";
 import { errorText } from "../engine/causes";
 import { git } from "../git";
 import { loadEnvironment } from "../../model/environment";
 import { COMMIT_FORMAT, CommitInfo, parseCommit, parsePolicyLog, PolicyResults } from "./facts";
-import { HistoryEntry, readHistory } from "./history";
+import type { HistoryEntry } from "../history/entries";
+import { openForReading, readHistory } from "../history/read";
 
 /** What the dashboard reads from the agent. */
 export interface DashboardSource {
@@ -79,6 +79,9 @@ function readText(file: string): string | undefined {
   }
 }
 
+/** How many updates an environment page lists, newest first. */
+const HISTORY_SHOWN = 20;
+
 /** Reads views; the history of each environment is cached until its status changes. */
 export class DashboardReader {
   private readonly histories = new Map<string, { key: string; value: Promise<HistoryEntry[]> }>();
@@ -105,8 +108,9 @@ export class DashboardReader {
     const cached = this.histories.get(env);
     if (cached && cached.key === key) return cached.value;
     const value = (async () => {
-      const stack = await openStack(this.environmentAt(env, sha), async () => ({}));
-      return readHistory(stack);
+      const environment = this.environmentAt(env, sha);
+      const stack = await openForReading(environment); // never creates the stack
+      return (await readHistory(environment, stack, HISTORY_SHOWN)).updates;
     })();
     this.histories.set(env, { key, value });
     value.catch(() => this.histories.delete(env));

@@ -29,7 +29,7 @@ import {
   RemediationOutcome,
 } from "./model";
 import { renderJson, renderMarkdown, renderTerminal } from "./render";
-import { renderDriftHtml } from "../dashboard/driftHtml";
+import { renderDriftHtml } from "./html";
 import { specEditsFor } from "./specEdits";
 
 /** What to do besides reporting. */

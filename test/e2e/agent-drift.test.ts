@@ -154,7 +154,8 @@ beforeAll(async () => {
   });
   fs.appendFileSync(
     ws.file("stacks", "Pulumi.local.yaml"),
-    `config:\n  platform:kubeconfig: ${saKubeconfig}\n`,
+    // the token is the default cluster's identity; local-b keeps its own control plane's kubeconfig
+    `config:\n  platform:kubeconfig:\n    local: ${saKubeconfig}\n`,
   );
   commitAndPush("drive local with the agent's ServiceAccount");
 });
@@ -243,8 +244,15 @@ test("(b) with drift.mode remediate, scale is put back to the last applied revis
     lastAppliedRevision: remediate,
     lastAttemptedRevision: bad,
   });
-  // the remediation ran from the last applied revision's work tree, never the head's
-  expect(agentLog).toContain(`drift drifted (1 drifted) from ${remediate}`);
+  // the remediation ran from the last applied revision's work tree, never the head's (the log
+  // line also names each cluster's status: `drift drifted (N drifted; local drifted, …) from <sha>`)
+  expect(agentLog).toMatch(new RegExp(`drift drifted \\(\\d+ drifted[^)]*\\) from ${remediate}`));
+  const lastCheck = JSON.parse(
+    fs.readFileSync(ws.file(".platform", "agent", "local", "drift", "drift.json"), "utf8"),
+  ) as { drift: { name: string; properties: { path: string }[] }[] };
+  console.log(
+    `agent-drift e2e: last check's drift: ${JSON.stringify(lastCheck.drift.map((d) => [d.name, d.properties.map((p) => p.path)]))}`,
+  );
   expect(agentLog).not.toContain(`from ${bad}`);
   expect(await stopAgent()).toBe(0);
 });

@@ -8,7 +8,7 @@ import {
   recordedClusters,
 } from "../../../ops/cluster/fleet";
 import { clusterDir } from "../../../model/paths";
-import { kubeconfigSource } from "../../../model/kubeconfig";
+import { kubeconfigSetting, kubeconfigSource } from "../../../model/kubeconfig";
 import { checkedClusterName } from "../../../ops/commands/cluster";
 import { UsageError } from "../../../ops/errors";
 
@@ -43,12 +43,20 @@ describe("where each local control plane lives", () => {
       file: "/r/.platform/clusters/local-b/kubeconfig",
       hint: expect.stringContaining("platform cluster up --name local-b"),
     });
-    // platform:kubeconfig still overrides every local cluster
+    // platform:kubeconfig as a path: every local cluster reads it (one cluster, or under mocks)
     expect(kubeconfigSource("local-b", { kind: "local" }, { ...inputs, configuredLocal: "k" })).toMatchObject(
       {
         file: "/r/k",
       },
     );
+    // as a map: each listed cluster its own, the others their control plane's
+    const perCluster = { ...inputs, configuredLocal: { local: "sa.kubeconfig" } };
+    expect(kubeconfigSource("local", { kind: "local" }, perCluster)).toMatchObject({
+      file: "/r/sa.kubeconfig",
+    });
+    expect(kubeconfigSource("local-b", { kind: "local" }, perCluster)).toMatchObject({
+      file: "/r/.platform/clusters/local-b/kubeconfig",
+    });
   });
 
   test("recordedClusters lists the folders on disk, the default first by name", () => {
@@ -105,5 +113,18 @@ describe("portClashes", () => {
     expect(portClashes("local-b", { apiserver: 7000, kwok: 7000 }, {})).toEqual([
       { port: "kwok", value: 7000, owner: "local-b", ownerPort: "apiserver" },
     ]);
+  });
+});
+
+describe("kubeconfigSetting: platform:kubeconfig as the rule takes it", () => {
+  test.each([
+    ["a path", "k", "k"],
+    ["a map", { local: "a", "local-b": "b" }, { local: "a", "local-b": "b" }],
+    ["a map with a non-string entry", { local: "a", x: 3 }, { local: "a" }],
+    ["a number", 3, undefined],
+    ["a list", ["a"], undefined],
+    ["nothing", undefined, undefined],
+  ])("%s", (_what, value, want) => {
+    expect(kubeconfigSetting(value)).toEqual(want);
   });
 });

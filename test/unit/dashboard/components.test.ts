@@ -1,4 +1,4 @@
-import { componentOf, familyOf, groupResources, typeChain } from "../../../ops/dashboard/components";
+import { componentOf, familyOf, groupResources, typeChain } from "../../../ops/drift/components";
 import { APP, APPSET, BUCKET, DEPLOY, NS, PROVIDER, sampleReport, STACK, TENANT } from "./fixtures";
 
 const parents = new Map<string, string | undefined>([

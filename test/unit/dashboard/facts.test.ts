@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { commitUrl, parseCommit, parsePolicyLog } from "../../../ops/dashboard/facts";
-import { historyEntry } from "../../../ops/dashboard/history";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
@@ -84,48 +83,5 @@ describe("parsePolicyLog", () => {
 
   test("a log without policies", () => {
     expect(parsePolicyLog("Resources:\n    52 unchanged\n")).toEqual({ packs: [], violations: [] });
-  });
-});
-
-describe("historyEntry: what an update message carries, and nothing else", () => {
-  test.each([
-    [
-      "platform up local · commit 865854215fb5 · by Ana <ana@x.test> · PR #12 · https://github.com/a/b/actions/runs/1",
-      { commit: "865854215fb5", author: "Ana <ana@x.test>", pr: "12" },
-    ],
-    [
-      "platform up local · commit 865854215fb5+dirty · by Dev",
-      { commit: "865854215fb5+dirty", author: "Dev" },
-    ],
-    ["a message of someone else", {}],
-  ])("%s", (message, want) => {
-    const e = historyEntry({
-      kind: "update",
-      result: "succeeded",
-      message,
-      startTime: "2026-01-01T00:00:00.000Z",
-      endTime: "2026-01-01T00:00:04.500Z",
-      version: 7,
-    });
-    expect(e).toEqual({
-      kind: "update",
-      result: "succeeded",
-      message,
-      version: 7,
-      startTime: "2026-01-01T00:00:00.000Z",
-      durationSeconds: 4.5,
-      ...want,
-    });
-  });
-
-  test("an update's config (which may hold secrets) is not kept", () => {
-    const e = historyEntry({
-      kind: "update",
-      result: "failed",
-      message: "m",
-      startTime: new Date(0),
-      config: { "platform:x": { value: "plaintext-canary", secret: true } },
-    } as Parameters<typeof historyEntry>[0]);
-    expect(JSON.stringify(e)).not.toContain("plaintext-canary");
   });
 });

@@ -6,7 +6,7 @@ import {
   statusBadge,
   table,
   valueText,
-} from "../../../ops/dashboard/html";
+} from "../../../ops/report/html";
 
 describe("escapeHtml: the one escaping function", () => {
   test.each([

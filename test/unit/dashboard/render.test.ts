@@ -1,6 +1,6 @@
-import { renderDriftHtml } from "../../../ops/dashboard/driftHtml";
+import { renderDriftHtml } from "../../../ops/drift/html";
 import { renderEnvironment, renderOverview } from "../../../ops/dashboard/pages";
-import { renderPreviewHtml } from "../../../ops/dashboard/previewHtml";
+import { renderPreviewHtml } from "../../../ops/preview/html";
 import type { EnvironmentView } from "../../../ops/dashboard/view";
 import type { PreviewReport } from "../../../ops/preview/report";
 import { sampleReport } from "./fixtures";
@@ -137,8 +137,12 @@ describe("agent pages", () => {
     history: [
       {
         version: 3,
-        kind: "update",
+        kind: "up",
+        engineKind: "update",
         result: "succeeded",
+        startTime: "2026-01-01T00:00:00.000Z",
+        dirty: false,
+        resourceChanges: { same: 52 },
         commit: "aaaaaaaaaaaa",
         author: "Ana",
         pr: "12",

@@ -106,3 +106,16 @@ test("renderHistory: one line per update, short commits, changes without same", 
   );
   expect(renderHistory({ schemaVersion: 1, environment: "x", updates: [] })).toContain("no updates yet");
 });
+
+describe("entryOf keeps no update config", () => {
+  test("an update's config (which may hold secrets) is not in the entry", () => {
+    const e = entryOf({
+      kind: "update",
+      result: "failed",
+      message: "m",
+      startTime: new Date(0),
+      config: { "platform:x": { value: "plaintext-canary", secret: true } },
+    } as unknown as Parameters<typeof entryOf>[0]);
+    expect(JSON.stringify(e)).not.toContain("plaintext-canary");
+  });
+});

@@ -43,6 +43,17 @@ describe("stackContext", () => {
     expect(await pulumi.isSecret(value)).toBe(true);
   });
 
+  it("takes platform:kubeconfig as a map of cluster → path: the others read their own control plane's", async () => {
+    const config = fakeConfig({ kubeconfig: JSON.stringify({ local: localKubeconfig }) });
+    const ctx = run.stackContext(config, { root: tmp, specFile });
+    expect(await valueOf(pulumi.output(ctx.kubeconfigFor("local", { kind: "local" })))).toContain(
+      "LOCAL-KUBECONFIG",
+    );
+    expect(() => ctx.kubeconfigFor("local-b", { kind: "local" })).toThrow(
+      `cannot read the kubeconfig of cluster "local-b" at ${path.join(tmp, ".platform", "clusters", "local-b", "kubeconfig")}`,
+    );
+  });
+
   it("defaults the local kubeconfig to <root>/.platform/cluster/kubeconfig and says how to fix a missing one", () => {
     const ctx = run.stackContext(fakeConfig({}), { root: tmp, specFile });
     expect(() => ctx.kubeconfigFor("local", { kind: "local" })).toThrow(

@@ -4,8 +4,8 @@
  * by operation with property diffs, drift apart), inline CSS, no script, no network.
  */
 import { ChangeModel, changedResources, PolicyFinding } from "../report/model";
-import { exitCodeOf, mandatoryFindings, PreviewReport } from "../preview/report";
-import { codeValue, escapeHtml, htmlDocument, link, statusBadge, table } from "./html";
+import { exitCodeOf, mandatoryFindings, PreviewReport } from "./report";
+import { codeValue, escapeHtml, htmlDocument, link, statusBadge, table } from "../report/html";
 
 const TABLE_OPS = ["create", "update", "replace", "delete", "same"];
 

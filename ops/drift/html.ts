@@ -4,10 +4,10 @@
  * network). The same model as the markdown: drift (live vs state) apart from pending code
  * changes (code vs state); values exactly as in drift.json (`[secret]` stays `[secret]`).
  */
-import type { DriftReport } from "../drift/model";
-import { headline } from "../drift/render";
+import type { DriftReport } from "./model";
+import { headline } from "./render";
 import { groupResources } from "./components";
-import { codeValue, escapeHtml, htmlDocument, statusBadge, table } from "./html";
+import { codeValue, escapeHtml, htmlDocument, statusBadge, table } from "../report/html";
 
 /** The drifted resources, each property with its state and live value side by side. */
 export function driftTable(report: DriftReport): string {

@@ -3,7 +3,7 @@
  * the parent chain drift.json records, and the resource list of an environment page: every
  * resource with its state, drifted ones first.
  */
-import type { DriftReport } from "../drift/model";
+import type { DriftReport } from "./model";
 import { urnName } from "../report/model";
 
 export type ComponentFamily = "tenant" | "app" | "cluster" | "cloud" | "other";
