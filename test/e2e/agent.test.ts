@@ -204,9 +204,10 @@ describe("with a 10-minute poll interval, only the webhook triggers", () => {
     const cond = stalled.conditions.find((c) => c.type === "Stalled");
     expect(cond).toMatchObject({ status: "True", reason: "PolicyViolation" });
     // The commit makes every App privileged (it edits the component): the reason names the rule
-    // and the first Deployment the engine reported, checkout's or catalog's.
+    // and the first Deployment the engine reported: checkout's or one of catalog's (it runs on
+    // local and local-b).
     expect(cond?.message).toMatch(
-      /policy k8s-no-privileged refused kubernetes:apps\/v1:Deployment: (checkout|catalog)-local-deployment: /,
+      /policy k8s-no-privileged refused kubernetes:apps\/v1:Deployment: (checkout-local|catalog-local|catalog-local-b)-deployment: /,
     );
     expect(cond?.message).toContain(bad);
     expect(JSON.stringify(stalled)).not.toContain(SECRET);
