@@ -60,7 +60,9 @@ beforeAll(async () => {
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-qm", "shared on S3");
-  await run(["cluster", "up"]);
+  // the spec (a copy of local's) places apps on both local clusters; only `up local` starts them itself
+  await run(["cluster", "up", "--name", "local"]);
+  await run(["cluster", "up", "--name", "local-b"]);
   // reading a stack that was never deployed creates nothing
   const none = await run(["status", "shared"], 1);
   if (!none.stderr.includes("shared has no stack yet"))

@@ -66,8 +66,11 @@ beforeAll(async () => {
   Object.assign(ws.env, LocalS3.env, { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
   // the spec's drift webhook is a placeholder nobody listens on: fail its deliveries fast
   Object.assign(ws.env, { PLATFORM_NOTIFY_RETRIES: "1", PLATFORM_NOTIFY_BACKOFF_MS: "50" });
-  const res = await ws.platform(["cluster", "up"]);
-  if (res.code !== 0) throw new Error(`cluster up failed (${res.code}):\n${res.stderr}`);
+  // the spec (a copy of local's) places apps on both local clusters; only `up local` starts them itself
+  for (const name of ["local", "local-b"]) {
+    const res = await ws.platform(["cluster", "up", "--name", name]);
+    if (res.code !== 0) throw new Error(`cluster up --name ${name} failed (${res.code}):\n${res.stderr}`);
+  }
 });
 
 afterAll(async () => {
