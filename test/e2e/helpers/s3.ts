@@ -57,9 +57,16 @@ export class LocalS3 {
         this.endpoint,
         ...args,
       ],
-      { encoding: "utf8", env: { ...process.env, ...LocalS3.env }, timeout: 30_000, input },
+      // a checkpoint of both local clusters passes 1 MiB, spawnSync's default output limit
+      {
+        encoding: "utf8",
+        env: { ...process.env, ...LocalS3.env },
+        timeout: 30_000,
+        input,
+        maxBuffer: 64 * 1024 * 1024,
+      },
     );
-    if (res.status !== 0) throw new Error(`boto3 failed: ${res.stderr}`);
+    if (res.status !== 0) throw new Error(`boto3 failed: ${res.error?.message ?? ""} ${res.stderr}`);
     return res.stdout;
   }
 
