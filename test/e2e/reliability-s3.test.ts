@@ -296,7 +296,9 @@ test("the API server down: a clear error, exit 1, the checkpoint unchanged", asy
   );
   expect(res.stderr).toContain("nothing was run");
   expect((await checkpoint()).bytes).toBe(before.bytes);
-  expect((await ws.platform(["cluster", "up"])).code).toBe(0);
+  // `cluster down` stopped both; destroy below needs both again
+  for (const name of ["local", "local-b"])
+    expect((await ws.platform(["cluster", "up", "--name", name])).code).toBe(0);
 });
 
 test("destroy empties the stack in S3", async () => {
