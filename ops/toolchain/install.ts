@@ -18,12 +18,14 @@ export interface InstallOptions {
   env: NodeJS.ProcessEnv;
   /** Progress lines (one per tool). */
   log: (line: string) => void;
-  /** Only these tools. @default every tool */
+  /** Only these tools (benchmark-only ones included when named). @default every tool but the benchmark-only ones */
   only?: string[];
 }
 
 /** A failure the user can act on: what went wrong, how to fix it, and the log to read. */
-export class ToolchainError extends Error {}
+export class ToolchainError extends Error {
+  override name = "ToolchainError";
+}
 
 /** The folder holding `bin/` with every tool (the `root` PulumiCommand.get wants), per pin set. */
 export function toolchainBinDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -98,6 +100,20 @@ function link(target: string, linkPath: string): void {
 }
 
 /**
+ * The tools an install builds: the named ones (a name no tool has is an error that lists the
+ * names), or, with none named, every tool but the benchmark-only ones.
+ */
+export function selectTools(only: string[] | undefined): ToolSpec[] {
+  if (!only) return TOOLS.filter((t) => !t.benchOnly);
+  const unknown = only.filter((n) => !TOOLS.some((t) => t.name === n));
+  if (unknown.length)
+    throw new ToolchainError(
+      `no pinned tool is named ${unknown.map((n) => `"${n}"`).join(", ")}; the tools are: ${TOOLS.map((t) => t.name).join(", ")}`,
+    );
+  return TOOLS.filter((t) => only.includes(t.name));
+}
+
+/**
  * Makes every pinned tool available in `<cache>/bin`: a matching binary on PATH is linked, a
  * cached build is reused, anything else is built (one tool at a time: a Go build already uses
  * both cores). A second run with nothing to build takes well under a second per tool.
@@ -108,7 +124,7 @@ export async function installToolchain(opts: InstallOptions): Promise<ResolvedTo
   const logDir = path.join(cache, "logs");
   fs.mkdirSync(binDir, { recursive: true });
   fs.mkdirSync(logDir, { recursive: true });
-  const tools = TOOLS.filter((t) => !opts.only || opts.only.includes(t.name));
+  const tools = selectTools(opts.only);
   let go: string | undefined;
   const resolved: ResolvedTool[] = [];
   for (const [i, tool] of tools.entries()) {

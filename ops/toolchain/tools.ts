@@ -18,6 +18,11 @@ export interface ToolSpec {
   tags?: string[];
   /** Argv that prints the version, used to accept a binary already on PATH. @default never reuse */
   probe?: { args: string[]; expect: RegExp };
+  /**
+   * Needed only by a benchmark (`bench/scale.ts`): `platform toolchain install` builds it only when
+   * named, and `toolchain doctor` shows it without failing when absent. @default needed by every run
+   */
+  benchOnly?: boolean;
 }
 
 export const PULUMI_VERSION = "3.276.0";
@@ -26,6 +31,12 @@ export const KUBE_VERSION = "1.37.2";
 export const KINE_VERSION = "0.17.5";
 export const KWOK_VERSION = "0.8.0";
 export const ACTIONLINT_VERSION = "1.7.12";
+/**
+ * Flux's controllers, the peer `bench/scale.ts` compares against. 1.9.6, not 1.10.x: 1.10's go.mod
+ * wants Go 1.27 and modules the Go module proxy here refuses (see tools/flux-source-controller).
+ */
+export const FLUX_SOURCE_CONTROLLER_VERSION = "1.9.6";
+export const FLUX_KUSTOMIZE_CONTROLLER_VERSION = "1.9.6";
 
 const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
@@ -94,6 +105,23 @@ export const TOOLS: ToolSpec[] = [
     goPackage: "github.com/rhysd/actionlint/cmd/actionlint",
     ldflags: [`-X github.com/rhysd/actionlint.version=v${ACTIONLINT_VERSION}`],
     probe: { args: ["-version"], expect: new RegExp(`^v${ACTIONLINT_VERSION.replace(/\./g, "\\.")}\\b`) },
+  },
+  // Flux's binaries carry no version stamp or flag: the pinned wrapper module is their version.
+  {
+    name: "source-controller",
+    version: FLUX_SOURCE_CONTROLLER_VERSION,
+    moduleDir: "flux-source-controller",
+    goPackage: "github.com/fluxcd/source-controller",
+    ldflags: [],
+    benchOnly: true,
+  },
+  {
+    name: "kustomize-controller",
+    version: FLUX_KUSTOMIZE_CONTROLLER_VERSION,
+    moduleDir: "flux-kustomize-controller",
+    goPackage: "github.com/fluxcd/kustomize-controller",
+    ldflags: [],
+    benchOnly: true,
   },
 ];
 

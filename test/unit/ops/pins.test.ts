@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   ACTIONLINT_VERSION,
+  FLUX_KUSTOMIZE_CONTROLLER_VERSION,
+  FLUX_SOURCE_CONTROLLER_VERSION,
   KINE_VERSION,
   KUBE_VERSION,
   KUBERNETES_PROVIDER_VERSION,
@@ -87,6 +89,16 @@ describe("coupled pins", () => {
     expect(goMod("kwok").require.get("sigs.k8s.io/kwok")).toBe(`v${KWOK_VERSION}`);
     expect(goMod("actionlint").require.get("github.com/rhysd/actionlint")).toBe(`v${ACTIONLINT_VERSION}`);
   });
+
+  test("Flux's controllers are the versions tools.ts names, one Flux release", () => {
+    expect(goMod("flux-source-controller").require.get("github.com/fluxcd/source-controller")).toBe(
+      `v${FLUX_SOURCE_CONTROLLER_VERSION}`,
+    );
+    expect(goMod("flux-kustomize-controller").require.get("github.com/fluxcd/kustomize-controller")).toBe(
+      `v${FLUX_KUSTOMIZE_CONTROLLER_VERSION}`,
+    );
+    expect(FLUX_KUSTOMIZE_CONTROLLER_VERSION).toBe(FLUX_SOURCE_CONTROLLER_VERSION);
+  });
 });
 
 describe("the Node runtime", () => {
@@ -152,6 +164,8 @@ describe("renovate.json knows the coupled pins", () => {
       "github.com/k3s-io/kine": KINE_VERSION,
       "sigs.k8s.io/kwok": KWOK_VERSION,
       "github.com/rhysd/actionlint": ACTIONLINT_VERSION,
+      "github.com/fluxcd/source-controller": FLUX_SOURCE_CONTROLLER_VERSION,
+      "github.com/fluxcd/kustomize-controller": FLUX_KUSTOMIZE_CONTROLLER_VERSION,
     };
     const found: Record<string, string[]> = {};
     for (const m of renovate.customManagers) {

@@ -1,10 +1,16 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderDoctor } from "../../../ops/toolchain/doctor";
-import { installToolchain, ToolchainError } from "../../../ops/toolchain/install";
+import { doctor, renderDoctor } from "../../../ops/toolchain/doctor";
+import { installToolchain, selectTools, ToolchainError } from "../../../ops/toolchain/install";
 import { KWOK_STAGE_FILES } from "../../../ops/toolchain/prepare";
-import { PULUMI_VERSION, TOOLS, toolKey } from "../../../ops/toolchain/tools";
+import {
+  FLUX_KUSTOMIZE_CONTROLLER_VERSION,
+  FLUX_SOURCE_CONTROLLER_VERSION,
+  PULUMI_VERSION,
+  TOOLS,
+  toolKey,
+} from "../../../ops/toolchain/tools";
 import { REPO_ROOT } from "../helpers/root";
 
 const toolsRoot = path.join(REPO_ROOT, "tools");
@@ -40,6 +46,30 @@ describe("tool pins", () => {
     expect(keys[0]).toMatch(new RegExp(`^pulumi-${PULUMI_VERSION.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
   });
 
+  test("every wrapper module builds with the pinned Go 1.26 (no GOTOOLCHAIN switch anywhere)", () => {
+    for (const t of TOOLS) {
+      const gomod = fs.readFileSync(path.join(toolsRoot, t.moduleDir, "go.mod"), "utf8");
+      const minor = /^go 1\.(\d+)(\.\d+)?$/m.exec(gomod)?.[1];
+      expect([t.moduleDir, minor]).toEqual([t.moduleDir, expect.stringMatching(/^\d+$/)]);
+      expect(Number(minor)).toBeLessThanOrEqual(26);
+      expect(gomod).not.toMatch(/^toolchain /m);
+    }
+  });
+
+  test.each([
+    ["source-controller", "flux-source-controller", FLUX_SOURCE_CONTROLLER_VERSION],
+    ["kustomize-controller", "flux-kustomize-controller", FLUX_KUSTOMIZE_CONTROLLER_VERSION],
+  ])("Flux's %s is pinned at its version, with upstream's digest replace", (name, dir, version) => {
+    const gomod = fs.readFileSync(path.join(toolsRoot, dir, "go.mod"), "utf8");
+    const sum = fs.readFileSync(path.join(toolsRoot, dir, "go.sum"), "utf8");
+    expect(gomod).toMatch(new RegExp(`^tool github\\.com/fluxcd/${name}$`, "m"));
+    expect(gomod).toContain(`github.com/fluxcd/${name} v${version} `);
+    expect(sum).toContain(`github.com/fluxcd/${name} v${version} h1:`);
+    // without it, source-controller's BLAKE3 digests do not compile
+    expect(gomod).toMatch(/^replace github\.com\/opencontainers\/go-digest => .* v1\.0\.1-0\./m);
+    expect(TOOLS.find((t) => t.name === name)).toMatchObject({ moduleDir: dir, version, benchOnly: true });
+  });
+
   test("kwok's default stages cover nodes and pods", () => {
     expect(KWOK_STAGE_FILES.some((f) => f.includes("node-initialize"))).toBe(true);
     expect(KWOK_STAGE_FILES.some((f) => f.includes("pod-ready"))).toBe(true);
@@ -58,7 +88,49 @@ describe("toolchain install errors", () => {
   });
 });
 
+describe("which tools an install builds", () => {
+  test("by default every tool but the benchmark-only ones", () => {
+    const names = selectTools(undefined).map((t) => t.name);
+    expect(names).toContain("pulumi");
+    expect(names).toContain("kwok");
+    expect(names).not.toContain("source-controller");
+    expect(names).not.toContain("kustomize-controller");
+  });
+
+  test("named tools, benchmark-only ones included", () => {
+    expect(selectTools(["kustomize-controller", "kine"]).map((t) => t.name)).toEqual([
+      "kine",
+      "kustomize-controller",
+    ]);
+  });
+
+  test("a name no tool has is an error that lists the names", () => {
+    expect(() => selectTools(["kine", "flux"])).toThrow(ToolchainError);
+    expect(() => selectTools(["flux"])).toThrow(
+      /no pinned tool is named "flux"; the tools are: pulumi, .*source-controller/,
+    );
+  });
+});
+
 describe("doctor rendering", () => {
+  test("an absent benchmark-only tool is shown but is no failure", () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "platform-tc-"));
+    try {
+      const rows = doctor({ ...process.env, PLATFORM_TOOLCHAIN_CACHE: cache }, REPO_ROOT);
+      const flux = rows.find((r) => r.name === "source-controller")!;
+      expect(flux).toMatchObject({ ok: false, optional: true });
+      expect(flux.note).toContain("platform toolchain install source-controller");
+      expect(rows.find((r) => r.name === "kine")).toMatchObject({ ok: false });
+      expect(rows.find((r) => r.name === "kine")!.optional).toBeUndefined();
+      const text = renderDoctor(rows);
+      expect(text).toMatch(/^absent\s+source-controller\s+1\.9\.6/m);
+      expect(text).toMatch(/^missing: .*kine/m);
+      expect(text).not.toMatch(/^missing: .*source-controller/m);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   test("lists each tool and names what is missing", () => {
     const text = renderDoctor([
       { name: "pulumi", want: "3.274.1", found: "v3.274.1", path: "/x/pulumi", ok: true },
