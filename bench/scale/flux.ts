@@ -80,6 +80,7 @@ export async function startControllers(opts: {
     `--concurrent=${opts.concurrent}`,
     "--log-level=info",
   ];
+  fs.mkdirSync(path.join(opts.workDir, "artifacts"), { recursive: true });
   const children: ChildProcess[] = [];
   const start = (name: string, args: string[]) => {
     const out = fs.openSync(path.join(opts.workDir, `${name}.log`), "w");
