@@ -17,6 +17,7 @@
  *    reconcile (what its interval does) → all handled.
  * Peak memory: VmRSS of `platform up` and its children (engine, provider, policy pack), sampled
  * every 250 ms; of both controllers together for Flux. The control plane is not counted.
+ * BENCH_KEEP=1 keeps the workspace, the Git repository and the controllers' logs.
  *
  *   npx tsx bench/scale.ts [apps, default 100] [--flux-concurrency=N, default 4 (upstream's)]
  */
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
   } finally {
     controllers.stop();
     await server.close();
+    if (process.env.BENCH_KEEP !== "1") fs.rmSync(work, { recursive: true, force: true });
+    else log(`kept Flux's repository and controller logs in ${work}`);
   }
 }
 
