@@ -10,6 +10,7 @@ import { recoveryFacts } from "../engine/preflight";
 import { dashboardRoutes } from "../dashboard/routes";
 import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
+import { createAgentLog, LOG_FORMATS, LogFormat } from "../agent/log";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
 import { EnvironmentNameError } from "../../model/environment";
@@ -23,6 +24,8 @@ export type AgentArgs = Omit<
   AgentOptions,
   "home" | "ownRoot" | "processEnv" | "signal" | "log" | "kube" | "pendingOperations"
 > & {
+  /** `--log-format`: text (the default) or json. */
+  logFormat: LogFormat;
   /** `--kubeconfig` (absolute), or undefined for the default (in-cluster, else the environment's). */
   kubeconfig?: string;
   namespace: string;
@@ -80,8 +83,12 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     throw new UsageError(
       `--lease-duration must be at least 3s (renewed every third of it; got "${flags["lease-duration"]}")`,
     );
+  const logFormat = LOG_FORMATS.find((f) => f === (flags["log-format"] ?? "text"));
+  if (!logFormat)
+    throw new UsageError(`--log-format takes ${LOG_FORMATS.join(" or ")} (got "${flags["log-format"]}")`);
   return {
     envs,
+    logFormat,
     kubeconfig: flags.kubeconfig ? path.resolve(flags.kubeconfig) : undefined,
     namespace,
     identity,
@@ -134,7 +141,7 @@ export const agent: Command = async (argv, io) => {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const { kubeconfig, namespace, identity, leaseDurationMs, ...loop } = args;
+  const { kubeconfig, namespace, identity, leaseDurationMs, logFormat, ...loop } = args;
   try {
     return await runAgent({
       ...loop,
@@ -160,7 +167,7 @@ export const agent: Command = async (argv, io) => {
       signal: controller.signal,
       pendingOperations: (name) =>
         recoveryFacts(environments[args.envs.indexOf(name)]).pendingOperations.length,
-      log: (line) => io.stderr(`agent: ${line}\n`),
+      log: createAgentLog(logFormat, io.stderr),
     });
   } finally {
     process.off("SIGTERM", stop);

@@ -40,22 +40,6 @@ describe("toCrStatus", () => {
           observedGeneration: 3,
           lastTransitionTime: ctx.now,
         },
-        {
-          type: "Reconciling",
-          status: "False",
-          reason: "Ready",
-          message: "",
-          observedGeneration: 3,
-          lastTransitionTime: ctx.now,
-        },
-        {
-          type: "Stalled",
-          status: "False",
-          reason: "Ready",
-          message: "",
-          observedGeneration: 3,
-          lastTransitionTime: ctx.now,
-        },
       ],
       drift: { status: "in-sync", drifted: 0, checkedAt: ready.drift.checkedAt },
       suspended: false,
@@ -74,8 +58,13 @@ describe("toCrStatus", () => {
     const cr = toCrStatus(suspended, { ...ctx, previous });
     const byType = Object.fromEntries(cr.conditions.map((c) => [c.type, c]));
     expect(byType.Ready).toMatchObject({ status: "False", reason: "Suspended", lastTransitionTime: ctx.now });
-    expect(byType.Stalled).toMatchObject({ status: "False", lastTransitionTime: "2026-12-01T09:00:00.000Z" });
+    expect(Object.keys(byType)).toEqual(["Ready"]); // no Stalled or Reconciling while they do not hold
     expect(cr).toMatchObject({ phase: "Suspended", suspended: true });
+    const checked = toCrStatus({ ...ready, drift: { status: "drifted", drifted: 1 } }, { ...ctx, previous });
+    expect(checked.conditions[0]).toMatchObject({
+      status: "True",
+      lastTransitionTime: "2026-12-01T09:00:00.000Z",
+    });
   });
 
   test("undefined revisions are left out (a Pending object has none)", () => {
