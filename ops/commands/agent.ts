@@ -59,7 +59,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
   try {
     parseListen(listen);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, { cause: err });
   }
   let webhookSecret: string | undefined;
   const secretEnv = flags["webhook-secret-env"];
@@ -114,7 +114,9 @@ function requireKeyring(file: string): string {
     if (!fs.statSync(file).isFile()) throw new Error("not a file");
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    throw new UsageError(`--require-signed-commits ${file}: cannot read the keyring (${why})`);
+    throw new UsageError(`--require-signed-commits ${file}: cannot read the keyring (${why})`, {
+      cause: err,
+    });
   }
   return file;
 }
@@ -130,7 +132,7 @@ export const agent: Command = async (argv, io) => {
     try {
       void e.specFile; // an unknown environment is a usage error now, not at the first apply
     } catch (err) {
-      throw err instanceof EnvironmentNameError ? new UsageError(err.message) : err;
+      throw err instanceof EnvironmentNameError ? new UsageError(err.message, { cause: err }) : err;
     }
   }
   const home = environments[0].home;

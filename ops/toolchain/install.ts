@@ -23,7 +23,9 @@ export interface InstallOptions {
 }
 
 /** A failure the user can act on: what went wrong, how to fix it, and the log to read. */
-export class ToolchainError extends Error {}
+export class ToolchainError extends Error {
+  override name = "ToolchainError";
+}
 
 /** The folder holding `bin/` with every tool (the `root` PulumiCommand.get wants), per pin set. */
 export function toolchainBinDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -103,6 +103,7 @@ export async function ensureObject(
     if (!(err instanceof KubeApiError && err.status === 409))
       throw new Error(
         `namespace ${namespace} is missing and cannot be created (${(err as Error).message}); create it or pass --namespace`,
+        { cause: err },
       );
   }
   return client.create<PlatformEnvironmentObject>(objectsPath(namespace), body);
