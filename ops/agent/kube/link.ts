@@ -10,19 +10,11 @@ import {
   agentLeaseName,
 } from "../../../components/kubernetes/agent/crd";
 import type { EnvironmentStatus } from "../status";
-import { writeStatusWithRetry } from "../statusWrite";
-import { KubeApiError, KubeClient } from "./client";
+import { KubeClient } from "./client";
 import type { KubeTarget } from "./config";
 import { eventsFor, fromCrStatus, statusFingerprint, toCrStatus } from "./crStatus";
 import { LeaseElector } from "./lease";
-import {
-  ensureCrd,
-  ensureObject,
-  patchStatus,
-  PlatformEnvironmentObject,
-  readObject,
-  recordEvent,
-} from "./objects";
+import { ensureCrd, ensureObject, patchStatus, PlatformEnvironmentObject, recordEvent } from "./objects";
 
 /** How the link runs. */
 export interface ClusterLinkOptions {
@@ -235,41 +227,28 @@ export class ClusterLink {
 
   private async write(env: string, link: EnvLink, status: EnvironmentStatus): Promise<void> {
     if (!link.client || !link.obj || !this.acts(env)) return;
-    const client = link.client;
     const obj = link.obj;
-    const crOf = (o: PlatformEnvironmentObject) =>
-      toCrStatus(
-        { ...status, lastHandledReconcileAt: link.handled },
-        {
-          generation: o.metadata.generation ?? 0,
-          identity: this.opts.identity,
-          lease: agentLeaseName(env),
-          previous: o.status?.conditions,
-          now: new Date().toISOString(),
-        },
-      );
+    const cr = toCrStatus(
+      { ...status, lastHandledReconcileAt: link.handled },
+      {
+        generation: obj.metadata.generation ?? 0,
+        identity: this.opts.identity,
+        lease: agentLeaseName(env),
+        previous: obj.status?.conditions,
+        now: new Date().toISOString(),
+      },
+    );
     const before = link.published ?? fromCrStatus(env, obj.status) ?? blank(status);
     link.published = status;
     try {
-      const fp = statusFingerprint(crOf(obj));
+      const fp = statusFingerprint(cr);
       if (fp !== link.fingerprint) {
-        const written = await writeStatusWithRetry({
-          current: obj,
-          build: crOf,
-          write: (o, cr) => patchStatus(client, this.opts.namespace, env, cr, o.metadata.resourceVersion),
-          reread: () => readObject(client, this.opts.namespace, env),
-          isConflict: (err) => err instanceof KubeApiError && err.status === 409,
-        });
-        // keep the spec as the ticks read it (they notice suspend flips); take the new status
-        link.obj = {
-          ...obj,
-          metadata: { ...obj.metadata, resourceVersion: written.metadata.resourceVersion },
-          status: written.status,
-        };
+        const written = await patchStatus(link.client, this.opts.namespace, env, cr);
+        link.obj = { ...obj, status: written.status };
         link.fingerprint = fp;
       }
       for (const event of eventsFor(before, status))
-        await recordEvent(client, obj, this.opts.identity, event);
+        await recordEvent(link.client, obj, this.opts.identity, event);
     } catch (err) {
       link.problem = (err as Error).message;
       if (link.loggedProblem !== link.problem) this.opts.log(`${env}: cluster: ${link.problem}`);

@@ -110,26 +110,18 @@ export async function ensureObject(
 }
 
 /**
- * Writes the whole `status` through the status subresource (a merge patch; never touches spec),
- * with `resourceVersion` as the precondition when given (a 409 if the object changed since). An
- * absent optional record field is sent as null so that a stale one is removed, never kept.
+ * Writes `status` through the status subresource (merge patch); never touches spec. A merge patch
+ * keeps what it does not name: the failure record and drift's optional parts are sent as null
+ * once they are gone.
  */
-export function patchStatus(
-  client: KubeClient,
-  namespace: string,
-  env: string,
-  status: CrStatus,
-  resourceVersion?: string,
-) {
+export function patchStatus(client: KubeClient, namespace: string, env: string, status: CrStatus) {
   return client.patch<PlatformEnvironmentObject>(`${objectsPath(namespace)}/${env}/status`, {
-    ...(resourceVersion ? { metadata: { resourceVersion } } : {}),
-    status: { ...status, lastFailure: status.lastFailure ?? null },
+    status: {
+      ...status,
+      drift: { remediation: null, clusters: null, ...status.drift },
+      lastFailure: status.lastFailure ?? null,
+    },
   });
-}
-
-/** Reads the environment's object. */
-export function readObject(client: KubeClient, namespace: string, env: string) {
-  return client.get<PlatformEnvironmentObject>(`${objectsPath(namespace)}/${env}`);
 }
 
 /** Records `event` on the object (events.k8s.io/v1). */

@@ -185,3 +185,44 @@ describe("reconcile requests and cluster notes", () => {
     expect(withClusterNote(ready, undefined)).toBe(ready);
   });
 });
+
+describe("the record: what a restarted agent reads back from the object", () => {
+  const stalled: EnvironmentStatus = {
+    ...ready,
+    phase: "Stalled",
+    lastAttemptedRevision: SHA2,
+    conditions: conditions("Stalled", "SpecInvalid", "stacks/local/platform.yaml:25:15 bad"),
+    drift: {
+      status: "in-sync",
+      drifted: 0,
+      checkedAt: "2026-12-01T10:01:00.000Z",
+      clusters: { local: { status: "in-sync", drifted: 0 } },
+    },
+    lastFailure: {
+      revision: SHA2,
+      reason: "SpecInvalid",
+      message: "stacks/local/platform.yaml:25:15 bad",
+      count: 1,
+      at: "2026-12-01T10:00:30.000Z",
+      terminal: true,
+    },
+  };
+
+  test("written and read back, the record is the same (failures, refusal, revisions, drift)", () => {
+    const back = fromCrStatus("local", toCrStatus(stalled, ctx));
+    expect(back).toEqual({ ...stalled, lastHandledReconcileAt: undefined });
+  });
+
+  test("what is not the API's is left out, never cast: an unknown phase, reason or condition type", () => {
+    expect(fromCrStatus("local", { phase: "Exploded" as never })).toBeUndefined();
+    const cr = toCrStatus(stalled, ctx);
+    const odd = {
+      ...cr,
+      conditions: [...cr.conditions, { ...cr.conditions[0], type: "Healthy" as never }],
+      lastFailure: { ...stalled.lastFailure!, reason: "Gremlins" as never },
+    };
+    const back = fromCrStatus("local", odd);
+    expect(back?.conditions.map((c) => c.type)).toEqual(["Ready", "Stalled"]);
+    expect(back?.lastFailure).toBeUndefined();
+  });
+});
