@@ -136,14 +136,15 @@ export const agent: Command = async (argv, io) => {
     }
   }
   const home = environments[0].home;
+  const { kubeconfig, namespace, identity, leaseDurationMs, logFormat, ...loop } = args;
   const controller = new AbortController();
+  const log = createAgentLog(logFormat, io.stderr);
   const stop = (signal: NodeJS.Signals) => {
-    io.stderr(`agent: ${signal}: stopping after the running step\n`);
+    log(`${signal}: stopping after the running step`);
     controller.abort();
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const { kubeconfig, namespace, identity, leaseDurationMs, logFormat, ...loop } = args;
   try {
     return await runAgent({
       ...loop,
@@ -169,7 +170,7 @@ export const agent: Command = async (argv, io) => {
       signal: controller.signal,
       pendingOperations: (name) =>
         recoveryFacts(environments[args.envs.indexOf(name)]).pendingOperations.length,
-      log: createAgentLog(logFormat, io.stderr),
+      log,
     });
   } finally {
     process.off("SIGTERM", stop);
