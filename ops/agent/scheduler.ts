@@ -116,9 +116,18 @@ export async function schedule(opts: AgentOptions, verifier: SignatureVerifier |
       })
     : undefined;
   const acts = (env: string) => link?.acts(env) ?? true;
+  const unwritten = new Map<string, string | undefined>();
   const publish = (s: PersistedStatus) => {
     records.set(s.name, s);
-    saveStatus(opts.home, withClusterNote(s, link?.problem(s.name)));
+    const problem = link?.problem(s.name);
+    if (problem && problem !== unwritten.get(s.name))
+      opts.log(`${s.name}: status kept in the local cache only: ${problem}`, {
+        env: s.name,
+        phase: "publish",
+        reason: "StatusNotWritten",
+      });
+    unwritten.set(s.name, problem);
+    saveStatus(opts.home, withClusterNote(s, problem));
     if (acts(s.name)) link?.publish(s.name, publicStatus(s));
   };
   /** What /status and /metrics show: ours when leading, else what the leader wrote on the object. */

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { AGENT_CRD_SCHEMA, AGENT_CRD_SPEC } from "../../../components/kubernetes/agent/crd";
 import {
   CONDITION_FIELDS,
@@ -86,4 +88,19 @@ test("reasons read from files are checked, not cast", () => {
   expect(isReason(42)).toBe(false);
   expect(isFailureReason("Applied")).toBe(false);
   expect(isFailureReason("EngineError")).toBe(true);
+});
+
+test("the reasons table of docs/agent-reconciler.md is the API's, row by row", () => {
+  const doc = fs.readFileSync(path.resolve(__dirname, "../../../docs/agent-reconciler.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## Reasons"), doc.indexOf("(This table is checked"));
+  const rows = section
+    .split("\n")
+    .filter((l) => l.startsWith("| `"))
+    .map((l) =>
+      l
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/^`|`$/g, "")),
+    );
+  expect(rows).toEqual(REASON_NAMES.map((r) => [r, REASONS[r].phase, REASONS[r].kind, REASONS[r].summary]));
 });
