@@ -79,9 +79,4 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   }
 }
 
-/** The worse of two drift exit codes: 1 (unknown or any other), then 4 (drift), then 0. */
-export function worst(a: number, b: number): number {
-  const norm = (c: number) => (c === 0 || c === 4 ? c : 1);
-  const rank = { 0: 0, 4: 1, 1: 2 } as Record<number, number>;
-  return rank[norm(a)] >= rank[norm(b)] ? norm(a) : norm(b);
-}
+export { worst } from "./scheduler";

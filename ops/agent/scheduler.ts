@@ -15,7 +15,6 @@ import type { Failure } from "./classify";
 import { ClusterLink, withClusterNote } from "./kube/link";
 import { reconcile, ReconcilerDeps, RevisionSource } from "./reconciler";
 import type { AgentOptions } from "./run";
-import { worst } from "./run";
 import { AgentMetrics, startServer } from "./server";
 import type { SignatureVerifier } from "./signature";
 import { GitSource, SourceError } from "./source";
@@ -245,4 +244,11 @@ export async function schedule(opts: AgentOptions, verifier: SignatureVerifier |
   if (!opts.once) return 0;
   const failed = [...records.values()].some((s) => s.phase !== "Ready" && s.phase !== "Suspended");
   return failed ? 1 : driftCode;
+}
+
+/** The worse of two drift exit codes: 1 (unknown or any other), then 4 (drift), then 0. */
+export function worst(a: number, b: number): number {
+  const norm = (c: number) => (c === 0 || c === 4 ? c : 1);
+  const rank = { 0: 0, 4: 1, 1: 2 } as Record<number, number>;
+  return rank[norm(a)] >= rank[norm(b)] ? norm(a) : norm(b);
 }

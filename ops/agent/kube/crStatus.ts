@@ -3,6 +3,7 @@
  * that shows what the leader wrote), and the Events a status change deserves. Pure; table-tested.
  */
 import {
+  CONDITION_STATUSES,
   CONDITION_TYPES,
   Condition as CrCondition,
   isFailureReason,
@@ -80,8 +81,9 @@ export function fromCrStatus(name: string, cr: Partial<CrStatus> | undefined): E
   const conditions: Condition[] = [];
   for (const c of cr.conditions ?? []) {
     const type = CONDITION_TYPES.find((t) => t === c.type);
-    if (type && isReason(c.reason))
-      conditions.push({ type, status: c.status, reason: c.reason, message: c.message ?? "" });
+    const status = CONDITION_STATUSES.find((v) => v === c.status);
+    if (type && status && isReason(c.reason))
+      conditions.push({ type, status, reason: c.reason, message: c.message ?? "" });
   }
   const f = cr.lastFailure;
   const lastFailure =
