@@ -4,6 +4,7 @@ import { UsageError, PreflightError } from "../../../ops/errors";
 import { resultOfError } from "../../../ops/result";
 import { EnvironmentNameError } from "../../../model/environment";
 import { SpecValidationError } from "../../../model/problems";
+import { parseSpec } from "../../../model/load";
 
 /**
  * The project's rules for errors, checked over every source file (so that the next error class or
@@ -124,5 +125,36 @@ describe("resultOfError: what a failed verb tells the agent", () => {
   });
   test("a plain usage error writes nothing", () => {
     expect(resultOfError(new UsageError("bad flag"))).toBeUndefined();
+  });
+});
+
+describe("issue 29 item 6: the pushed commits an agent used to retry as EngineError", () => {
+  const file = path.join(ROOT, "stacks", "local", "platform.yaml");
+  const local = fs.readFileSync(file, "utf8");
+  const resultOf = (text: string) => {
+    try {
+      parseSpec(text, file, { root: ROOT });
+    } catch (err) {
+      return resultOfError(new Error("up failed", { cause: err }));
+    }
+    throw new Error("the spec was accepted");
+  };
+
+  test.each([
+    [
+      'replicas: "lots"',
+      local.replace("replicas: 2\n", 'replicas: "lots"\n'),
+      /^stacks\/local\/platform\.yaml:\d+:\d+ apps\.checkout\.replicas: /,
+    ],
+    [
+      "environment: production in stacks/local",
+      local.replace("environment: local\n", "environment: production\n"),
+      /^stacks\/local\/platform\.yaml:\d+:\d+ environment: "production" does not match the folder stacks\/local\//,
+    ],
+  ])("%s is SpecInvalid with file:line:col", (_name, text, message) => {
+    expect(text).not.toBe(local);
+    const result = resultOf(text);
+    expect(result).toMatchObject({ outcome: "failed", reason: "SpecInvalid", check: "spec" });
+    expect(result?.message).toMatch(message);
   });
 });
