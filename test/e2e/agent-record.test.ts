@@ -42,9 +42,9 @@ let agentLog = "";
 let base = "";
 
 /** Starts `platform agent local` under the ServiceAccount's kubeconfig; resolves once it listens. */
-async function startAgent(): Promise<void> {
+async function startAgent(flags: string[] = []): Promise<void> {
   agentLog = "";
-  const args = ["agent", "local", "--repo", bare, "--listen", "127.0.0.1:0", "--interval", "2s"];
+  const args = ["agent", "local", "--repo", bare, "--listen", "127.0.0.1:0", "--interval", "2s", ...flags];
   agentProc = spawn(
     process.execPath,
     [ws.file("bin", "platform.js"), ...args, "--drift-interval", "10m", "--kubeconfig", saKubeconfig],
@@ -52,8 +52,9 @@ async function startAgent(): Promise<void> {
   );
   agentProc.stdout?.on("data", (d) => (agentLog += d));
   agentProc.stderr?.on("data", (d) => (agentLog += d));
-  for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(agentLog); i++) await sleep(100);
-  const url = /listening on (http:\S+)/.exec(agentLog)?.[1];
+  // a text line or a JSON one (--log-format json)
+  for (let i = 0; i < 600 && !/listening on (http:[^\s"]+)/.test(agentLog); i++) await sleep(100);
+  const url = /listening on (http:[^\s"]+)/.exec(agentLog)?.[1];
   if (!url) throw new Error(`the agent did not start:\n${agentLog}`);
   base = url;
 }
@@ -164,7 +165,7 @@ test("the agent's home deleted while Stalled, restarted: it goes on from the obj
   const before = penv().status;
   expect(await stopAgent()).toBe(0);
   fs.rmSync(agentHome, { recursive: true, force: true });
-  await startAgent();
+  await startAgent(["--log-format", "json"]);
   await waitFor((s) => s.lastAttemptedRevision === refused, 60_000);
   // several polls of the same head
   await sleep(8_000);
@@ -181,6 +182,21 @@ test("the agent's home deleted while Stalled, restarted: it goes on from the obj
   const after = penv().status;
   expect(after.lastFailure).toEqual(before.lastFailure);
   expect(stalledOf(after)).toMatchObject({ reason: "SpecInvalid" });
+  // --log-format json: one pino object a line, with the key/value fields
+  await waitFor((x) => x.drift.status !== "not-checked", 300_000);
+  const lines = agentLog
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.length).toBeGreaterThan(2);
+  expect(lines).toContainEqual(
+    expect.objectContaining({
+      msg: expect.stringMatching(/^local: drift /),
+      env: "local",
+      revision: applied,
+      phase: "drift",
+    }),
+  );
 });
 
 test("a fixed spec pushed applies; the failure record is removed from the object", async () => {
