@@ -183,7 +183,11 @@ test("the agent's home deleted while Stalled, restarted: it goes on from the obj
   expect(after.lastFailure).toEqual(before.lastFailure);
   expect(stalledOf(after)).toMatchObject({ reason: "SpecInvalid" });
   // --log-format json: one pino object a line, with the key/value fields
-  await waitFor((x) => x.drift.status !== "not-checked", 300_000);
+  // the drift check of the restart (from the last applied revision), newer than the one recorded
+  await waitFor(
+    (x) => x.drift.checkedAt !== undefined && x.drift.checkedAt !== before.drift?.checkedAt,
+    300_000,
+  );
   const lines = agentLog
     .split("\n")
     .filter((l) => l.startsWith("{"))
