@@ -18,7 +18,9 @@ import { BackendSettings, StackConfigDoc, parseYamlMap, resolveBackend } from ".
 import type { PlatformSpec, Tier } from "./types";
 
 /** The argument is not an environment name, or no such environment exists: a usage error. */
-export class EnvironmentNameError extends Error {}
+export class EnvironmentNameError extends Error {
+  override name = "EnvironmentNameError";
+}
 
 /** Reads a file as UTF-8 text. */
 export type FileReader = (file: string) => string;
@@ -122,7 +124,7 @@ class LoadedEnvironment implements Environment {
     try {
       return this.read(file);
     } catch (err) {
-      if (err instanceof SpecFileError) throw new Error(`${this.rel(file)}: ${err.message}`);
+      if (err instanceof SpecFileError) throw new Error(`${this.rel(file)}: ${err.message}`, { cause: err });
       throw err;
     }
   }
@@ -204,7 +206,7 @@ class LoadedEnvironment implements Environment {
       try {
         return JSON.parse(text) as PolicyConfig;
       } catch (err) {
-        throw new Error(`${rel}: not valid JSON: ${(err as Error).message}`);
+        throw new Error(`${rel}: not valid JSON: ${(err as Error).message}`, { cause: err });
       }
     });
   }

@@ -157,7 +157,9 @@ export function readSpecText(
   } catch (err) {
     if (!(err instanceof SpecFileError)) throw err;
     const shown = displayPath(file, options.root);
-    throw new SpecValidationError([{ file: shown, line: 1, col: 1, path: "(file)", message: err.message }]);
+    throw new SpecValidationError([{ file: shown, line: 1, col: 1, path: "(file)", message: err.message }], {
+      cause: err,
+    });
   }
 }
 

@@ -33,8 +33,8 @@ export function sortProblems(problems: SpecProblem[]): SpecProblem[] {
 export class SpecValidationError extends Error {
   readonly problems: SpecProblem[];
 
-  constructor(problems: SpecProblem[]) {
-    super(problems.map(formatProblem).join("\n"));
+  constructor(problems: SpecProblem[], options?: ErrorOptions) {
+    super(problems.map(formatProblem).join("\n"), options);
     this.name = "SpecValidationError";
     this.problems = problems;
   }

@@ -11,8 +11,8 @@ export const SPEC_MAX_BYTES = 1024 * 1024;
 
 /** A spec file that is not read at all; `message` says why and how to fix it (never the file's content). */
 export class SpecFileError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "SpecFileError";
   }
 }
@@ -55,7 +55,7 @@ export function readSpecFile(file: string, root?: string, maxBytes: number = SPE
   try {
     real = fs.realpathSync(given);
   } catch (err) {
-    throw new SpecFileError(`cannot read the file: ${describeFsError(err)}`);
+    throw new SpecFileError(`cannot read the file: ${describeFsError(err)}`, { cause: err });
   }
   if (root !== undefined) {
     const realRoot = fs.realpathSync(path.resolve(root));
@@ -69,7 +69,7 @@ export function readSpecFile(file: string, root?: string, maxBytes: number = SPE
   try {
     fd = fs.openSync(real, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
-    throw new SpecFileError(`cannot read the file: ${describeFsError(err)}`);
+    throw new SpecFileError(`cannot read the file: ${describeFsError(err)}`, { cause: err });
   }
   try {
     if (!fs.fstatSync(fd).isFile()) {

@@ -77,7 +77,9 @@ function passphraseFromEnv(inputs: BackendInputs): Record<string, string> {
     try {
       given = inputs.readFile(file).replace(/\r?\n$/, "");
     } catch (err) {
-      throw new Error(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} cannot be read: ${(err as Error).message}`);
+      throw new Error(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} cannot be read: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   if (!given) {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import { helpText, HelpRequest, positionalSynopsis, resolveSpec, wantsHelp } from "./commands/grammar";
 import { TABLES } from "./commands/tables";
 import { Command, CommandIO, EXIT, PreflightError, UsageError } from "./commands/types";
-import { reasonOfCheck, writeResult } from "./result";
+import { resultOfError, writeResult } from "./result";
 
 /** One verb: the module under ops/commands that exports it. Its flags are in ./commands/tables. */
 interface Verb {
@@ -132,15 +132,9 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
       return EXIT.ok;
     }
     const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof PreflightError)
-      writeResult(fullIO.processEnv, {
-        outcome: "failed",
-        reason: reasonOfCheck(err.check),
-        check: err.check,
-        message,
-      });
-    else if (!(err instanceof UsageError))
-      writeResult(fullIO.processEnv, { outcome: "failed", reason: "EngineError", message }, false);
+    const result = resultOfError(err);
+    // a named refusal replaces what the verb wrote; EngineError never replaces a named one
+    if (result) writeResult(fullIO.processEnv, result, result.reason !== "EngineError");
     fullIO.stderr(`platform ${verb}: ${message}\n`);
     // the refusals carry their exit code (EXIT); anything else is a failure
     return err instanceof UsageError || err instanceof PreflightError ? err.exitCode : EXIT.failure;

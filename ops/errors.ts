@@ -18,6 +18,7 @@ export const EXIT = {
 
 /** A usage error (bad flag or argument): exit code 2, like the Pulumi CLI. */
 export class UsageError extends Error {
+  override name = "UsageError";
   readonly exitCode = EXIT.usage;
 }
 
@@ -36,12 +37,14 @@ export type PreflightCheck =
 
 /** A refusal before Pulumi runs (a pre-flight check failed): nothing was changed. Exit code 1. */
 export class PreflightError extends Error {
+  override name = "PreflightError";
   readonly exitCode = EXIT.failure;
   constructor(
     /** The check that refused. */
     readonly check: PreflightCheck,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }

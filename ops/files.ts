@@ -8,8 +8,8 @@ import * as path from "path";
 
 /** A file or folder that could not be written; `message` names it and says why. */
 export class OutputError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "OutputError";
   }
 }
@@ -41,7 +41,7 @@ export function ensureDir(dir: string): void {
       fs.mkdirSync(folder);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST" && isDir(folder)) continue;
-      throw new OutputError(`cannot create the folder ${folder}: ${(err as Error).message}`);
+      throw new OutputError(`cannot create the folder ${folder}: ${(err as Error).message}`, { cause: err });
     }
   }
 }
@@ -52,6 +52,6 @@ export function writeOutput(file: string, text: string): void {
   try {
     fs.writeFileSync(file, text);
   } catch (err) {
-    throw new OutputError(`cannot write ${file}: ${(err as Error).message}`);
+    throw new OutputError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

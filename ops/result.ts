@@ -7,7 +7,10 @@
  * variable. Messages are those the verb printed; no secret goes into them.
  */
 import * as fs from "fs";
-import type { PreflightCheck } from "./errors";
+import type { FailureReason } from "../model/agentApi";
+import { EnvironmentNameError } from "../model/environment";
+import { SpecValidationError } from "../model/problems";
+import { PreflightCheck, PreflightError, UsageError } from "./errors";
 
 /** The variable naming the result file. */
 export const RESULT_FILE_ENV = "PLATFORM_RESULT_FILE";
@@ -15,7 +18,10 @@ export const RESULT_FILE_ENV = "PLATFORM_RESULT_FILE";
 /** What the file holds. */
 export interface CommandResult {
   outcome: "succeeded" | "failed";
-  /** Named: PendingOperations, LockHeld, SpecInvalid, PolicyViolation, EngineError, ... */
+  /**
+   * Named (model/agentApi): PendingOperations, LockHeld, SpecInvalid, PolicyViolation,
+   * EngineError, ... A string when read back: a reader checks it (isFailureReason), never casts.
+   */
   reason?: string;
   /** The pre-flight check (`pendingOperations`, ...) or the policy (`k8s-no-privileged`) that refused. */
   check?: string;
@@ -23,8 +29,8 @@ export interface CommandResult {
 }
 
 /** The reason named after a pre-flight check (pure; table-tested). */
-export function reasonOfCheck(check: PreflightCheck): string {
-  const reasons: Record<PreflightCheck, string> = {
+export function reasonOfCheck(check: PreflightCheck): FailureReason {
+  const reasons: Record<PreflightCheck, FailureReason> = {
     backend: "BackendUnavailable",
     spec: "SpecInvalid",
     checkpoint: "CheckpointInvalid",
@@ -34,6 +40,31 @@ export function reasonOfCheck(check: PreflightCheck): string {
     suspended: "Suspended",
   };
   return reasons[check];
+}
+
+/** `err` or one of its causes, when it is an instance of `type`. */
+function inCauses<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e = err, depth = 0; e && depth < 10; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof type) return e;
+  return undefined;
+}
+
+/**
+ * The result file of a verb that threw `err` (pure; table-tested): a refused pre-flight check by
+ * its name, an invalid spec as SpecInvalid (its message is the problems, file:line:col), an
+ * environment whose folder is not there as EnvironmentRemoved, any other error as EngineError.
+ * Undefined for a usage error (bad flags): the agent never passes any.
+ */
+export function resultOfError(err: unknown): CommandResult | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof PreflightError)
+    return { outcome: "failed", reason: reasonOfCheck(err.check), check: err.check, message };
+  const spec = inCauses(err, SpecValidationError);
+  if (spec) return { outcome: "failed", reason: "SpecInvalid", check: "spec", message: spec.message };
+  if (inCauses(err, EnvironmentNameError))
+    return { outcome: "failed", reason: "EnvironmentRemoved", message };
+  if (err instanceof UsageError) return undefined;
+  return { outcome: "failed", reason: "EngineError", message };
 }
 
 /** Writes `result` to the result file, unless `overwrite` is false and one is there already. */

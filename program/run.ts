@@ -41,6 +41,7 @@ function readKubeconfig(
   } catch (err) {
     throw new Error(
       `cannot read the kubeconfig of cluster "${cluster}" at ${file} (${(err as Error).message}); ${hint}`,
+      { cause: err },
     );
   }
   return pulumi.secret(text);

@@ -33,7 +33,7 @@ export function readPolicyConfig(environment: string, dir = POLICY_CONFIG_DIR): 
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as object;
   } catch (err) {
-    throw new Error(`cannot read the policy config ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read the policy config ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

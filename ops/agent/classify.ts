@@ -5,28 +5,20 @@
  * ops/result.ts) is believed first; the text is the fallback for revisions that do not.
  */
 import * as fs from "fs";
+import { FailureReason, isFailureReason, isTerminal } from "../../model/agentApi";
 import type { CommandResult } from "../result";
 
-/** Why an apply failed. */
-export type FailureReason =
-  | "PolicyViolation"
-  | "LockHeld"
-  | "PendingOperations"
-  | "SpecInvalid"
-  | "EngineError"
-  | "Suspended"
-  | "UnsignedRevision"
-  | "SignatureInvalid"
-  | "CheckpointInvalid"
-  | "BackendUnavailable"
-  | "ApiServerUnavailable"
-  | "MassDeletion";
-
+/** A failure of a phase: its named reason and a message that says what to do. */
 export interface Failure {
   reason: FailureReason;
   message: string;
-  /** Cannot go away by itself: retrying the same revision is pointless. */
+  /** Cannot go away by itself (the reason is terminal): retrying the same revision is pointless. */
   permanent: boolean;
+}
+
+/** The failure of `reason`, terminal or not as the API says. */
+export function failure(reason: FailureReason, message: string): Failure {
+  return { reason, message, permanent: isTerminal(reason) };
 }
 
 const SECRETISH = /(pass(word|phrase)?|secret|token|key)\s*[:=]\s*\S+/gi;
@@ -37,16 +29,6 @@ export function clean(text: string, max = 400): string {
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }
 
-/** Reasons a child names itself (PLATFORM_RESULT_FILE) that cannot go away by themselves. */
-const PERMANENT = new Set([
-  "PolicyViolation",
-  "SpecInvalid",
-  "PendingOperations",
-  "CheckpointInvalid",
-  "Suspended",
-  "MassDeletion",
-]);
-
 /**
  * The failure a child named in its result file (`{ outcome, reason, check, message }`), or
  * undefined when it wrote none (an older revision's platform) or did not fail: then the text
@@ -54,11 +36,9 @@ const PERMANENT = new Set([
  */
 export function failureFromResult(result: CommandResult | undefined): Failure | undefined {
   if (!result || result.outcome !== "failed" || !result.reason) return undefined;
-  return {
-    reason: result.reason as FailureReason,
-    message: clean(result.message ?? result.reason),
-    permanent: PERMANENT.has(result.reason),
-  };
+  if (!isFailureReason(result.reason))
+    return failure("EngineError", clean(`${result.reason}: ${result.message ?? "no message"}`));
+  return failure(result.reason, clean(result.message ?? result.reason));
 }
 
 /** Reads a result file; undefined when missing or unreadable. */
@@ -79,44 +59,32 @@ export function classifyFailure(output: string): Failure {
   if (policy) {
     const at = lines.findIndex((l) => l.includes(policy[0]));
     const detail = lines[at + 2]?.trim() || lines[at + 1]?.trim() || "";
-    return {
-      reason: "PolicyViolation",
-      message: clean(`policy ${policy[1]} refused ${policy[2]}: ${detail} Nothing was applied.`),
-      permanent: true,
-    };
+    return failure(
+      "PolicyViolation",
+      clean(`policy ${policy[1]} refused ${policy[2]}: ${detail} Nothing was applied.`),
+    );
   }
   // ops/engine/suspension.ts: a `rollback --now` holds the environment until its revert merges
   const suspended = output.split("\n").find((l) => l.includes('pre-flight check "suspended"'));
-  if (suspended) return { reason: "Suspended", message: clean(suspended), permanent: true };
+  if (suspended) return failure("Suspended", clean(suspended));
   if (/never finished|pending operations/i.test(output)) {
     const hint = /platform recover \S+(?: --[a-z-]+)?/.exec(output)?.[0];
-    return {
-      reason: "PendingOperations",
-      message: clean(
-        `an interrupted update left pending operations; run ${hint ?? "platform recover <env>"}`,
-      ),
-      permanent: true,
-    };
+    return failure(
+      "PendingOperations",
+      clean(`an interrupted update left pending operations; run ${hint ?? "platform recover <env>"}`),
+    );
   }
   const lock = lines.findIndex((l) =>
     /locked by another update|held by a stale lock|stack is currently locked/i.test(l),
   );
   if (lock >= 0) {
-    return {
-      reason: "LockHeld",
-      message: clean(`${lines[lock]} ${lines[lock + 1] ?? ""}`),
-      permanent: false,
-    };
+    return failure("LockHeld", clean(`${lines[lock]} ${lines[lock + 1] ?? ""}`));
   }
   const spec = /([^\s:]+\.ya?ml:\d+(?::\d+)?)\s+(.*)/.exec(output);
-  if (spec) return { reason: "SpecInvalid", message: clean(`${spec[1]} ${spec[2]}`), permanent: true };
+  if (spec) return failure("SpecInvalid", clean(`${spec[1]} ${spec[2]}`));
   const tail = lines
     .filter((l) => l.trim() !== "")
     .slice(-6)
     .join(" ");
-  return {
-    reason: "EngineError",
-    message: clean(tail || "platform up failed without output"),
-    permanent: false,
-  };
+  return failure("EngineError", clean(tail || "platform up failed without output"));
 }

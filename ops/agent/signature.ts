@@ -95,7 +95,7 @@ export class SignatureVerifier {
       bytes = fs.readFileSync(keyring);
     } catch (err) {
       const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-      throw new UsageError(`${flag} ${keyring}: cannot read the keyring (${why})`);
+      throw new UsageError(`${flag} ${keyring}: cannot read the keyring (${why})`, { cause: err });
     }
     const kind = keyringKind(bytes);
     if (!kind)
@@ -117,6 +117,7 @@ export class SignatureVerifier {
         fs.rmSync(gnupgHome, { recursive: true, force: true });
         throw new UsageError(
           `${flag} ${keyring}: gpg cannot import it: ${(err as Error).message.slice(0, 300)}`,
+          { cause: err },
         );
       }
     }

@@ -13,7 +13,9 @@ export function redactUrl(url: string): string {
 }
 
 /** A failure of the source (unreadable repository, missing branch): the message names both. */
-export class SourceError extends Error {}
+export class SourceError extends Error {
+  override name = "SourceError";
+}
 
 /** Runs git; resolves to stdout, rejects with stderr (credentials in URLs redacted). */
 function git(args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<string> {
@@ -73,7 +75,7 @@ export class GitSource {
     try {
       out = await git(["ls-remote", "--heads", "--", this.opts.repo, ref], { env: this.opts.processEnv });
     } catch (err) {
-      throw new SourceError(`cannot read ${this.where()}: ${(err as Error).message}`);
+      throw new SourceError(`cannot read ${this.where()}: ${(err as Error).message}`, { cause: err });
     }
     const line = out.split("\n").find((l) => l.endsWith(`\t${ref}`));
     const sha = line?.split("\t")[0];
@@ -115,7 +117,9 @@ export class GitSource {
         });
         await git(["cat-file", "-e", `${sha}^{commit}`], { cwd: this.mirror, env });
       } catch (err) {
-        throw new SourceError(`cannot fetch ${sha} from ${this.where()}: ${(err as Error).message}`);
+        throw new SourceError(`cannot fetch ${sha} from ${this.where()}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
   }

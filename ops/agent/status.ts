@@ -1,30 +1,17 @@
 /**
- * The agent's status of each environment: what `GET /status` returns, persisted under
- * `$PLATFORM_HOME/agent/<env>/status.json` so that a restarted agent knows what it applied.
- * Conditions are kstatus-style: `Ready`, `Reconciling`, `Stalled`.
+ * The agent's status of each environment: what `GET /status` returns, and the record the agent
+ * decides from (the failures of the last attempted revision). The record lives on the
+ * environment's `PlatformEnvironment` status (./kube/crStatus.ts); `$PLATFORM_HOME/agent/<env>/
+ * status.json` is a cache for runs without a cluster (`--once`, no kubeconfig) and for `platform
+ * status`. Conditions are kstatus as Flux writes them: `Ready` always (`Unknown` while
+ * reconciling), `Reconciling` and `Stalled` only while they hold.
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { AgentCondition, DriftSummary, FailureRecord, Phase, Reason } from "../../model/agentApi";
 
-export type Phase = "Pending" | "Reconciling" | "Ready" | "Retrying" | "Stalled" | "Suspended";
-
-export interface Condition {
-  type: "Ready" | "Reconciling" | "Stalled";
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-}
-
-export interface DriftSummary {
-  /** `in-sync`, `drifted`, `unknown`, ... as drift.json says; `not-checked` before the first check. */
-  status: string;
-  checkedAt?: string;
-  drifted: number;
-  /** What `drift.mode: remediate` did at that check (`applied`, `refused`, `failed`), when it ran. */
-  remediation?: string;
-  /** Per Kubernetes cluster (spec key), as drift.json's `clusters` says: one cluster's status never another's. */
-  clusters?: Record<string, { status: string; drifted: number }>;
-}
+export type { DriftSummary, FailureRecord, Phase } from "../../model/agentApi";
+export type Condition = AgentCondition;
 
 /** One environment in `GET /status`. Commit ids are full 40-character ids. */
 export interface EnvironmentStatus {
@@ -42,64 +29,90 @@ export interface EnvironmentStatus {
   holder?: string;
   /** The last `agent.platform.dev/requested-at` annotation value acted on. */
   lastHandledReconcileAt?: string;
+  /** The failures of `lastAttemptedRevision` in a row; absent once it applied. */
+  lastFailure?: FailureRecord;
 }
 
-/** What is persisted beside the status: the failure count and time the backoff needs. */
+/** The record: the status plus where it was read from. */
 export interface PersistedStatus extends EnvironmentStatus {
-  failures: number;
-  lastFailureAt?: number;
-  lastFailurePermanent?: boolean;
+  /** `cluster` when read from the object's status, `cache` from status.json, `new` when neither had one. */
+  recordFrom?: "cluster" | "cache" | "new";
 }
 
 export function statusFile(home: string, env: string): string {
   return path.join(home, "agent", env, "status.json");
 }
 
-/** The persisted status of `env`, or a fresh `Pending` one. */
-export function loadStatus(home: string, env: string): PersistedStatus {
-  const file = statusFile(home, env);
-  if (fs.existsSync(file)) {
-    try {
-      return JSON.parse(fs.readFileSync(file, "utf8")) as PersistedStatus;
-    } catch {
-      /* unreadable: start over, the next pass adopts */
-    }
-  }
+/** A fresh `Pending` status: nothing applied, nothing tried. */
+export function pendingStatus(env: string): PersistedStatus {
   return {
     name: env,
     phase: "Pending",
     conditions: conditions("Pending", "Starting", "not reconciled yet"),
     drift: { status: "not-checked", drifted: 0 },
     suspended: false,
-    failures: 0,
+    recordFrom: "new",
   };
 }
 
-/** Writes the status atomically (temp file, then rename). */
+/** The cached status of `env` (status.json), or a fresh `Pending` one. */
+export function loadStatus(home: string, env: string): PersistedStatus {
+  const file = statusFile(home, env);
+  if (fs.existsSync(file)) {
+    try {
+      const cached = JSON.parse(fs.readFileSync(file, "utf8")) as PersistedStatus;
+      if (cached.name === env && Array.isArray(cached.conditions)) return { ...cached, recordFrom: "cache" };
+    } catch {
+      /* unreadable: a cache only; the cluster's record or a fresh start decides */
+    }
+  }
+  return pendingStatus(env);
+}
+
+/** Writes the cache atomically (temp file, then rename). */
 export function saveStatus(home: string, status: PersistedStatus): void {
   const file = statusFile(home, status.name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`);
+  fs.writeFileSync(tmp, `${JSON.stringify({ ...status, recordFrom: undefined }, null, 2)}\n`);
   fs.renameSync(tmp, file);
 }
 
-/** The kstatus conditions of a phase. */
-export function conditions(phase: Phase, reason: string, message: string): Condition[] {
-  const c = (type: Condition["type"], on: boolean): Condition => ({
-    type,
-    status: on ? "True" : "False",
-    reason: on ? reason : type === "Ready" ? reason : "",
-    message: on || type === "Ready" ? message : "",
-  });
-  return [
-    c("Ready", phase === "Ready"),
-    c("Reconciling", phase === "Reconciling" || phase === "Retrying" || phase === "Pending"),
-    c("Stalled", phase === "Stalled"),
-  ];
+/**
+ * The kstatus conditions of a phase. `reason` names why: the failure (Retrying, Stalled), the
+ * kind of apply (Reconciling: NewRevision, Adopting, RetryingAfterFailure), or Applied/Suspended.
+ */
+export function conditions(phase: Phase, reason: Reason, message: string): Condition[] {
+  switch (phase) {
+    case "Ready":
+      return [{ type: "Ready", status: "True", reason, message }];
+    case "Pending":
+    case "Reconciling":
+      return [
+        { type: "Ready", status: "Unknown", reason: "Progressing", message },
+        { type: "Reconciling", status: "True", reason, message },
+      ];
+    case "Retrying":
+      return [
+        { type: "Ready", status: "False", reason, message },
+        { type: "Reconciling", status: "True", reason: "RetryingAfterFailure", message },
+      ];
+    case "Stalled":
+      return [
+        { type: "Ready", status: "False", reason, message },
+        { type: "Stalled", status: "True", reason, message },
+      ];
+    case "Suspended":
+      return [{ type: "Ready", status: "False", reason, message }];
+  }
 }
 
-/** The public part of a persisted status (what `/status` shows). */
+/** The reason of a `Stalled` status (undefined when not stalled). */
+export function stalledBy(s: EnvironmentStatus): Reason | undefined {
+  return s.phase === "Stalled" ? s.conditions.find((c) => c.type === "Stalled")?.reason : undefined;
+}
+
+/** The public part of a status (what `/status` shows). */
 export function publicStatus(s: PersistedStatus): EnvironmentStatus {
   const {
     name,
@@ -113,6 +126,7 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     leader,
     holder,
     lastHandledReconcileAt,
+    lastFailure,
   } = s;
   return {
     name,
@@ -122,11 +136,11 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     lastAppliedAt,
     conditions,
     drift,
-    // `suspended` (persisted) is the agent's own switch (spec.suspend); a rollback's suspension
-    // shows as the phase
+    // `suspended` is the agent's own switch (spec.suspend); a rollback's suspension shows as the phase
     suspended: suspended || phase === "Suspended",
     leader,
     holder,
     lastHandledReconcileAt,
+    lastFailure,
   };
 }

@@ -33,7 +33,7 @@ function openssl(args: string[], cwd: string): void {
     execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-    throw new Error(`openssl ${args[0]} failed (is openssl installed?): ${stderr.trim()}`);
+    throw new Error(`openssl ${args[0]} failed (is openssl installed?): ${stderr.trim()}`, { cause: err });
   }
 }
 

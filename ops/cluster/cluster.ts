@@ -65,9 +65,10 @@ export function readState(ctx: Where): ClusterState | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as ClusterState;
-  } catch {
+  } catch (err) {
     throw new Error(
       `${file} is not valid JSON; run \`platform cluster down --name ${ctx.name ?? DEFAULT_CLUSTER}\` to reset the cluster's records`,
+      { cause: err },
     );
   }
 }

@@ -10,6 +10,7 @@ import { recoveryFacts } from "../engine/preflight";
 import { dashboardRoutes } from "../dashboard/routes";
 import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
+import { createAgentLog, LOG_FORMATS, LogFormat } from "../agent/log";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
 import { EnvironmentNameError } from "../../model/environment";
@@ -23,6 +24,8 @@ export type AgentArgs = Omit<
   AgentOptions,
   "home" | "ownRoot" | "processEnv" | "signal" | "log" | "kube" | "pendingOperations"
 > & {
+  /** `--log-format`: text (the default) or json. */
+  logFormat: LogFormat;
   /** `--kubeconfig` (absolute), or undefined for the default (in-cluster, else the environment's). */
   kubeconfig?: string;
   namespace: string;
@@ -56,7 +59,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
   try {
     parseListen(listen);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, { cause: err });
   }
   let webhookSecret: string | undefined;
   const secretEnv = flags["webhook-secret-env"];
@@ -80,8 +83,12 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     throw new UsageError(
       `--lease-duration must be at least 3s (renewed every third of it; got "${flags["lease-duration"]}")`,
     );
+  const logFormat = LOG_FORMATS.find((f) => f === (flags["log-format"] ?? "text"));
+  if (!logFormat)
+    throw new UsageError(`--log-format takes ${LOG_FORMATS.join(" or ")} (got "${flags["log-format"]}")`);
   return {
     envs,
+    logFormat,
     kubeconfig: flags.kubeconfig ? path.resolve(flags.kubeconfig) : undefined,
     namespace,
     identity,
@@ -107,7 +114,9 @@ function requireKeyring(file: string): string {
     if (!fs.statSync(file).isFile()) throw new Error("not a file");
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    throw new UsageError(`--require-signed-commits ${file}: cannot read the keyring (${why})`);
+    throw new UsageError(`--require-signed-commits ${file}: cannot read the keyring (${why})`, {
+      cause: err,
+    });
   }
   return file;
 }
@@ -123,18 +132,19 @@ export const agent: Command = async (argv, io) => {
     try {
       void e.specFile; // an unknown environment is a usage error now, not at the first apply
     } catch (err) {
-      throw err instanceof EnvironmentNameError ? new UsageError(err.message) : err;
+      throw err instanceof EnvironmentNameError ? new UsageError(err.message, { cause: err }) : err;
     }
   }
   const home = environments[0].home;
+  const { kubeconfig, namespace, identity, leaseDurationMs, logFormat, ...loop } = args;
   const controller = new AbortController();
+  const log = createAgentLog(logFormat, io.stderr);
   const stop = (signal: NodeJS.Signals) => {
-    io.stderr(`agent: ${signal}: stopping after the running step\n`);
+    log(`${signal}: stopping after the running step`);
     controller.abort();
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const { kubeconfig, namespace, identity, leaseDurationMs, ...loop } = args;
   try {
     return await runAgent({
       ...loop,
@@ -160,7 +170,7 @@ export const agent: Command = async (argv, io) => {
       signal: controller.signal,
       pendingOperations: (name) =>
         recoveryFacts(environments[args.envs.indexOf(name)]).pendingOperations.length,
-      log: (line) => io.stderr(`agent: ${line}\n`),
+      log,
     });
   } finally {
     process.off("SIGTERM", stop);

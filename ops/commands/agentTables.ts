@@ -65,6 +65,13 @@ export const AGENT = command({
       description: "Lease duration (renewed every third of it; a standby takes over after it)",
       default: "15s",
     },
+    "log-format": {
+      type: "string",
+      value: "FORMAT",
+      description:
+        "text (lines as people read them) or json (one pino object a line: env, revision, phase, reason)",
+      default: "text",
+    },
     "require-signed-commits": {
       type: "string",
       value: "KEYRING",

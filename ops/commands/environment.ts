@@ -10,7 +10,7 @@ export function environmentOf(name: string, io: Pick<CommandIO, "root" | "proces
   try {
     return loadEnvironment(name, { root: io.root, processEnv: io.processEnv });
   } catch (err) {
-    if (err instanceof EnvironmentNameError) throw new UsageError(err.message);
+    if (err instanceof EnvironmentNameError) throw new UsageError(err.message, { cause: err });
     throw err;
   }
 }

@@ -103,6 +103,7 @@ export interface CommandSpec<F extends Flags = Flags> {
 
 /** The command line asked for help: the text to print (exit 0). Not an error. */
 export class HelpRequest extends Error {
+  override name = "HelpRequest";
   constructor(readonly text: string) {
     super("help requested");
   }

@@ -19,7 +19,7 @@ export function existingEnvironment(name: string, io: Pick<CommandIO, "root" | "
   try {
     void environment.specFile;
   } catch (err) {
-    if (err instanceof EnvironmentNameError) throw new UsageError(err.message);
+    if (err instanceof EnvironmentNameError) throw new UsageError(err.message, { cause: err });
     throw err;
   }
   return environment;

@@ -110,15 +110,18 @@ function readConfig(root: string, env: string): object {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
-  } catch {
+  } catch (err) {
     throw new UsageError(
       `no policy config for environment "${env}": ${path.relative(root, file)} does not exist`,
+      { cause: err },
     );
   }
   try {
     return JSON.parse(text) as object;
   } catch (err) {
-    throw new UsageError(`${path.relative(root, file)} is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${path.relative(root, file)} is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

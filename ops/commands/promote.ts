@@ -66,7 +66,7 @@ function readEnvSpec(root: string, env: string): { file: string; text: string } 
   try {
     return { file, text: readSpecFile(file, root) };
   } catch (err) {
-    throw new PromotionRefused(`stacks/${env}/platform.yaml: ${(err as Error).message}`);
+    throw new PromotionRefused(`stacks/${env}/platform.yaml: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -89,6 +89,7 @@ async function sourceImage(
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     throw new Error(
       `cannot read what ${args.from} runs from its stack (${msg}); to promote what stacks/${args.from}/platform.yaml says instead, pass --tag-from-spec`,
+      { cause: err },
     );
   }
 }
@@ -142,6 +143,7 @@ function commitOnNewBranch(
     git(io.root, ["branch", "--quiet", "-D", branch], io.processEnv);
     throw new Error(
       `the promotion commit failed, so nothing was changed (back on ${back}): ${(err as Error).message}`,
+      { cause: err },
     );
   }
 }

@@ -50,7 +50,7 @@ export const validate: Command = async (argv, io) => {
       try {
         return resolveSpecPath(target, io.root);
       } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
+        throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
       }
     });
   }

@@ -5,7 +5,6 @@
  * adds a summary (drift-summary.json and .md) and the worst exit code.
  */
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "../errors";
 import { mapWithConcurrency } from "../concurrency";
@@ -14,6 +13,7 @@ import { listEnvironments } from "../../model/load";
 import { DriftAction, DriftIO, DriftRunOptions, reportDir } from "./run";
 import { writeOutput } from "../files";
 import { DriftReport, DriftStatus, EXIT } from "./model";
+import { driftReportOrUndefined } from "./reportFile";
 
 /** Environments checked at once when `--concurrency` is not given. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -125,12 +125,8 @@ const spawnPlatform: RunChild = (args, io, onStart) =>
 
 /** The report a run wrote: one from before `since` (a run that died early) does not count. */
 function readReport(file: string, since: number): DriftReport | undefined {
-  try {
-    const report = JSON.parse(fs.readFileSync(file, "utf8")) as DriftReport;
-    return Date.parse(report.generatedAt) >= since ? report : undefined;
-  } catch {
-    return undefined;
-  }
+  const report = driftReportOrUndefined(file);
+  return report && Date.parse(report.generatedAt) >= since ? report : undefined;
 }
 
 /** The summary as a markdown table. */

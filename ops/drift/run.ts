@@ -2,7 +2,6 @@
  * `platform drift <env>` end to end: detect → report on disk → notify (alert first) → remediate or
  * accept when asked and safe → report updated. Returns the exit code (see {@link exitCodeFor}).
  */
-import * as fs from "fs";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { auditInfo } from "../engine/audit";
@@ -31,6 +30,7 @@ import {
 import { renderJson, renderMarkdown, renderTerminal } from "./render";
 import { renderDriftHtml } from "./html";
 import { specEditsFor } from "./specEdits";
+import { driftReportOrUndefined } from "./reportFile";
 
 /** What to do besides reporting. */
 export type DriftAction = "alert" | "remediate" | "accept";
@@ -66,14 +66,7 @@ export function reportDir(io: Pick<DriftIO, "root" | "env">, env: string, outDir
 }
 
 function previousStatus(dir: string): DriftStatus | undefined {
-  try {
-    const prev = JSON.parse(fs.readFileSync(path.join(dir, "drift.json"), "utf8")) as {
-      status?: DriftStatus;
-    };
-    return prev.status;
-  } catch {
-    return undefined;
-  }
+  return driftReportOrUndefined(path.join(dir, "drift.json"))?.status;
 }
 
 /** Writes drift.json, drift.md and drift.html (self-contained) into `dir` (created if needed). */

@@ -191,6 +191,7 @@ export async function checkRemoteBackend(
         `${env}: the state backend ${backend} is unreachable: no connection to ${endpoint.host}:${endpoint.port} ` +
           `(${(err as Error).message}); nothing was run.\n` +
           `Check that the object store is up and reachable from here, or fix config platform:backend in stacks/Pulumi.${env}.yaml`,
+        { cause: err },
       );
     }
   }
@@ -201,6 +202,7 @@ export async function checkRemoteBackend(
     throw new PreflightError(
       "checkpoint",
       `${env}: the checkpoint in the state backend ${backend} cannot be read (${(err as Error).message}); nothing was run`,
+      { cause: err },
     );
   }
   if (!status.ok) {
@@ -283,6 +285,7 @@ export async function checkApiServers(environment: Environment): Promise<void> {
       throw new PreflightError(
         "apiServers",
         `${env}: the API server of cluster "${cluster}" (${server}) is unreachable (${(err as Error).message}); nothing was run; ${hint}`,
+        { cause: err },
       );
     }
   }

@@ -26,6 +26,7 @@ export interface GitHubClientOptions {
 
 /** A non-2xx answer: the method, path, status and GitHub's message. */
 export class GitHubError extends Error {
+  override name = "GitHubError";
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);

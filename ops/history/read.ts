@@ -10,7 +10,9 @@ import { openStack } from "../engine/workspace";
 import { entryOf, HISTORY_SCHEMA_VERSION, HistoryEntry, HistoryReport } from "./entries";
 
 /** An environment whose stack was never created: nothing to read yet. */
-export class NoStackYet extends Error {}
+export class NoStackYet extends Error {
+  override name = "NoStackYet";
+}
 
 /**
  * Opens the environment's existing stack to read it: no program runs, no lock is taken, and a
@@ -23,6 +25,7 @@ export async function openForReading(environment: Environment): Promise<Stack> {
     if (err instanceof StackNotFoundError)
       throw new NoStackYet(
         `${environment.name} has no stack yet: nothing was ever deployed there (deploy it with platform up ${environment.name})`,
+        { cause: err },
       );
     throw err;
   }

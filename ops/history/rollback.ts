@@ -153,7 +153,9 @@ export function writeRollbackBranch(
     git(root, ["reset", "--quiet", "--hard"], processEnv);
     git(root, back, processEnv);
     git(root, ["branch", "--quiet", "-D", branch], processEnv);
-    throw new Error(`the rollback commit failed, so nothing was changed: ${(err as Error).message}`);
+    throw new Error(`the rollback commit failed, so nothing was changed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

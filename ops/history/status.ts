@@ -10,6 +10,7 @@ import type { Environment } from "../../model/environment";
 import { publicStatus, PersistedStatus, statusFile } from "../agent/status";
 import type { EnvironmentStatus } from "../agent/status";
 import { defaultReportDir } from "../drift/model";
+import { driftReportOrUndefined } from "../drift/reportFile";
 import { describeLock } from "../engine/locks";
 import { recoveryFacts } from "../engine/preflight";
 import { parseSuspension, Suspension, SUSPENDED_TAG } from "../engine/suspension";
@@ -51,23 +52,15 @@ export interface StatusReport {
 /** The last drift report's summary, or undefined when there is none (or it does not parse). */
 export function driftSummary(home: string, env: string): StatusReport["drift"] {
   const file = path.join(defaultReportDir(home, env), "drift.json");
-  try {
-    const r = JSON.parse(fs.readFileSync(file, "utf8")) as {
-      status?: string;
-      generatedAt?: string;
-      counts?: { drifted?: number; ignored?: number };
-    };
-    if (typeof r.status !== "string") return undefined;
-    return {
-      status: r.status,
-      ...(r.generatedAt ? { generatedAt: r.generatedAt } : {}),
-      drifted: r.counts?.drifted ?? 0,
-      ignored: r.counts?.ignored ?? 0,
-      report: file,
-    };
-  } catch {
-    return undefined;
-  }
+  const r = driftReportOrUndefined(file);
+  if (!r) return undefined;
+  return {
+    status: r.status,
+    generatedAt: r.generatedAt,
+    drifted: r.counts.drifted,
+    ignored: r.counts.ignored ?? 0,
+    report: file,
+  };
 }
 
 /** The agent's public status of `env`, when an agent wrote one. */

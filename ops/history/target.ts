@@ -11,7 +11,9 @@ import { git } from "../git";
 import type { HistoryEntry } from "./entries";
 
 /** A rollback that must not happen (bad target, dirty tree, invalid spec there): exit 1, nothing written. */
-export class RollbackRefused extends Error {}
+export class RollbackRefused extends Error {
+  override name = "RollbackRefused";
+}
 
 /** `--to` is an update number when it is 1 to 6 digits; anything else is a commit. */
 export function isUpdateNumber(to: string): boolean {
@@ -186,6 +188,7 @@ export function environmentAt(current: Environment, commit: string): Environment
       `the files of ${env} at ${commit.slice(0, 12)} do not validate with today's code, so nothing was written:\n  ${detail}\n` +
         `Fix first: the file named above as it is at ${commit.slice(0, 12)} (a rollback restores it unchanged); ` +
         `commit a corrected version and roll back to that commit instead`,
+      { cause: err },
     );
   }
   return target;

@@ -57,7 +57,9 @@ export interface EvaluateOptions {
   rules?: readonly string[];
 }
 
-class NotApplicableError extends Error {}
+class NotApplicableError extends Error {
+  override name = "NotApplicableError";
+}
 
 function throwNotApplicable(reason?: string): never {
   throw new NotApplicableError(reason ?? "not applicable");

@@ -17,7 +17,9 @@ export function typeToken(apiVersion: string, kind: string): string {
 }
 
 /** A manifest that could not be read: the command reports these and exits 2. */
-export class ManifestError extends Error {}
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
 
 /** Largest manifest file read: far above a real chart's render, far below what exhausts memory. */
 export const MANIFEST_MAX_BYTES = 16 * 1024 * 1024;
@@ -32,7 +34,9 @@ function manifestFiles(target: string): string[] {
   try {
     stat = fs.statSync(target);
   } catch (err) {
-    throw new ManifestError(`manifest path ${target} cannot be read: ${describeFsError(err)}`);
+    throw new ManifestError(`manifest path ${target} cannot be read: ${describeFsError(err)}`, {
+      cause: err,
+    });
   }
   if (stat.isFile()) return [target];
   const out: string[] = [];
@@ -54,7 +58,9 @@ function manifestFiles(target: string): string[] {
           isDir = linked.isDirectory();
           isFile = linked.isFile();
         } catch (err) {
-          throw new ManifestError(`${full} is a symlink that cannot be followed: ${describeFsError(err)}`);
+          throw new ManifestError(`${full} is a symlink that cannot be followed: ${describeFsError(err)}`, {
+            cause: err,
+          });
         }
       }
       if (isDir) walk(full);
@@ -123,7 +129,7 @@ export function loadManifests(target: string): OfflineResource[] {
       text = fs.readFileSync(file, "utf8");
     } catch (err) {
       if (err instanceof ManifestError) throw err;
-      throw new ManifestError(`cannot read ${file}: ${describeFsError(err)}`);
+      throw new ManifestError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
     }
     out.push(...parseManifests(text, file));
   }

@@ -19,7 +19,9 @@ export interface DeployedImage {
 }
 
 /** A reason not to promote from an environment (its deploy failed, the app is not there, ...). */
-export class PromotionRefused extends Error {}
+export class PromotionRefused extends Error {
+  override name = "PromotionRefused";
+}
 
 /** Splits `registry/repo:tag` or `registry/repo@sha256:...` into repository and ref. */
 export function parseImage(image: string): { repository: string; ref: ImageRef } | undefined {

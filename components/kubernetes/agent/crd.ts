@@ -5,11 +5,20 @@
  *
  * One object per environment, named after the environment, in the agent's namespace. `spec` is
  * what people set (`environment`, `suspend`); `status` is written by the agent only, through the
- * status subresource, and carries the same fields as the agent's `GET /status`.
+ * status subresource, and is the agent's record (see model/agentApi: the types this schema is
+ * built from and tested against).
  */
+import {
+  AGENT_API_GROUP,
+  AGENT_API_VERSION_NAME,
+  CONDITION_STATUSES,
+  CONDITION_TYPES,
+  PHASES,
+  REASON_NAMES,
+} from "../../../model/agentApi";
 
-export const AGENT_CRD_GROUP = "agent.platform.dev";
-export const AGENT_CRD_VERSION = "v1";
+export const AGENT_CRD_GROUP = AGENT_API_GROUP;
+export const AGENT_CRD_VERSION = AGENT_API_VERSION_NAME;
 /** `agent.platform.dev/v1`. */
 export const AGENT_API_VERSION = `${AGENT_CRD_GROUP}/${AGENT_CRD_VERSION}`;
 export const AGENT_CRD_KIND = "PlatformEnvironment";
@@ -34,9 +43,13 @@ const condition = {
   type: "object",
   required: ["type", "status"],
   properties: {
-    type: { type: "string", description: "Ready, Reconciling or Stalled (kstatus)." },
-    status: { type: "string", enum: ["True", "False", "Unknown"] },
-    reason: { type: "string" },
+    type: {
+      type: "string",
+      enum: [...CONDITION_TYPES],
+      description: "kstatus: Ready, Reconciling, Stalled.",
+    },
+    status: { type: "string", enum: [...CONDITION_STATUSES] },
+    reason: { type: "string", description: `One of the agent's reasons: ${REASON_NAMES.join(", ")}.` },
     message: { type: "string" },
     observedGeneration: { type: "integer", format: "int64" },
     lastTransitionTime: { type: "string", format: "date-time" },
@@ -66,10 +79,7 @@ export const AGENT_CRD_SCHEMA = {
       type: "object",
       properties: {
         observedGeneration: { type: "integer", format: "int64" },
-        phase: {
-          type: "string",
-          enum: ["Pending", "Reconciling", "Ready", "Retrying", "Stalled", "Suspended"],
-        },
+        phase: { type: "string", enum: [...PHASES] },
         lastAppliedRevision: { type: "string", description: "Full 40-character commit id." },
         lastAttemptedRevision: { type: "string" },
         lastAppliedAt: { type: "string", format: "date-time" },
@@ -89,6 +99,18 @@ export const AGENT_CRD_SCHEMA = {
             status: { type: "string" },
             checkedAt: { type: "string", format: "date-time" },
             drifted: { type: "integer" },
+            remediation: {
+              type: "string",
+              description: "What drift.mode: remediate did: applied, refused, failed.",
+            },
+            clusters: {
+              type: "object",
+              description: "Per Kubernetes cluster (spec key).",
+              additionalProperties: {
+                type: "object",
+                properties: { status: { type: "string" }, drifted: { type: "integer" } },
+              },
+            },
           },
         },
         suspended: { type: "boolean" },
@@ -98,6 +120,20 @@ export const AGENT_CRD_SCHEMA = {
           properties: {
             identity: { type: "string" },
             lease: { type: "string" },
+          },
+        },
+        lastFailure: {
+          type: "object",
+          description:
+            "The failures of lastAttemptedRevision in a row (absent once it applied): the agent's record.",
+          required: ["revision", "reason", "count", "at", "terminal"],
+          properties: {
+            revision: { type: "string" },
+            reason: { type: "string" },
+            message: { type: "string" },
+            count: { type: "integer" },
+            at: { type: "string", format: "date-time" },
+            terminal: { type: "boolean", description: "True: Stalled until the source or spec changes." },
           },
         },
       },

@@ -10,6 +10,7 @@ import type { KubeTarget } from "./config";
 
 /** A failed API call: the HTTP status (0: the server was not reached) and the API's reason. */
 export class KubeApiError extends Error {
+  override name = "KubeApiError";
   constructor(
     readonly status: number,
     /** The `reason` of the API's Status (`NotFound`, `Conflict`, `Forbidden`, ...) or `Unreachable`. */

@@ -26,7 +26,9 @@ export interface KubeTarget {
 }
 
 /** A kubeconfig that cannot be used: the message names the file and the key. */
-export class KubeConfigError extends Error {}
+export class KubeConfigError extends Error {
+  override name = "KubeConfigError";
+}
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -83,7 +85,7 @@ export function kubeconfigTarget(file: string, text = fs.readFileSync(file, "utf
   try {
     raw = (parse(text) ?? {}) as RawKubeconfig;
   } catch (err) {
-    throw new KubeConfigError(`${file}: not YAML: ${(err as Error).message}`);
+    throw new KubeConfigError(`${file}: not YAML: ${(err as Error).message}`, { cause: err });
   }
   const ctxName = raw["current-context"] ?? raw.contexts?.[0]?.name;
   const ctx = raw.contexts?.find((c) => c.name === ctxName)?.context;

@@ -2,32 +2,21 @@
  * The agent's status as the `status` of its `PlatformEnvironment` object (and back, for a standby
  * that shows what the leader wrote), and the Events a status change deserves. Pure; table-tested.
  */
+import {
+  CONDITION_STATUSES,
+  CONDITION_TYPES,
+  Condition as CrCondition,
+  isFailureReason,
+  isReason,
+  PHASES,
+  PlatformEnvironmentStatus,
+} from "../../../model/agentApi";
 import { clean } from "../classify";
-import type { Condition, EnvironmentStatus, Phase } from "../status";
+import type { Condition, EnvironmentStatus } from "../status";
 
-/** A kstatus condition as stored on the object. */
-export interface CrCondition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  observedGeneration: number;
-  lastTransitionTime: string;
-}
-
-/** `status` of a `PlatformEnvironment` (see components/kubernetes/agent/crd.ts for the schema). */
-export interface CrStatus {
-  observedGeneration: number;
-  phase: Phase;
-  lastAppliedRevision?: string;
-  lastAttemptedRevision?: string;
-  lastAppliedAt?: string;
-  lastHandledReconcileAt?: string;
-  conditions: CrCondition[];
-  drift: { status: string; checkedAt?: string; drifted: number };
-  suspended: boolean;
-  leader: { identity: string; lease: string };
-}
+export type { Condition as CrCondition } from "../../../model/agentApi";
+/** `status` of a `PlatformEnvironment` (model/agentApi). */
+export type CrStatus = PlatformEnvironmentStatus;
 
 /** What the mapping needs beside the agent's status. */
 export interface CrStatusContext {
@@ -49,8 +38,7 @@ export function toCrStatus(s: EnvironmentStatus, ctx: CrStatusContext): CrStatus
     return {
       type: c.type,
       status: c.status,
-      // kstatus readers want a reason on every condition; an idle one is named after the phase
-      reason: c.reason || s.phase,
+      reason: c.reason,
       message: c.message,
       observedGeneration: ctx.generation,
       lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : ctx.now,
@@ -68,9 +56,12 @@ export function toCrStatus(s: EnvironmentStatus, ctx: CrStatusContext): CrStatus
       status: s.drift.status,
       drifted: s.drift.drifted,
       ...(s.drift.checkedAt ? { checkedAt: s.drift.checkedAt } : {}),
+      ...(s.drift.remediation ? { remediation: s.drift.remediation } : {}),
+      ...(s.drift.clusters ? { clusters: s.drift.clusters } : {}),
     },
     suspended: s.suspended,
     leader: { identity: ctx.identity, lease: ctx.lease },
+    ...(s.lastFailure ? { lastFailure: s.lastFailure } : {}),
   };
 }
 
@@ -79,24 +70,37 @@ export function statusFingerprint(s: CrStatus): string {
   return JSON.stringify({ ...s, conditions: s.conditions.map((c) => ({ ...c, lastTransitionTime: "" })) });
 }
 
-/** The leader's status as a standby shows it (`leader: false`, the holder named). */
+/**
+ * The status the object holds, read back: what a standby shows and what a restarted agent goes on
+ * from (the record). Values that are not the API's (an unknown phase, reason or condition type,
+ * written by another version) are left out, never cast.
+ */
 export function fromCrStatus(name: string, cr: Partial<CrStatus> | undefined): EnvironmentStatus | undefined {
-  if (!cr?.phase) return undefined;
+  const phase = PHASES.find((p) => p === cr?.phase);
+  if (!cr || !phase) return undefined;
+  const conditions: Condition[] = [];
+  for (const c of cr.conditions ?? []) {
+    const type = CONDITION_TYPES.find((t) => t === c.type);
+    const status = CONDITION_STATUSES.find((v) => v === c.status);
+    if (type && status && isReason(c.reason))
+      conditions.push({ type, status, reason: c.reason, message: c.message ?? "" });
+  }
+  const f = cr.lastFailure;
+  const lastFailure =
+    f && isFailureReason(f.reason) && typeof f.count === "number" && typeof f.revision === "string"
+      ? { ...f, reason: f.reason, message: f.message ?? "" }
+      : undefined;
   return {
     name,
-    phase: cr.phase,
+    phase,
     lastAppliedRevision: cr.lastAppliedRevision,
     lastAttemptedRevision: cr.lastAttemptedRevision,
     lastAppliedAt: cr.lastAppliedAt,
-    conditions: (cr.conditions ?? []).map((c) => ({
-      type: c.type as Condition["type"],
-      status: c.status,
-      reason: c.reason,
-      message: c.message,
-    })),
+    conditions,
     drift: cr.drift ?? { status: "not-checked", drifted: 0 },
     suspended: cr.suspended ?? false,
     lastHandledReconcileAt: cr.lastHandledReconcileAt,
+    ...(lastFailure ? { lastFailure } : {}),
   };
 }
 

@@ -103,14 +103,25 @@ export async function ensureObject(
     if (!(err instanceof KubeApiError && err.status === 409))
       throw new Error(
         `namespace ${namespace} is missing and cannot be created (${(err as Error).message}); create it or pass --namespace`,
+        { cause: err },
       );
   }
   return client.create<PlatformEnvironmentObject>(objectsPath(namespace), body);
 }
 
-/** Writes `status` through the status subresource (merge patch); never touches spec. */
+/**
+ * Writes `status` through the status subresource (merge patch); never touches spec. A merge patch
+ * keeps what it does not name: the failure record and drift's optional parts are sent as null
+ * once they are gone.
+ */
 export function patchStatus(client: KubeClient, namespace: string, env: string, status: CrStatus) {
-  return client.patch<PlatformEnvironmentObject>(`${objectsPath(namespace)}/${env}/status`, { status });
+  return client.patch<PlatformEnvironmentObject>(`${objectsPath(namespace)}/${env}/status`, {
+    status: {
+      ...status,
+      drift: { remediation: null, clusters: null, ...status.drift },
+      lastFailure: status.lastFailure ?? null,
+    },
+  });
 }
 
 /** Records `event` on the object (events.k8s.io/v1). */

@@ -40,22 +40,6 @@ describe("toCrStatus", () => {
           observedGeneration: 3,
           lastTransitionTime: ctx.now,
         },
-        {
-          type: "Reconciling",
-          status: "False",
-          reason: "Ready",
-          message: "",
-          observedGeneration: 3,
-          lastTransitionTime: ctx.now,
-        },
-        {
-          type: "Stalled",
-          status: "False",
-          reason: "Ready",
-          message: "",
-          observedGeneration: 3,
-          lastTransitionTime: ctx.now,
-        },
       ],
       drift: { status: "in-sync", drifted: 0, checkedAt: ready.drift.checkedAt },
       suspended: false,
@@ -74,8 +58,13 @@ describe("toCrStatus", () => {
     const cr = toCrStatus(suspended, { ...ctx, previous });
     const byType = Object.fromEntries(cr.conditions.map((c) => [c.type, c]));
     expect(byType.Ready).toMatchObject({ status: "False", reason: "Suspended", lastTransitionTime: ctx.now });
-    expect(byType.Stalled).toMatchObject({ status: "False", lastTransitionTime: "2026-12-01T09:00:00.000Z" });
+    expect(Object.keys(byType)).toEqual(["Ready"]); // no Stalled or Reconciling while they do not hold
     expect(cr).toMatchObject({ phase: "Suspended", suspended: true });
+    const checked = toCrStatus({ ...ready, drift: { status: "drifted", drifted: 1 } }, { ...ctx, previous });
+    expect(checked.conditions[0]).toMatchObject({
+      status: "True",
+      lastTransitionTime: "2026-12-01T09:00:00.000Z",
+    });
   });
 
   test("undefined revisions are left out (a Pending object has none)", () => {
@@ -194,5 +183,46 @@ describe("reconcile requests and cluster notes", () => {
       `revision ${SHA} applied; status not written to the cluster: GET /apis: https://127.0.0.1:1 unreachable`,
     );
     expect(withClusterNote(ready, undefined)).toBe(ready);
+  });
+});
+
+describe("the record: what a restarted agent reads back from the object", () => {
+  const stalled: EnvironmentStatus = {
+    ...ready,
+    phase: "Stalled",
+    lastAttemptedRevision: SHA2,
+    conditions: conditions("Stalled", "SpecInvalid", "stacks/local/platform.yaml:25:15 bad"),
+    drift: {
+      status: "in-sync",
+      drifted: 0,
+      checkedAt: "2026-12-01T10:01:00.000Z",
+      clusters: { local: { status: "in-sync", drifted: 0 } },
+    },
+    lastFailure: {
+      revision: SHA2,
+      reason: "SpecInvalid",
+      message: "stacks/local/platform.yaml:25:15 bad",
+      count: 1,
+      at: "2026-12-01T10:00:30.000Z",
+      terminal: true,
+    },
+  };
+
+  test("written and read back, the record is the same (failures, refusal, revisions, drift)", () => {
+    const back = fromCrStatus("local", toCrStatus(stalled, ctx));
+    expect(back).toEqual({ ...stalled, lastHandledReconcileAt: undefined });
+  });
+
+  test("what is not the API's is left out, never cast: an unknown phase, reason or condition type", () => {
+    expect(fromCrStatus("local", { phase: "Exploded" as never })).toBeUndefined();
+    const cr = toCrStatus(stalled, ctx);
+    const odd = {
+      ...cr,
+      conditions: [...cr.conditions, { ...cr.conditions[0], type: "Healthy" as never }],
+      lastFailure: { ...stalled.lastFailure!, reason: "Gremlins" as never },
+    };
+    const back = fromCrStatus("local", odd);
+    expect(back?.conditions.map((c) => c.type)).toEqual(["Ready", "Stalled"]);
+    expect(back?.lastFailure).toBeUndefined();
   });
 });

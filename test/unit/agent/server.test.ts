@@ -95,11 +95,8 @@ test("GET /status has the documented shape with full commit ids", async () => {
     ].sort(),
   );
   expect(e.lastAppliedRevision).toMatch(/^[0-9a-f]{40}$/);
-  expect(e.conditions.map((c) => [c.type, c.status])).toEqual([
-    ["Ready", "True"],
-    ["Reconciling", "False"],
-    ["Stalled", "False"],
-  ]);
+  // kstatus as Flux writes it: Reconciling and Stalled only while they hold
+  expect(e.conditions.map((c) => [c.type, c.status])).toEqual([["Ready", "True"]]);
   expect(Object.keys(e.drift).sort()).toEqual(["checkedAt", "drifted", "status"]);
 });
 

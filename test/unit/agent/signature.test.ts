@@ -137,7 +137,7 @@ describe("bad keyrings are usage errors naming the flag", () => {
   test("missing file: parseAgentArgs refuses it (exit 2)", () => {
     const missing = path.join(dir, "nope.asc");
     expect(() => parseAgentArgs(["local", "--repo", "r", "--require-signed-commits", missing])).toThrow(
-      new UsageError(`--require-signed-commits ${missing}: cannot read the keyring (no such file)`),
+      `--require-signed-commits ${missing}: cannot read the keyring (no such file)`,
     );
     expect(
       parseAgentArgs(["local", "--repo", "r", "--require-signed-commits", files.allowed])

@@ -108,7 +108,15 @@ describe("parseAgentArgs", () => {
       namespace: "platform-system",
       identity: `${os.hostname()}-${process.pid}`,
       leaseDurationMs: 15_000,
+      logFormat: "text",
     });
+  });
+
+  test("--log-format takes text or json, anything else is named", () => {
+    expect(parseAgentArgs(["local", "--repo", "r", "--log-format", "json"]).logFormat).toBe("json");
+    expect(() => parseAgentArgs(["local", "--repo", "r", "--log-format", "yaml"])).toThrow(
+      '--log-format takes text or json (got "yaml")',
+    );
   });
 
   test("the cluster flags: --kubeconfig is made absolute, the others are checked", () => {

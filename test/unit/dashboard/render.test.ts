@@ -107,7 +107,6 @@ describe("agent pages", () => {
       lastAppliedAt: "2026-01-02T00:00:00.000Z",
       conditions: [
         { type: "Ready", status: "False", reason: "PolicyViolation", message: "m" },
-        { type: "Reconciling", status: "False", reason: "", message: "" },
         { type: "Stalled", status: "True", reason: "PolicyViolation", message: `revision b: ${SCRIPT}` },
       ],
       drift: { status: "drifted", drifted: 2, checkedAt: "2026-01-02T00:01:00.000Z" },

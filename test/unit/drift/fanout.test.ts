@@ -132,7 +132,12 @@ describe("runDriftMany", () => {
     fs.mkdirSync(path.join(out, "e3"), { recursive: true });
     fs.writeFileSync(
       path.join(out, "e3", "drift.json"),
-      JSON.stringify({ status: "in-sync", generatedAt: "2020-01-01T00:00:00.000Z" }),
+      JSON.stringify({
+        schemaVersion: 1,
+        status: "in-sync",
+        generatedAt: "2020-01-01T00:00:00.000Z",
+        counts: { drifted: 0 },
+      }),
     );
     let inFlight = 0;
     let most = 0;
@@ -146,6 +151,7 @@ describe("runDriftMany", () => {
       await sleep(o.ms);
       if (o.status) {
         const report: Partial<DriftReport> = {
+          schemaVersion: 1,
           environment: env,
           status: o.status,
           generatedAt: new Date().toISOString(),
@@ -200,7 +206,12 @@ describe("runDriftMany", () => {
       const status = args[1] === "a" ? "in-sync" : "drifted";
       fs.writeFileSync(
         path.join(dir, "drift.json"),
-        JSON.stringify({ status, generatedAt: new Date().toISOString() }),
+        JSON.stringify({
+          schemaVersion: 1,
+          status,
+          generatedAt: new Date().toISOString(),
+          counts: { drifted: 0 },
+        }),
       );
       return { code: status === "drifted" ? 4 : 0, output: "" };
     };
