@@ -266,7 +266,13 @@ export const POLICY_CHECK = command({
     manifests: {
       type: "string",
       value: "PATH",
-      description: "check these Kubernetes manifests (a file or folder) instead of the program",
+      description:
+        "check these Kubernetes manifests instead of the program: a file, a folder of YAML, a chart folder (Chart.yaml: helm template) or a kustomization folder (kubectl kustomize)",
+    },
+    "fetch-charts": {
+      type: "boolean",
+      description:
+        "download the environment's remote charts missing from the chart cache (helm pull) before checking; without it a missing chart is an error naming it",
     },
     json: { type: "string", value: "FILE", description: "also write the violations as JSON" },
     pack: {
