@@ -177,14 +177,22 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const offline = require("../policy/workloads") as typeof import("../policy/workloads");
     const environment = environmentOf(env, io);
-    resources = mocks
-      .toOfflineResources(await mocks.recordProgram(environment))
-      .filter((r) => !offline.isWorkloadRenderer(r.urn));
-    source = `the ${env} program (under mocks)`;
+    // Workloads first: the program under mocks stops at the first refused manifest, as a deploy
+    // does, while the rendering here lists every workload and object.
     rendered = offline.renderWorkloads(environment, {
       env: io.processEnv,
       fetchCharts: parsed.fetchCharts === true,
     });
+    source = `the ${env} program (under mocks)`;
+    try {
+      resources = mocks
+        .toOfflineResources(await mocks.recordProgram(environment))
+        .filter((r) => !offline.isWorkloadRenderer(r.urn));
+    } catch (err) {
+      if (!offline.stoppedByWorkload(err, rendered)) throw err;
+      resources = [];
+      source = `the ${env} workloads (the rest of the program stops at the workload problem listed, as a deploy does, and was not checked)`;
+    }
     resources.push(...offline.workloadResources(rendered));
   }
   const packs =

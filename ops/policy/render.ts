@@ -156,15 +156,19 @@ export function renderKustomize(
 export function parseRendered(text: string, where: string, fallbackOrigin: string): RenderedItem[] {
   const lines = new LineCounter();
   const items: RenderedItem[] = [];
+  let previousEnd = 0;
   for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
+    // helm writes `# Source: <chart>/templates/<file>` at the top of each document it renders
+    // (a leading comment may sit before the document's own range: read from the previous one's end)
+    const source = /^# Source: (\S+)/m.exec(text.slice(previousEnd, doc.range[1]))?.[1];
+    previousEnd = doc.range[2];
     const error = doc.errors[0];
     if (error)
       throw new RenderError(
-        `${where}: line ${lines.linePos(error.pos[0]).line} is not valid YAML (${error.message.split("\n")[0]}): a template renders broken YAML; fix the template`,
+        `${where}: line ${lines.linePos(error.pos[0]).line}${source ? ` (${source})` : ""} is not valid YAML (${error.message.split("\n")[0]}): a template renders broken YAML; fix the template`,
       );
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    const source = /^\s*Source:\s*(\S+)/.exec(doc.contents?.commentBefore ?? doc.commentBefore ?? "")?.[1];
     const origin = source ?? fallbackOrigin;
     if (typeof value !== "object" || Array.isArray(value))
       throw new RenderError(

@@ -125,7 +125,6 @@ function renderOne(
       const valuesFiles = (spec.valuesFiles ?? []).map((f, i) =>
         repositoryPath(root, f, `${where} valuesFiles[${i}]`, { file: true }),
       );
-      const helm = toolPath("helm", opts.env, where);
       let chart: string;
       if (spec.path !== undefined) {
         chart = repositoryPath(root, spec.path, `${where} path`, { folderWith: ["Chart.yaml"] });
@@ -134,9 +133,11 @@ function renderOne(
         const cache = chartCacheDir(opts.env);
         const found = cachedChart(cache, remote);
         if (found) chart = found;
-        else if (opts.fetchCharts) chart = fetchChart(helm, cache, remote, where, opts.env);
+        else if (opts.fetchCharts)
+          chart = fetchChart(toolPath("helm", opts.env, where), cache, remote, where, opts.env);
         else throw notCachedError(remote, where, environment.name, cache);
       }
+      const helm = toolPath("helm", opts.env, where);
       return renderHelm(
         helm,
         {
@@ -265,4 +266,24 @@ export function workloadResources(workloads: readonly RenderedWorkload[]): Offli
         : [],
     ),
   );
+}
+
+/** Errors a workload component throws before any child exists (placement.ts, manifestFiles.ts, program/workloads.ts). */
+const WORKLOAD_ERRORS = ["WorkloadRefusedError", "ManifestError", "WorkloadSourceError"];
+
+/**
+ * Whether the program under mocks stopped at a workload problem the rendering already reports (a
+ * refused object, a workload not rendered): then the check lists the workloads and says the rest
+ * of the program was not checked, instead of failing with the first problem alone.
+ */
+export function stoppedByWorkload(err: unknown, workloads: readonly RenderedWorkload[]): boolean {
+  const reported = workloads.some(
+    (w) => w.error !== undefined || w.objects.some((o) => o.refused !== undefined),
+  );
+  let cause: unknown = err;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (WORKLOAD_ERRORS.includes(cause.name)) return reported;
+    cause = cause.cause;
+  }
+  return false;
 }
