@@ -343,6 +343,42 @@ export const COMPLETION = command({
   exits: ["0 printed", "2 no or an unknown shell"],
 });
 
+export const IMPORT = command({
+  name: "import",
+  summary: "turn Argo CD Applications and Flux Kustomizations/HelmReleases into workloads: entries",
+  positionals: [
+    {
+      name: "file|dir",
+      description: "Argo CD or Flux YAML files, or folders of them (read recursively)",
+      variadic: true,
+      required: true,
+      complete: "file",
+    },
+  ],
+  argsSynopsis: "<file|dir>...",
+  flags: {
+    env: {
+      type: "string",
+      value: "<env>",
+      description:
+        "the environment the entries are for: a destination namespace named like one of its tenants makes a tenant workload, its clusters are used",
+      default: "none: every entry is a platform workload on cluster local",
+      needs: "an environment",
+    },
+    write: {
+      type: "boolean",
+      description:
+        "add the entries to stacks/<env>/platform.yaml (needs --env); refused, writing nothing, when a name is taken or the result is not a valid spec",
+    },
+  },
+  exits: [
+    "0 entries printed or written",
+    "1 nothing to import, or --write refused",
+    "2 bad flags or unreadable input",
+  ],
+  messages: { quote: true, sep: "\n" },
+});
+
 /** The specs by verb, in the order `platform --help` lists them. */
 export const TABLES: Record<string, CommandSpec> = {
   validate: VALIDATE,
@@ -355,6 +391,7 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  import: IMPORT,
   status: STATUS,
   history: HISTORY,
   rollback: ROLLBACK,
