@@ -87,7 +87,7 @@ describe("policy check <env> renders charts, overlays and manifests as a deploy 
       /^ {4}ok {9}core\/ServiceAccount payments\/web +web\/templates\/serviceaccount\.yaml$/m,
     );
     expect(r.out).toMatch(
-      /^ {4}advisory {2}apps\/Deployment payments\/web +web\/templates\/deployment\.yaml {2}k8s-pdb-for-replicated, k8s-probes$/m,
+      /^ {4}advisory {3}apps\/Deployment payments\/web +web\/templates\/deployment\.yaml {2}k8s-pdb-for-replicated, k8s-probes$/m,
     );
     expect(r.out).toMatch(
       /^ {2}shop: kustomize folder deploy\/kustomize\/overlays\/production, tenant payments, on local: 3 object\(s\)$/m,
