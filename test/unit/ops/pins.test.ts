@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   ACTIONLINT_VERSION,
+  HELM_VERSION,
   KINE_VERSION,
   KUBE_VERSION,
   KUBERNETES_PROVIDER_VERSION,
@@ -82,10 +83,11 @@ describe("coupled pins", () => {
     expect(staging.filter(([, v]) => v !== `v0.${minor}.${patch}`)).toEqual([]);
   });
 
-  test("kine, kwok and actionlint are the versions tools.ts stamps", () => {
+  test("kine, kwok, actionlint and helm are the versions tools.ts stamps", () => {
     expect(goMod("kine").require.get("github.com/k3s-io/kine")).toBe(`v${KINE_VERSION}`);
     expect(goMod("kwok").require.get("sigs.k8s.io/kwok")).toBe(`v${KWOK_VERSION}`);
     expect(goMod("actionlint").require.get("github.com/rhysd/actionlint")).toBe(`v${ACTIONLINT_VERSION}`);
+    expect(goMod("helm").require.get("helm.sh/helm/v4")).toBe(`v${HELM_VERSION}`);
   });
 });
 
@@ -152,6 +154,7 @@ describe("renovate.json knows the coupled pins", () => {
       "github.com/k3s-io/kine": KINE_VERSION,
       "sigs.k8s.io/kwok": KWOK_VERSION,
       "github.com/rhysd/actionlint": ACTIONLINT_VERSION,
+      "helm.sh/helm/v4": HELM_VERSION,
     };
     const found: Record<string, string[]> = {};
     for (const m of renovate.customManagers) {

@@ -4,7 +4,7 @@ import * as path from "path";
 import { renderDoctor } from "../../../ops/toolchain/doctor";
 import { installToolchain, ToolchainError } from "../../../ops/toolchain/install";
 import { KWOK_STAGE_FILES } from "../../../ops/toolchain/prepare";
-import { PULUMI_VERSION, TOOLS, toolKey } from "../../../ops/toolchain/tools";
+import { HELM_VERSION, PULUMI_VERSION, TOOLS, toolKey } from "../../../ops/toolchain/tools";
 import { REPO_ROOT } from "../helpers/root";
 
 const toolsRoot = path.join(REPO_ROOT, "tools");
@@ -38,6 +38,16 @@ describe("tool pins", () => {
     expect(TOOLS.map((t) => toolKey(t, toolsRoot, "go1.26.8"))).toEqual(keys);
     expect(toolKey(TOOLS[0], toolsRoot, "go1.27.0")).not.toBe(keys[0]);
     expect(keys[0]).toMatch(new RegExp(`^pulumi-${PULUMI_VERSION.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
+  });
+
+  test("helm is stamped with its exact version, which the PATH probe accepts and nothing else", () => {
+    const helm = TOOLS.find((t) => t.name === "helm")!;
+    expect(helm.goPackage).toBe("helm.sh/helm/v4/cmd/helm");
+    expect(helm.ldflags).toEqual([`-X helm.sh/helm/v4/internal/version.version=v${HELM_VERSION}`]);
+    expect(helm.probe!.args).toEqual(["version", "--template", "{{.Version}}"]);
+    expect(helm.probe!.expect.test(`v${HELM_VERSION}`)).toBe(true);
+    expect(helm.probe!.expect.test(`v${HELM_VERSION}.1`)).toBe(false);
+    expect(helm.probe!.expect.test("v3.19.0")).toBe(false);
   });
 
   test("kwok's default stages cover nodes and pods", () => {
