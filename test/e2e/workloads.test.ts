@@ -74,6 +74,17 @@ let registry: ChildProcess | undefined;
 let registryPort = 0;
 let chartRepo: http.Server | undefined;
 let chartRepoPort = 0;
+/** Receives the drift notifications of remediation (the spec's webhook is a placeholder). */
+let receiverUrl = "";
+const notifications: string[] = [];
+const receiver = http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    notifications.push(body);
+    res.writeHead(200).end();
+  });
+});
 
 /** Debian's docker-registry (CNCF distribution) on 127.0.0.1 with a temporary config and storage. */
 async function startRegistry(): Promise<void> {
@@ -164,6 +175,8 @@ const restoreSpec = () => fs.writeFileSync(SPEC, deployed);
 beforeAll(async () => {
   for (const folder of ["charts", "base", "clusters"])
     fs.cpSync(path.join(FIXTURES, folder), ws.file(folder), { recursive: true });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/drift`;
   let started = Date.now();
   await startRegistry();
   const packages = path.join(scratch, "packages");
@@ -190,6 +203,7 @@ afterAll(async () => {
   await ws.platform(["cluster", "down"]);
   registry?.kill("SIGTERM");
   await new Promise((r) => (chartRepo ? chartRepo.close(r) : r(undefined)));
+  await new Promise((r) => receiver.close(r));
   ws.remove();
 });
 
@@ -325,9 +339,11 @@ test("kubectl scale on a chart's Deployment is drift under its workload; remedia
   expect(res.stdout).toContain("web-oci");
 
   started = Date.now();
-  const fixed = await ws.platform(["drift", "local", "--remediate"]);
+  const fixed = await ws.platform(["drift", "local", "--remediate", "--webhook-url", receiverUrl]);
   log(`drift --remediate of the chart Deployment: ${seconds(started)} s`);
+  expect(fixed.stderr).not.toMatch(/error:/i);
   expect(fixed.code).toBe(0);
+  expect(notifications.join("\n")).toContain("web-oci");
   expect(kubectlOn<KubeObject>("local-b", ["get", "deploy", "web-oci", "-n", "payments"]).spec.replicas).toBe(
     1,
   );
