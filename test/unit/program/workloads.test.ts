@@ -122,7 +122,16 @@ describe("workloads in the program", () => {
     const group = mocks.byName("configs-local-manifests");
     expect(group.type).toBe("kubernetes:yaml/v2:ConfigGroup");
     expect(group.provider).toContain("k8s-local::");
-    const objs = group.inputs.objs as Array<{ kind: string; metadata: { name: string } }>;
+    const objs = group.inputs.objs as Array<{
+      kind: string;
+      metadata: { name: string; namespace: string; labels: Record<string, string> };
+    }>;
+    // placed before the ConfigGroup sees them (it would default a namespace to "default")
+    expect(objs.map((o) => o.metadata.namespace)).toEqual(["shared", "shared", "shared", "shared"]);
+    expect(objs[0].metadata.labels).toMatchObject({
+      "platform.dev/workload": "configs",
+      "platform.dev/owner": "platform",
+    });
     // extra/list.yaml (a List) before settings.yaml (a --- stream): folders are read in name order
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       "ConfigMap/common-limits",
