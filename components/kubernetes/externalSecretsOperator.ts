@@ -74,6 +74,7 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
             "app.kubernetes.io/managed-by": "pulumi",
             "platform.dev/environment": labelValue(environment),
             "platform.dev/owner": "platform",
+            "platform.dev/cost-center": "platform",
           },
         },
       },

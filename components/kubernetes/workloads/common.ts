@@ -21,7 +21,7 @@ export interface WorkloadCommonArgs {
    * which may create cluster-scoped objects and use any namespace
    */
   tenant?: string;
-  /** The tenant's cost centre, as a label. @default no cost-centre label */
+  /** The tenant's cost centre, as a label. @default "platform" */
   costCenter?: string;
   /** Namespace of namespaced objects that name none. @default the tenant's namespace; for a platform workload `default` */
   namespace?: string;

@@ -46,15 +46,20 @@ export class ManifestsWorkload extends pulumi.ComponentResource {
       throw fail((err as Error).message);
     }
     if (objects.length === 0) throw fail(`${shown} holds no Kubernetes object: point path at the manifests`);
-    // Refuse before any child: the same placement the transform applies, with the file and line.
+    // Placed before any child (a refusal names the file and line): the ConfigGroup has no default
+    // namespace of its own and would put an object that names none into the provider's
+    // ("default"); the transform then sees them placed and checks them again.
     const origins = new Map<string, string>();
-    for (const { object, origin } of objects)
-      origins.set(objectIdentity(placeObject(object, placement, origin)), origin);
+    const placed = objects.map(({ object, origin }) => {
+      const p = placeObject(object, placement, origin);
+      origins.set(objectIdentity(p), origin);
+      return p;
+    });
 
     this.objectCount = objects.length;
     this.group = new k8s.yaml.v2.ConfigGroup(
       `${name}-manifests`,
-      { objs: objects.map((o) => o.object), ...(args.skipAwait ? { skipAwait: true } : {}) },
+      { objs: placed, ...(args.skipAwait ? { skipAwait: true } : {}) },
       rendererOptions(this, placement, args.claims ?? new ObjectClaims(), (o) =>
         origins.get(objectIdentity(o)),
       ),

@@ -80,7 +80,7 @@ export interface WorkloadPlacement {
   source: string;
   /** The owning tenant. @default none: a platform workload */
   tenant?: string;
-  /** The tenant's cost centre (label). @default no cost-centre label */
+  /** The tenant's cost centre (label). @default "platform" */
   costCenter?: string;
   /** Namespace given to namespaced objects that name none; a tenant's is its own namespace. */
   namespace: string;
@@ -94,20 +94,18 @@ export class WorkloadRefusedError extends Error {
   }
 }
 
-/** The ownership labels of every object of a workload. */
+/**
+ * The ownership labels of every object of a workload: what `platform-required-tags` asks of every
+ * Kubernetes object (owner, environment, cost centre) plus the workload, and the tenant for a
+ * tenant workload. A platform workload is owned and billed as `platform`.
+ */
 export function workloadLabels(placement: WorkloadPlacement): Record<string, string> {
   return {
     "platform.dev/environment": labelValue(placement.environment),
     [WORKLOAD_LABEL]: labelValue(placement.workload),
-    ...(placement.tenant !== undefined
-      ? {
-          "platform.dev/tenant": labelValue(placement.tenant),
-          "platform.dev/owner": labelValue(placement.tenant),
-        }
-      : { "platform.dev/owner": "platform" }),
-    ...(placement.costCenter !== undefined
-      ? { "platform.dev/cost-center": labelValue(placement.costCenter) }
-      : {}),
+    ...(placement.tenant !== undefined ? { "platform.dev/tenant": labelValue(placement.tenant) } : {}),
+    "platform.dev/owner": labelValue(placement.tenant ?? "platform"),
+    "platform.dev/cost-center": labelValue(placement.costCenter ?? "platform"),
   };
 }
 

@@ -122,6 +122,7 @@ describe("placeObject for a platform workload", () => {
       "platform.dev/environment": "local",
       "platform.dev/workload": "ingress",
       "platform.dev/owner": "platform",
+      "platform.dev/cost-center": "platform",
     });
   });
 
