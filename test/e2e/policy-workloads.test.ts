@@ -248,7 +248,7 @@ describe("a remote chart: cached by --fetch-charts, then rendered offline", () =
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the chart repository on ${url} did not start`);
-  });
+  }, 60_000);
   afterAll(() => server?.kill());
 
   test("missing from the cache: named with --fetch-charts (exit 2); fetched once; then offline from the cache", async () => {
