@@ -10,6 +10,7 @@ import type { Segment } from "./positions";
 import { didYouMean } from "./suggest";
 import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from "./tenancy";
 import { productionEndpointProblem } from "./endpoints";
+import { checkWorkloads } from "./workloadChecks";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -181,6 +182,8 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
       }
     }
   }
+
+  checkWorkloads(spec, add, reference, looksLikeCredential);
 
   for (const kind of ["databases", "buckets"] as const) {
     for (const [name, item] of Object.entries(spec.data?.[kind] ?? {})) {

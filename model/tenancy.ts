@@ -82,14 +82,17 @@ export function secretPathProblem(
 }
 
 /**
- * Clusters each tenant lives on: every cluster hosting one of its apps, or every cluster when the
- * tenant has no app. Pure: the program places Tenants by it, the agent scopes its RBAC by it.
+ * Clusters each tenant lives on: every cluster hosting one of its apps or workloads, or every
+ * cluster when the tenant has neither. Pure: the program places Tenants by it, the agent scopes
+ * its RBAC by it.
  */
 export function tenantPlacement(spec: PlatformSpec): Record<string, string[]> {
   const allClusters = Object.keys(spec.clusters);
   const placement: Record<string, string[]> = {};
   for (const tenant of Object.keys(spec.tenants)) {
-    const apps = Object.values(spec.apps ?? {}).filter((app) => app.tenant === tenant);
+    const apps = [...Object.values(spec.apps ?? {}), ...Object.values(spec.workloads ?? {})].filter(
+      (owned) => owned.tenant === tenant,
+    );
     const hosting = new Set(apps.flatMap((app) => app.clusters));
     placement[tenant] = apps.length === 0 ? allClusters : allClusters.filter((c) => hosting.has(c));
   }

@@ -273,6 +273,71 @@ export interface AgentSpec {
   gcpServiceAccount?: string;
 }
 
+/**
+ * What every workload entry has: where it runs and who owns it. Exactly one of `tenant` and
+ * `platform: true`. Paths are relative to the repository root (as Flux's `path:` and Argo CD's
+ * `source.path`) and may not leave it.
+ */
+export interface WorkloadBaseSpec {
+  /** Declared clusters the workload runs on: one instance per cluster, as apps fan out. */
+  clusters: string[];
+  /**
+   * The tenant that owns it: every namespaced object lands in the tenant's namespace whatever the
+   * chart or overlay says, and a cluster-scoped object or one aimed at another namespace is
+   * refused before anything is applied. @default none: then `platform: true` is required
+   */
+  tenant?: string;
+  /**
+   * Owned by the platform team: may create cluster-scoped objects (CRDs, ClusterRoles, webhooks)
+   * and place objects in any namespace. @default false
+   */
+  platform?: boolean;
+  /**
+   * Namespace for namespaced objects that name none. For a tenant workload it can only be the
+   * tenant's namespace. @default the tenant's namespace; for a platform workload `default`
+   */
+  namespace?: string;
+}
+
+/** A Helm chart: from an OCI registry, an http(s) chart repository, or a folder of the repository. */
+export interface HelmWorkloadSpec extends WorkloadBaseSpec {
+  kind: "helm";
+  /**
+   * The chart: `oci://host/repo/name`, or a chart name in `repo`. @default none: then `path` is
+   * required (a chart folder of the repository)
+   */
+  chart?: string;
+  /** Chart repository URL (`https://charts.example.com`) a chart name is looked up in. */
+  repo?: string;
+  /** Exact chart version (`1.14.5`): no ranges, like image tags. Required with `chart`. */
+  version?: string;
+  /** Chart folder of the repository (holds `Chart.yaml`). Exclusive with `chart`. */
+  path?: string;
+  /** Values, merged over `valuesFiles` (inline values win). @default the chart's own values */
+  values?: Record<string, unknown>;
+  /** Values files of the repository, merged in order. @default none */
+  valuesFiles?: string[];
+  /** Helm release name. @default the workload's name */
+  releaseName?: string;
+}
+
+/** A Kustomize folder (a `kustomization.yaml` with bases, overlays, patches, generators). */
+export interface KustomizeWorkloadSpec extends WorkloadBaseSpec {
+  kind: "kustomize";
+  /** Folder of the repository holding `kustomization.yaml`. */
+  path: string;
+}
+
+/** Plain Kubernetes YAML: a file, or a folder read recursively (`---` streams and `List` kinds). */
+export interface ManifestsWorkloadSpec extends WorkloadBaseSpec {
+  kind: "manifests";
+  /** File or folder of the repository. */
+  path: string;
+}
+
+/** Something the platform deploys as it already exists: a chart, an overlay or plain manifests. */
+export type WorkloadSpec = HelmWorkloadSpec | KustomizeWorkloadSpec | ManifestsWorkloadSpec;
+
 export interface PolicySettingsSpec {
   /** Policy config file, relative to the spec file. @default `policies/config/<env>.json` */
   config?: string;
@@ -293,6 +358,8 @@ export interface PlatformSpec {
   secretSources?: Record<string, SecretSourceSpec>;
   tenants: Record<string, TenantSpec>;
   apps?: Record<string, AppSpec>;
+  /** Helm charts, Kustomize overlays and manifest folders, keyed by workload name. @default none */
+  workloads?: Record<string, WorkloadSpec>;
   data?: DataSpec;
   drift?: DriftSpec;
   agent?: AgentSpec;

@@ -27,6 +27,7 @@ const verbs: Record<string, Verb> = {
   drift: { module: "drift", exportName: "drift" },
   policy: { module: "policy", exportName: "policy" },
   promote: { module: "promote", exportName: "promote" },
+  import: { module: "import", exportName: "importCommand" },
   status: { module: "history", exportName: "status" },
   history: { module: "history", exportName: "history" },
   rollback: { module: "rollback", exportName: "rollback" },

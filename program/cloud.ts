@@ -17,6 +17,8 @@ export interface PlatformContext {
   kubeconfigFor(clusterName: string, cluster: ClusterSpec): pulumi.Input<string>;
   /** Adds `pulumi.com/skipAwait: "true"` to every Kubernetes object. @default false */
   skipAwait?: boolean;
+  /** Repository root: `workloads:` paths are relative to it. @default the working directory */
+  repositoryRoot?: string;
 }
 
 /** The providers and networks of the declared clouds. */

@@ -8,6 +8,7 @@ import { AppSecrets, createSecrets } from "./secrets";
 import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
 import { createAgents } from "./agent";
 import { tenantPlacement } from "../model/tenancy";
+import { createWorkloads } from "./workloads";
 
 export { providerName } from "./cloud";
 export { tenantPlacement } from "../model/tenancy";
@@ -97,6 +98,14 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
   for (const [appName, app] of Object.entries(spec.apps ?? {})) {
     appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
   }
+
+  // Helm charts, Kustomize folders and manifests, each on its clusters after its tenant's namespace.
+  createWorkloads(spec, {
+    root: ctx.repositoryRoot ?? process.cwd(),
+    providers,
+    tenants,
+    ...(ctx.skipAwait ? { skipAwait: true } : {}),
+  });
 
   // Admission: the Kubernetes rules with a CEL form, enforced by each cluster's API server
   // (unless another environment sharing the cluster owns them).

@@ -76,6 +76,7 @@ export function stackContext(config: StackConfig, paths: ContextPaths): Platform
   const configured = kubeconfigSetting(configuredKubeconfig(config));
   return {
     skipAwait: config.getBoolean("skipAwait") ?? false,
+    repositoryRoot: paths.root,
     kubeconfigFor(clusterName: string, cluster: ClusterSpec): pulumi.Input<string> {
       const source = kubeconfigSource(clusterName, cluster, {
         root: paths.root,

@@ -79,7 +79,11 @@ export function createSecrets(
     operators[cluster] ??=
       spec.clusters[cluster].kind === "local"
         ? new LocalExternalSecretsCrds(`${cluster}-eso-crds`, { skipAwait: ctx.skipAwait }, { provider })
-        : new ExternalSecretsOperator(`${cluster}-eso`, {}, { provider });
+        : new ExternalSecretsOperator(
+            `${cluster}-eso`,
+            { environment: spec.environment, cluster, ...(ctx.skipAwait ? { skipAwait: true } : {}) },
+            { provider },
+          );
     const storeAuth = authFor(built, use);
     const store = new SecretStore(
       `${tenant}-${source}-${cluster}`,

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { labelValue } from "./labels";
+import { HelmWorkload } from "./workloads/helm";
 
 /** Pulumi type token of {@link ExternalSecretsOperator}. */
 export const ESO_OPERATOR_TYPE = "platform:kubernetes:ExternalSecretsOperator";
@@ -23,9 +25,23 @@ export interface ExternalSecretsOperatorArgs {
   serviceAccountAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Extra chart values merged over the platform's. @default none */
   values?: Record<string, unknown>;
+  /** Environment name, in the objects' labels. @default "platform" */
+  environment?: string;
+  /** Cluster name (spec key), in messages. @default the component's name */
+  cluster?: string;
+  /** Adds `pulumi.com/skipAwait` to every object. @default false: wait for readiness */
+  skipAwait?: boolean;
 }
 
-/** The External Secrets Operator installed from its Helm chart, with its CRDs, at a pinned version. */
+/**
+ * The External Secrets Operator installed from its Helm chart, with its CRDs, at a pinned version:
+ * a platform {@link HelmWorkload}, so each of its objects (CRDs, webhook, Deployments) is a
+ * Pulumi resource that previews, policies and drift see (it was one opaque `helm.v3.Release`).
+ * The component keeps its type and name, so its URN is unchanged. A stack deployed with the
+ * Release holds `<name>-release` in its state: before the first `up` with this version, remove it
+ * from the state only (`pulumi state delete <urn of the Release>`), so that the chart's objects
+ * are taken over in place instead of uninstalled by the Release's deletion.
+ */
 export class ExternalSecretsOperator extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   public readonly releaseName: pulumi.Output<string>;
@@ -45,26 +61,49 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
         `repository is "${repository}"; use an https:// or oci:// URL such as "${ESO_CHART_REPOSITORY}"`,
       );
     }
-    const release = new k8s.helm.v3.Release(
-      `${name}-release`,
+    const namespaceName = args.namespace ?? "external-secrets";
+    const environment = args.environment ?? "platform";
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
       {
-        chart: "external-secrets",
+        metadata: {
+          name: namespaceName,
+          labels: {
+            "app.kubernetes.io/name": "external-secrets",
+            "app.kubernetes.io/part-of": "platform",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "platform.dev/environment": labelValue(environment),
+            "platform.dev/owner": "platform",
+            "platform.dev/cost-center": "platform",
+          },
+        },
+      },
+      { parent: this },
+    );
+    const oci = repository.startsWith("oci://");
+    new HelmWorkload(
+      `${name}-chart`,
+      {
+        workload: "external-secrets",
+        environment,
+        cluster: args.cluster ?? name,
+        namespace: namespaceName,
+        ...(oci
+          ? { chart: `${repository.replace(/\/+$/, "")}/external-secrets` }
+          : { chart: "external-secrets", repo: repository }),
         version,
-        repositoryOpts: { repo: repository },
-        namespace: args.namespace ?? "external-secrets",
-        createNamespace: true,
-        atomic: true,
-        cleanupOnFail: true,
+        releaseName: "external-secrets",
         values: {
           installCRDs: true,
           serviceAccount: { annotations: args.serviceAccountAnnotations ?? {} },
           ...args.values,
         },
+        ...(args.skipAwait ? { skipAwait: true } : {}),
       },
-      { parent: this },
+      { parent: this, dependsOn: [namespace] },
     );
-    this.namespace = release.namespace;
-    this.releaseName = release.name;
+    this.namespace = namespace.metadata.name;
+    this.releaseName = pulumi.output("external-secrets");
     this.registerOutputs({ namespace: this.namespace, releaseName: this.releaseName });
   }
 }

@@ -2,13 +2,19 @@
  * `platform policy check <env> [--manifests PATH] [--json FILE] [--pack AREA ...] [--standard LEVEL]`:
  * evaluates the platform's policy packs offline with `policies/config/<env>.json`.
  * - With `--manifests`, only the Kubernetes manifests under PATH are checked (env defaults to local),
- *   and a table says which Pod Security Standards control each rule implements.
+ *   and a table says which Pod Security Standards control each rule implements. PATH may be a
+ *   chart folder (Chart.yaml: rendered with the toolchain's `helm template`) or a kustomization
+ *   folder (rendered with `kubectl kustomize`).
  * - With `--standard baseline|restricted`, only the rules of that level run (restricted includes
  *   baseline), over the kubernetes pack unless `--pack` says otherwise.
  * - Without it, the real program of `<env>` runs under Pulumi mocks and every resource it registers
- *   is checked, as `pulumi preview --policy-pack` would (no engine, no cloud, no cluster).
+ *   is checked, as `pulumi preview --policy-pack` would (no engine, no cloud, no cluster). Its
+ *   `workloads:` are rendered offline as a deploy renders them and placed by the same tenancy
+ *   rules; each object is listed with its verdict. A workload that cannot be rendered offline is
+ *   named with the fix (exit 2); `--fetch-charts` downloads remote charts missing from the cache.
  * Prints a table of violations; `--json FILE` also writes them as JSON. Exit 0 when no violation is
- * mandatory, 1 when at least one is, 2 on an error (bad flags, bad config or spec, program crash).
+ * mandatory, 1 when at least one is (or tenancy refuses an object), 2 on an error (bad flags, bad
+ * config or spec, program crash, a workload not rendered).
  */
 import { environmentNameProblem } from "../../model/names";
 import * as fs from "fs";
@@ -19,7 +25,15 @@ import { POLICY_CHECK } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
-import { loadManifests } from "../policy/manifests";
+import { loadManifests, resourcesOf } from "../policy/manifests";
+import { folderKind, renderHelm, renderKustomize, toolPath } from "../policy/render";
+import type { RenderedWorkload } from "../policy/workloads";
+import {
+  formatWorkloadVerdicts,
+  verdictCounts,
+  WorkloadVerdicts,
+  workloadVerdicts,
+} from "../policy/workloadReport";
 import {
   PssLevel,
   formatCoverage,
@@ -36,6 +50,8 @@ interface CheckArgs {
   json?: string;
   packs: string[];
   standard?: PssLevel;
+  /** Download remote charts missing from the chart cache. @default false */
+  fetchCharts?: boolean;
 }
 
 /** Parses the arguments after `policy` (table: POLICY_CHECK). Throws UsageError on anything unexpected. */
@@ -46,6 +62,7 @@ export function parsePolicyArgs(argv: string[]): CheckArgs | "help" {
   if (wantsHelp(POLICY_CHECK, rest)) return "help";
   const { flags, positionals } = parseCommand(POLICY_CHECK, rest);
   const args: CheckArgs = { packs: flags.pack };
+  if (flags["fetch-charts"]) args.fetchCharts = true;
   if (flags.manifests !== undefined) args.manifests = flags.manifests;
   if (flags.json !== undefined) args.json = flags.json;
   if (flags.standard !== undefined) {
@@ -54,6 +71,10 @@ export function parsePolicyArgs(argv: string[]): CheckArgs | "help" {
     args.standard = standard;
   }
   if (positionals.length > 0) args.env = positionals[0];
+  if (args.fetchCharts && args.manifests)
+    throw new UsageError(
+      `--fetch-charts is for an environment's remote charts; --manifests renders only local folders\n${USAGE}`,
+    );
   if (args.env === undefined) {
     if (!args.manifests) throw new UsageError(`missing <env>\n${USAGE}`);
     args.env = "local";
@@ -140,10 +161,10 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
 
   let resources: OfflineResource[];
   let source: string;
+  let workloads: WorkloadVerdicts[] = [];
+  let rendered: RenderedWorkload[] = [];
   if (parsed.manifests) {
-    const target = path.resolve(parsed.manifests);
-    resources = loadManifests(target);
-    source = `manifests ${parsed.manifests}`;
+    ({ resources, source } = manifestsOf(parsed.manifests, io.processEnv));
     if (resources.length === 0) {
       // Checking nothing must not pass: an empty folder, a wrong path in CI, a folder of .txt files.
       io.stderr(
@@ -156,8 +177,26 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     // which a --manifests check never needs.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mocks = require("../policy/mocks") as typeof import("../policy/mocks");
-    resources = mocks.toOfflineResources(await mocks.recordProgram(environmentOf(env, io)));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const offline = require("../policy/workloads") as typeof import("../policy/workloads");
+    const environment = environmentOf(env, io);
+    // Workloads first: the program under mocks stops at the first refused manifest, as a deploy
+    // does, while the rendering here lists every workload and object.
+    rendered = offline.renderWorkloads(environment, {
+      env: io.processEnv,
+      fetchCharts: parsed.fetchCharts === true,
+    });
     source = `the ${env} program (under mocks)`;
+    try {
+      resources = mocks
+        .toOfflineResources(await mocks.recordProgram(environment))
+        .filter((r) => !offline.isWorkloadRenderer(r.urn));
+    } catch (err) {
+      if (!offline.stoppedByWorkload(err, rendered)) throw err;
+      resources = [];
+      source = `the ${env} workloads (the rest of the program stops at the workload problem listed, as a deploy does, and was not checked)`;
+    }
+    resources.push(...offline.workloadResources(rendered));
   }
   const packs =
     parsed.packs.length > 0
@@ -176,10 +215,16 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       ? standardCoverage(violations, config, parsed.standard)
       : undefined;
 
+  workloads = workloadVerdicts(rendered, violations);
+  const counts = verdictCounts(workloads);
+  io.stdout(formatWorkloadVerdicts(workloads));
   io.stdout(formatTable(violations));
   if (coverage) io.stdout(formatCoverage(coverage, parsed.standard));
+  const ofWorkloads = workloads.length
+    ? `; ${counts.objects} object(s) of ${workloads.length} workload(s), ${counts.refused} refused by tenancy, ${counts.notRendered} not rendered`
+    : "";
   io.stdout(
-    `${violations.length} violation(s), ${mandatory} mandatory, over ${resources.length} resource(s) of ${source} with policies/config/${env}.json\n`,
+    `${violations.length} violation(s), ${mandatory} mandatory, over ${resources.length} resource(s) of ${source} with policies/config/${env}.json${ofWorkloads}\n`,
   );
   if (parsed.json) {
     const report = {
@@ -190,10 +235,49 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       ...(parsed.standard ? { standard: parsed.standard } : {}),
       violations,
       ...(coverage ? { podSecurityStandards: coverage } : {}),
+      ...(workloads.length ? { workloads } : {}),
     };
     fs.writeFileSync(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`);
   }
-  return mandatory > 0 ? EXIT.failure : EXIT.ok;
+  const broken = workloads.filter((w) => w.error !== undefined);
+  if (broken.length > 0) {
+    io.stderr(
+      `platform policy: ${broken.length} workload(s) could not be rendered offline, so they were not checked:\n${broken.map((w) => `  ${w.error}`).join("\n")}\n`,
+    );
+    return EXIT.usage;
+  }
+  return mandatory > 0 || counts.refused > 0 ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * The resources of `--manifests PATH`: a chart folder rendered with `helm template` (release
+ * named after the folder, namespace `default`), a kustomization built with `kubectl kustomize`,
+ * or the YAML files under PATH.
+ */
+function manifestsOf(
+  given: string,
+  env: NodeJS.ProcessEnv,
+): { resources: OfflineResource[]; source: string } {
+  const target = path.resolve(given);
+  const kind = folderKind(target);
+  const where = `--manifests ${given}`;
+  switch (kind) {
+    case "helm": {
+      const options = { releaseName: path.basename(target), chart: target, namespace: "default" };
+      const items = renderHelm(toolPath("helm", env, where), options, where, env);
+      return { resources: resourcesOf(items), source: `helm chart folder ${given} (helm template)` };
+    }
+    case "kustomize": {
+      const items = renderKustomize(toolPath("kubectl", env, where), target, given, where, env);
+      return { resources: resourcesOf(items), source: `kustomization ${given} (kubectl kustomize)` };
+    }
+    case "manifests":
+      return { resources: loadManifests(target), source: `manifests ${given}` };
+    default: {
+      const never: never = kind;
+      throw new Error(`unhandled folder kind ${String(never)}`);
+    }
+  }
 }
 
 /** The `policy` verb. */

@@ -266,7 +266,13 @@ export const POLICY_CHECK = command({
     manifests: {
       type: "string",
       value: "PATH",
-      description: "check these Kubernetes manifests (a file or folder) instead of the program",
+      description:
+        "check these Kubernetes manifests instead of the program: a file, a folder of YAML, a chart folder (Chart.yaml: helm template) or a kustomization folder (kubectl kustomize)",
+    },
+    "fetch-charts": {
+      type: "boolean",
+      description:
+        "download the environment's remote charts missing from the chart cache (helm pull) before checking; without it a missing chart is an error naming it",
     },
     json: { type: "string", value: "FILE", description: "also write the violations as JSON" },
     pack: {
@@ -337,6 +343,42 @@ export const COMPLETION = command({
   exits: ["0 printed", "2 no or an unknown shell"],
 });
 
+export const IMPORT = command({
+  name: "import",
+  summary: "turn Argo CD Applications and Flux Kustomizations/HelmReleases into workloads: entries",
+  positionals: [
+    {
+      name: "file|dir",
+      description: "Argo CD or Flux YAML files, or folders of them (read recursively)",
+      variadic: true,
+      required: true,
+      complete: "file",
+    },
+  ],
+  argsSynopsis: "<file|dir>...",
+  flags: {
+    env: {
+      type: "string",
+      value: "<env>",
+      description:
+        "the environment the entries are for: a destination namespace named like one of its tenants makes a tenant workload, its clusters are used",
+      default: "none: every entry is a platform workload on cluster local",
+      needs: "an environment",
+    },
+    write: {
+      type: "boolean",
+      description:
+        "add the entries to stacks/<env>/platform.yaml (needs --env); refused, writing nothing, when a name is taken or the result is not a valid spec",
+    },
+  },
+  exits: [
+    "0 entries printed or written",
+    "1 nothing to import, or --write refused",
+    "2 bad flags or unreadable input",
+  ],
+  messages: { quote: true, sep: "\n" },
+});
+
 /** The specs by verb, in the order `platform --help` lists them. */
 export const TABLES: Record<string, CommandSpec> = {
   validate: VALIDATE,
@@ -349,6 +391,7 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  import: IMPORT,
   status: STATUS,
   history: HISTORY,
   rollback: ROLLBACK,

@@ -6,10 +6,10 @@
 import type { DriftReport } from "./model";
 import { urnName } from "../report/model";
 
-export type ComponentFamily = "tenant" | "app" | "cluster" | "cloud" | "other";
+export type ComponentFamily = "tenant" | "app" | "workload" | "cluster" | "cloud" | "other";
 
 /** Families in the order a page shows them. */
-export const FAMILY_ORDER: ComponentFamily[] = ["tenant", "app", "cluster", "cloud", "other"];
+export const FAMILY_ORDER: ComponentFamily[] = ["tenant", "app", "workload", "cluster", "cloud", "other"];
 
 const FAMILY_OF_TYPE: Record<string, ComponentFamily> = {
   "platform:kubernetes:Tenant": "tenant",
@@ -17,6 +17,9 @@ const FAMILY_OF_TYPE: Record<string, ComponentFamily> = {
   "platform:kubernetes:AppSet": "app",
   "platform:kubernetes:App": "app",
   "platform:kubernetes:AppExternalSecret": "app",
+  "platform:kubernetes:HelmWorkload": "workload",
+  "platform:kubernetes:KustomizeWorkload": "workload",
+  "platform:kubernetes:ManifestsWorkload": "workload",
   "platform:aws:EksCluster": "cluster",
   "platform:gcp:GkeCluster": "cluster",
   "platform:kubernetes:AdmissionPolicies": "cluster",

@@ -103,6 +103,13 @@ function toResources(obj: unknown, where: string, out: OfflineResource[]): void 
   });
 }
 
+/** Rendered objects (a chart's, a kustomization's) as evaluator input, named as manifests are. */
+export function resourcesOf(items: readonly { object: unknown; origin: string }[]): OfflineResource[] {
+  const out: OfflineResource[] = [];
+  for (const item of items) toResources(item.object, item.origin, out);
+  return out;
+}
+
 /** The objects of one YAML/JSON text (multi-document); `file` names it in errors. */
 export function parseManifests(text: string, file = "<input>"): OfflineResource[] {
   const out: OfflineResource[] = [];

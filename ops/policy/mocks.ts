@@ -182,10 +182,17 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
     // those too, or the check would judge half a program and call it clean.
     process.on("unhandledRejection", onCrash);
     process.on("uncaughtException", onCrash);
-    await run.runPlatform(environment);
     // waitForRPCs is internal to the SDK but exported by its settings module.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    try {
+      await run.runPlatform(environment);
+    } catch (err) {
+      // A component that threw (a refused workload) leaves registrations of its siblings in
+      // flight: let them finish against this mock monitor, not the next run's.
+      await settings.waitForRPCs().catch(() => undefined);
+      throw err;
+    }
     await settings.waitForRPCs();
     await new Promise((r) => setImmediate(r));
     if (crashes.length) {

@@ -27,6 +27,7 @@ const versionArgs: Record<string, string[] | undefined> = {
   kubectl: ["version", "--client"],
   kwok: ["--version"],
   actionlint: ["-version"],
+  helm: ["version", "--template", "{{.Version}}"],
 };
 
 function firstLine(file: string, args: string[] | undefined): string | undefined {

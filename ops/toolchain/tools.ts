@@ -37,6 +37,7 @@ export const ACTIONLINT_VERSION = "1.7.12";
  */
 export const FLUX_SOURCE_CONTROLLER_VERSION = "1.9.6";
 export const FLUX_KUSTOMIZE_CONTROLLER_VERSION = "1.9.6";
+export const HELM_VERSION = "4.3.2";
 
 const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
@@ -105,6 +106,18 @@ export const TOOLS: ToolSpec[] = [
     goPackage: "github.com/rhysd/actionlint/cmd/actionlint",
     ldflags: [`-X github.com/rhysd/actionlint.version=v${ACTIONLINT_VERSION}`],
     probe: { args: ["-version"], expect: new RegExp(`^v${ACTIONLINT_VERSION.replace(/\./g, "\\.")}\\b`) },
+  },
+  {
+    // `platform policy check` renders helm workloads offline with it (deploys render in the provider)
+    name: "helm",
+    version: HELM_VERSION,
+    moduleDir: "helm",
+    goPackage: "helm.sh/helm/v4/cmd/helm",
+    ldflags: [`-X helm.sh/helm/v4/internal/version.version=v${HELM_VERSION}`],
+    probe: {
+      args: ["version", "--template", "{{.Version}}"],
+      expect: new RegExp(`^v${HELM_VERSION.replace(/\./g, "\\.")}\\s*$`),
+    },
   },
   // Flux's binaries carry no version stamp or flag: the pinned wrapper module is their version.
   {

@@ -231,31 +231,45 @@ describe("AppExternalSecret", () => {
 });
 
 describe("ExternalSecretsOperator", () => {
-  it("installs the pinned external-secrets chart from the default repository", async () => {
-    new es.ExternalSecretsOperator("eso");
+  it("renders the pinned external-secrets chart through a platform HelmWorkload, in its own namespace", async () => {
+    new es.ExternalSecretsOperator("eso", { environment: "staging", cluster: "eks-eu" });
     await mocks.settle();
-    const release = mocks.byName("eso-release");
-    expect(release.type).toBe("kubernetes:helm.sh/v3:Release");
-    expect(release.inputs).toMatchObject({
+    const workload = mocks.byName("eso-chart");
+    expect(workload.typeChain).toBe(`${es.ESO_OPERATOR_TYPE}$platform:kubernetes:HelmWorkload`);
+    const chart = mocks.byName("eso-chart-chart");
+    expect(chart.type).toBe("kubernetes:helm.sh/v4:Chart");
+    expect(chart.inputs).toMatchObject({
       chart: "external-secrets",
       version: es.ESO_CHART_VERSION,
       repositoryOpts: { repo: "https://charts.external-secrets.io" },
       namespace: "external-secrets",
-      createNamespace: true,
+      name: "external-secrets",
+      plainHttp: false,
+      values: { installCRDs: true },
     });
     expect(es.ESO_CHART_VERSION).toMatch(/^0\.\d+\.\d+$/);
-    expect(release.typeChain).toBe(`${es.ESO_OPERATOR_TYPE}$kubernetes:helm.sh/v3:Release`);
+    const ns = mocks.byName("eso-namespace");
+    expect(ns.inputs.metadata).toMatchObject({
+      name: "external-secrets",
+      labels: { "platform.dev/environment": "staging", "platform.dev/owner": "platform" },
+    });
+    // The operator's URN is the one it had as a helm.v3.Release wrapper: same type, same name.
+    expect(mocks.ofType(es.ESO_OPERATOR_TYPE).map((r) => r.urn)).toEqual([
+      expect.stringMatching(/::platform:kubernetes:ExternalSecretsOperator::eso$/),
+    ]);
+    expect(mocks.ofType("kubernetes:helm.sh/v3:Release")).toEqual([]);
   });
 
-  it("takes a configurable repository and IRSA annotations", async () => {
+  it("takes an OCI repository (the chart under it) and IRSA annotations", async () => {
     new es.ExternalSecretsOperator("eso", {
-      repository: "oci://mirror.acme.io/charts",
+      repository: "oci://mirror.acme.io/charts/",
       serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/eso" },
     });
     await mocks.settle();
-    const release = mocks.byName("eso-release").inputs;
-    expect(release.repositoryOpts.repo).toBe("oci://mirror.acme.io/charts");
-    expect(release.values.serviceAccount.annotations).toEqual({
+    const chart = mocks.byName("eso-chart-chart").inputs;
+    expect(chart.chart).toBe("oci://mirror.acme.io/charts/external-secrets");
+    expect(chart.repositoryOpts).toBeUndefined();
+    expect(chart.values.serviceAccount.annotations).toEqual({
       "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/eso",
     });
   });

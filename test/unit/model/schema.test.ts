@@ -52,7 +52,7 @@ describe("model/platform.schema.json", () => {
 
   test("maps of named things require DNS-1123 label names", () => {
     const props = schema.properties as Json;
-    for (const name of ["clusters", "secretSources", "tenants", "apps"]) {
+    for (const name of ["clusters", "secretSources", "tenants", "apps", "workloads"]) {
       expect(((props[name] as Json).propertyNames as Json).pattern).toBe(DNS);
     }
     expect(schema.properties.data.properties.databases.propertyNames.pattern).toBe(DNS);
@@ -72,7 +72,12 @@ describe("model/platform.schema.json", () => {
   });
 
   test("kinds are enums whose branches cover every kind", () => {
-    for (const union of [schema.$defs.cluster, schema.$defs.secretSource, schema.$defs.notifier]) {
+    for (const union of [
+      schema.$defs.cluster,
+      schema.$defs.secretSource,
+      schema.$defs.notifier,
+      schema.$defs.workload,
+    ]) {
       const kinds = union.properties.kind.enum as string[];
       const branches = union.allOf.map((branch) => branch.if.properties.kind.const);
       expect(branches).toEqual(kinds);

@@ -23,7 +23,25 @@ const source = ts.createSourceFile(
   true,
 );
 
-function shapeOfMembers(members: ts.NodeArray<ts.TypeElement>): Shape {
+/** The interfaces of the file by name, to follow `extends` to members declared in a base. */
+const interfaces = new Map(
+  source.statements.filter(ts.isInterfaceDeclaration).map((d) => [d.name.text, d] as const),
+);
+
+/** An interface's own members followed by those it inherits (`extends` within model/types.ts). */
+function membersOf(declaration: ts.InterfaceDeclaration): ts.TypeElement[] {
+  const inherited = (declaration.heritageClauses ?? []).flatMap((clause) =>
+    clause.types.flatMap((base) => {
+      const parent = interfaces.get(base.expression.getText(source));
+      if (!parent)
+        throw new Error(`${declaration.name.text} extends ${base.getText(source)}, not in types.ts`);
+      return membersOf(parent);
+    }),
+  );
+  return [...declaration.members, ...inherited];
+}
+
+function shapeOfMembers(members: readonly ts.TypeElement[]): Shape {
   const props = members.filter(ts.isPropertySignature);
   const name = (p: ts.PropertySignature) => p.name.getText(source);
   return {
@@ -40,7 +58,7 @@ function typeShapes(): Map<string, Shape> {
   const shapes = new Map<string, Shape>();
   for (const statement of source.statements) {
     if (ts.isInterfaceDeclaration(statement))
-      shapes.set(statement.name.text, shapeOfMembers(statement.members));
+      shapes.set(statement.name.text, shapeOfMembers(membersOf(statement)));
     if (ts.isTypeAliasDeclaration(statement) && ts.isUnionTypeNode(statement.type)) {
       for (const member of statement.type.types) {
         if (!ts.isTypeLiteralNode(member)) continue;
@@ -98,6 +116,9 @@ const pairs: Array<[string, string, SchemaObject]> = [
   ["$defs/slackNotifier", "NotifierSpec[kind=slack]", defs.slackNotifier],
   ["$defs/pagerdutyNotifier", "NotifierSpec[kind=pagerduty]", defs.pagerdutyNotifier],
   ["$defs/webhookNotifier", "NotifierSpec[kind=webhook]", defs.webhookNotifier],
+  ["$defs/helmWorkload", "HelmWorkloadSpec", defs.helmWorkload],
+  ["$defs/kustomizeWorkload", "KustomizeWorkloadSpec", defs.kustomizeWorkload],
+  ["$defs/manifestsWorkload", "ManifestsWorkloadSpec", defs.manifestsWorkload],
 ];
 
 describe("model/types.ts matches model/platform.schema.json", () => {
@@ -110,7 +131,7 @@ describe("model/types.ts matches model/platform.schema.json", () => {
 
   it("every object definition of the schema is paired with a type", () => {
     const paired = new Set(pairs.map(([where]) => where));
-    const unions = ["cluster", "secretSource", "notifier"]; // unions of the paired kinds above
+    const unions = ["cluster", "secretSource", "notifier", "workload"]; // unions of the paired kinds above
     const unpaired = Object.keys(defs).filter(
       (name) => !paired.has(`$defs/${name}`) && !unions.includes(name),
     );

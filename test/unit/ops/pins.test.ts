@@ -9,6 +9,7 @@ import {
   ACTIONLINT_VERSION,
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
+  HELM_VERSION,
   KINE_VERSION,
   KUBE_VERSION,
   KUBERNETES_PROVIDER_VERSION,
@@ -84,10 +85,11 @@ describe("coupled pins", () => {
     expect(staging.filter(([, v]) => v !== `v0.${minor}.${patch}`)).toEqual([]);
   });
 
-  test("kine, kwok and actionlint are the versions tools.ts stamps", () => {
+  test("kine, kwok, actionlint and helm are the versions tools.ts stamps", () => {
     expect(goMod("kine").require.get("github.com/k3s-io/kine")).toBe(`v${KINE_VERSION}`);
     expect(goMod("kwok").require.get("sigs.k8s.io/kwok")).toBe(`v${KWOK_VERSION}`);
     expect(goMod("actionlint").require.get("github.com/rhysd/actionlint")).toBe(`v${ACTIONLINT_VERSION}`);
+    expect(goMod("helm").require.get("helm.sh/helm/v4")).toBe(`v${HELM_VERSION}`);
   });
 
   test("Flux's controllers are the versions tools.ts names, one Flux release", () => {
@@ -166,6 +168,7 @@ describe("renovate.json knows the coupled pins", () => {
       "github.com/rhysd/actionlint": ACTIONLINT_VERSION,
       "github.com/fluxcd/source-controller": FLUX_SOURCE_CONTROLLER_VERSION,
       "github.com/fluxcd/kustomize-controller": FLUX_KUSTOMIZE_CONTROLLER_VERSION,
+      "helm.sh/helm/v4": HELM_VERSION,
     };
     const found: Record<string, string[]> = {};
     for (const m of renovate.customManagers) {

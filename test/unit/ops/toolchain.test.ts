@@ -11,6 +11,7 @@ import {
   TOOLS,
   toolKey,
 } from "../../../ops/toolchain/tools";
+import { HELM_VERSION, PULUMI_VERSION, TOOLS, toolKey } from "../../../ops/toolchain/tools";
 import { REPO_ROOT } from "../helpers/root";
 
 const toolsRoot = path.join(REPO_ROOT, "tools");
@@ -68,6 +69,16 @@ describe("tool pins", () => {
     // without it, source-controller's BLAKE3 digests do not compile
     expect(gomod).toMatch(/^replace github\.com\/opencontainers\/go-digest => .* v1\.0\.1-0\./m);
     expect(TOOLS.find((t) => t.name === name)).toMatchObject({ moduleDir: dir, version, benchOnly: true });
+  });
+
+  test("helm is stamped with its exact version, which the PATH probe accepts and nothing else", () => {
+    const helm = TOOLS.find((t) => t.name === "helm")!;
+    expect(helm.goPackage).toBe("helm.sh/helm/v4/cmd/helm");
+    expect(helm.ldflags).toEqual([`-X helm.sh/helm/v4/internal/version.version=v${HELM_VERSION}`]);
+    expect(helm.probe!.args).toEqual(["version", "--template", "{{.Version}}"]);
+    expect(helm.probe!.expect.test(`v${HELM_VERSION}`)).toBe(true);
+    expect(helm.probe!.expect.test(`v${HELM_VERSION}.1`)).toBe(false);
+    expect(helm.probe!.expect.test("v3.19.0")).toBe(false);
   });
 
   test("kwok's default stages cover nodes and pods", () => {

@@ -178,13 +178,13 @@ describe("staging", () => {
       "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 1,
       "kubernetes:core/v1:ConfigMap": 4,
       "kubernetes:core/v1:LimitRange": 2,
-      "kubernetes:core/v1:Namespace": 2,
+      "kubernetes:core/v1:Namespace": 3,
       "kubernetes:core/v1:ResourceQuota": 2,
       "kubernetes:core/v1:Service": 4,
       "kubernetes:core/v1:ServiceAccount": 4,
       "kubernetes:external-secrets.io/v1:ExternalSecret": 2,
       "kubernetes:external-secrets.io/v1:SecretStore": 2,
-      "kubernetes:helm.sh/v3:Release": 1,
+      "kubernetes:helm.sh/v4:Chart": 1,
       "kubernetes:networking.k8s.io/v1:Ingress": 1,
       "kubernetes:networking.k8s.io/v1:NetworkPolicy": 9,
       "kubernetes:policy/v1:PodDisruptionBudget": 1,
@@ -198,6 +198,7 @@ describe("staging", () => {
       "platform:kubernetes:AppExternalSecret": 2,
       "platform:kubernetes:AppSet": 4,
       "platform:kubernetes:ExternalSecretsOperator": 1,
+      "platform:kubernetes:HelmWorkload": 1,
       "platform:kubernetes:SecretStore": 2,
       "platform:kubernetes:Tenant": 2,
       "platform:vault:Audit": 1,
@@ -265,13 +266,13 @@ describe("production", () => {
       "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 2,
       "kubernetes:core/v1:ConfigMap": 5,
       "kubernetes:core/v1:LimitRange": 4,
-      "kubernetes:core/v1:Namespace": 4,
+      "kubernetes:core/v1:Namespace": 6,
       "kubernetes:core/v1:ResourceQuota": 4,
       "kubernetes:core/v1:Service": 5,
       "kubernetes:core/v1:ServiceAccount": 5,
       "kubernetes:external-secrets.io/v1:ExternalSecret": 5,
       "kubernetes:external-secrets.io/v1:SecretStore": 4,
-      "kubernetes:helm.sh/v3:Release": 2,
+      "kubernetes:helm.sh/v4:Chart": 2,
       "kubernetes:networking.k8s.io/v1:Ingress": 4,
       "kubernetes:networking.k8s.io/v1:NetworkPolicy": 15,
       "kubernetes:policy/v1:PodDisruptionBudget": 5,
@@ -288,6 +289,7 @@ describe("production", () => {
       "platform:kubernetes:AppExternalSecret": 5,
       "platform:kubernetes:AppSet": 3,
       "platform:kubernetes:ExternalSecretsOperator": 2,
+      "platform:kubernetes:HelmWorkload": 2,
       "platform:kubernetes:SecretStore": 4,
       "platform:kubernetes:Tenant": 4,
       "platform:vault:Audit": 1,
@@ -421,7 +423,7 @@ describe.each(["staging", "production"])("%s on its cloud clusters", (env) => {
 
   it("materialises each app's secrets as <app>-secrets through the External Secrets Operator", async () => {
     const { resources } = await environment(env);
-    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart");
     expect(releases.map((r) => clusterOfProvider(r.provider)).sort()).toEqual(
       Object.keys(CLOUD_CLUSTERS[env]).sort(),
     );

@@ -1,0 +1,179 @@
+/**
+ * `workloads:` of the spec: one Helm, Kustomize or manifests component per workload and cluster,
+ * through that cluster's provider, after the tenant's namespace. Repository paths are resolved
+ * here, once, and must stay inside the repository once symlinks are followed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { PlatformSpec, WorkloadSpec } from "../model/types";
+import { repositoryPathProblem } from "../model/workloadChecks";
+import type { Tenant } from "../components/kubernetes/tenant";
+import {
+  HelmWorkload,
+  KustomizeWorkload,
+  ManifestsWorkload,
+  ObjectClaims,
+  WorkloadCommonArgs,
+} from "../components/kubernetes/workloads";
+
+/** A workload's file or folder that is missing, unreadable or outside the repository. */
+export class WorkloadSourceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "WorkloadSourceError";
+  }
+}
+
+/** What a path of a workload must be: a folder holding one of `files`, or any file. */
+interface Expect {
+  folderWith?: string[];
+  file?: boolean;
+}
+
+/**
+ * The absolute path of `p` (relative to the repository root `root`), checked: inside the
+ * repository after symlinks, existing, and a folder with one of `expect.folderWith` when asked.
+ * @param where `local: workload "web" path` for messages
+ */
+export function repositoryPath(root: string, p: string, where: string, expect: Expect = {}): string {
+  const textual = repositoryPathProblem(p);
+  if (textual) throw new WorkloadSourceError(`${where}: ${textual}`);
+  const abs = path.resolve(root, p);
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (err) {
+    throw new WorkloadSourceError(
+      `${where}: "${p}" does not exist in the repository: check the path (relative to the repository root)`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const rootReal = fs.realpathSync(root);
+  if (real !== rootReal && !real.startsWith(rootReal + path.sep))
+    throw new WorkloadSourceError(
+      `${where}: "${p}" is a symlink leading outside the repository (to ${real}): the platform only reads files of the repository; copy what it needs into it`,
+    );
+  const stat = fs.statSync(real);
+  if (expect.file && !stat.isFile())
+    throw new WorkloadSourceError(`${where}: "${p}" is not a file: name a file`);
+  if (expect.folderWith) {
+    if (!stat.isDirectory())
+      throw new WorkloadSourceError(
+        `${where}: "${p}" is not a folder: name the folder holding ${expect.folderWith[0]}`,
+      );
+    if (!expect.folderWith.some((f) => fs.existsSync(path.join(real, f))))
+      throw new WorkloadSourceError(
+        `${where}: "${p}" holds no ${expect.folderWith.join(" or ")}: name the folder that does`,
+      );
+  }
+  return abs;
+}
+
+/** What the workloads need from the rest of the program. */
+export interface WorkloadInputs {
+  /** Repository root: workload paths are relative to it. */
+  root: string;
+  providers: Record<string, k8s.Provider>;
+  /** Tenants by cluster, then tenant name (a tenant workload waits for its namespace). */
+  tenants: Record<string, Record<string, Tenant>>;
+  /** @default false */
+  skipAwait?: boolean;
+}
+
+/** The workload components of the spec, by workload then cluster. */
+export function createWorkloads(
+  spec: PlatformSpec,
+  inputs: WorkloadInputs,
+): Record<string, Record<string, pulumi.ComponentResource>> {
+  const claims = new ObjectClaims();
+  const created: Record<string, Record<string, pulumi.ComponentResource>> = {};
+  for (const [name, workload] of Object.entries(spec.workloads ?? {})) {
+    const where = `${spec.environment}: workload "${name}"`;
+    const build = component(name, workload, where, inputs.root);
+    created[name] = {};
+    for (const cluster of workload.clusters) {
+      const provider = inputs.providers[cluster];
+      if (!provider)
+        throw new WorkloadSourceError(
+          `${where} names cluster "${cluster}", which is not declared under clusters`,
+        );
+      const tenant = workload.tenant !== undefined ? inputs.tenants[cluster]?.[workload.tenant] : undefined;
+      if (workload.tenant !== undefined && !tenant)
+        throw new WorkloadSourceError(
+          `${where} names tenant "${workload.tenant}", which has no namespace on cluster "${cluster}"`,
+        );
+      const common: WorkloadCommonArgs = {
+        workload: name,
+        environment: spec.environment,
+        cluster,
+        claims,
+        ...(workload.tenant !== undefined
+          ? { tenant: workload.tenant, costCenter: spec.tenants[workload.tenant]?.costCenter }
+          : {}),
+        ...(workload.namespace !== undefined ? { namespace: workload.namespace } : {}),
+        ...(inputs.skipAwait ? { skipAwait: true } : {}),
+      };
+      created[name][cluster] = build(`${name}-${cluster}`, common, {
+        provider,
+        dependsOn: tenant ? [tenant] : [],
+      });
+    }
+  }
+  return created;
+}
+
+type Build = (
+  resourceName: string,
+  common: WorkloadCommonArgs,
+  opts: pulumi.ComponentResourceOptions,
+) => pulumi.ComponentResource;
+
+/** The component builder of one workload, its paths resolved and checked once for all its clusters. */
+function component(name: string, workload: WorkloadSpec, where: string, root: string): Build {
+  switch (workload.kind) {
+    case "helm": {
+      const chartFolder =
+        workload.path !== undefined
+          ? repositoryPath(root, workload.path, `${where} path`, { folderWith: ["Chart.yaml"] })
+          : undefined;
+      const valuesFiles = (workload.valuesFiles ?? []).map((f, i) =>
+        repositoryPath(root, f, `${where} valuesFiles[${i}]`, { file: true }),
+      );
+      return (resourceName, common, opts) =>
+        new HelmWorkload(
+          resourceName,
+          {
+            ...common,
+            ...(workload.chart !== undefined ? { chart: workload.chart } : {}),
+            ...(chartFolder !== undefined ? { path: chartFolder } : {}),
+            ...(workload.repo !== undefined ? { repo: workload.repo } : {}),
+            ...(workload.version !== undefined ? { version: workload.version } : {}),
+            ...(workload.values !== undefined ? { values: workload.values } : {}),
+            ...(valuesFiles.length ? { valuesFiles } : {}),
+            releaseName: workload.releaseName ?? name,
+          },
+          opts,
+        );
+    }
+    case "kustomize": {
+      const folder = repositoryPath(root, workload.path, `${where} path`, {
+        folderWith: ["kustomization.yaml", "kustomization.yml", "Kustomization"],
+      });
+      return (resourceName, common, opts) =>
+        new KustomizeWorkload(resourceName, { ...common, path: folder, shownPath: workload.path }, opts);
+    }
+    case "manifests": {
+      const target = repositoryPath(root, workload.path, `${where} path`);
+      return (resourceName, common, opts) =>
+        new ManifestsWorkload(resourceName, { ...common, path: target, root }, opts);
+    }
+    default: {
+      const never: never = workload;
+      throw new Error(`unhandled workload kind ${JSON.stringify(never)}`);
+    }
+  }
+}

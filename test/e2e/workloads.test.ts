@@ -1,0 +1,359 @@
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+import type { DriftReport } from "../../ops/drift/model";
+import { groupResources } from "../../ops/drift/components";
+import { KubeObject, REPO_ROOT, TestWorkspace, toolchainBin } from "./helpers/workspace";
+
+/**
+ * Workloads for real: one deployed `local` environment (two local control planes) shared by every
+ * case. A chart pushed with the helm CLI to Debian's docker-registry on loopback (OCI), the same
+ * chart from a static http:// chart repository and from its folder, a Kustomize overlay and a
+ * manifests folder are deployed; then a privileged chart and an escalating overlay are refused
+ * before anything is applied, and a scaled chart Deployment is reported as drift under its
+ * workload and put back.
+ */
+jest.setTimeout(1_800_000);
+
+const ws = new TestWorkspace("platform-e2e-workloads-");
+const FIXTURES = path.join(REPO_ROOT, "test", "e2e", "fixtures", "workloads");
+const scratch = fs.mkdtempSync(path.join(ws.root, ".workloads-e2e-"));
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+const log = (line: string) => process.stderr.write(`[workloads] ${line}\n`);
+
+const kubeconfigOf = (cluster: string) =>
+  cluster === "local" ? ws.kubeconfig : ws.file(".platform", "clusters", cluster, "kubeconfig");
+function kubectlOn<T = { items: KubeObject[] }>(cluster: string, args: string[]): T {
+  const res = spawnSync(
+    path.join(toolchainBin(), "kubectl"),
+    ["--kubeconfig", kubeconfigOf(cluster), ...args, "-o", "json"],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  if (res.status !== 0) throw new Error(`kubectl on ${cluster} ${args.join(" ")}: ${res.stderr}`);
+  return JSON.parse(res.stdout) as T;
+}
+const namesOn = (cluster: string, kind: string, selector: string) =>
+  kubectlOn(cluster, ["get", kind, "-A", "-l", selector]).items.map(
+    (o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`,
+  );
+
+/** A free TCP port on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The pinned helm CLI of the toolchain, with its config, cache and data in the scratch folder. */
+function helm(args: string[]): string {
+  const res = spawnSync(path.join(toolchainBin(), "helm"), args, {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: {
+      ...process.env,
+      HELM_CONFIG_HOME: path.join(scratch, "helm", "config"),
+      HELM_CACHE_HOME: path.join(scratch, "helm", "cache"),
+      HELM_DATA_HOME: path.join(scratch, "helm", "data"),
+    },
+  });
+  if (res.status !== 0) throw new Error(`helm ${args.join(" ")} failed (${res.status}): ${res.stderr}`);
+  return res.stdout + res.stderr;
+}
+
+let registry: ChildProcess | undefined;
+let registryPort = 0;
+let chartRepo: http.Server | undefined;
+let chartRepoPort = 0;
+/** Receives the drift notifications of remediation (the spec's webhook is a placeholder). */
+let receiverUrl = "";
+const notifications: string[] = [];
+const receiver = http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    notifications.push(body);
+    res.writeHead(200).end();
+  });
+});
+
+/** Debian's docker-registry (CNCF distribution) on 127.0.0.1 with a temporary config and storage. */
+async function startRegistry(): Promise<void> {
+  registryPort = await freePort();
+  const config = path.join(scratch, "registry.yml");
+  fs.writeFileSync(
+    config,
+    [
+      "version: 0.1",
+      "log: { level: warn }",
+      `storage: { filesystem: { rootdirectory: ${path.join(scratch, "registry-data")} } }`,
+      `http: { addr: "127.0.0.1:${registryPort}" }`,
+      "",
+    ].join("\n"),
+  );
+  const out = fs.openSync(path.join(scratch, "registry.log"), "a");
+  registry = spawn("docker-registry", ["serve", config], { stdio: ["ignore", out, out] });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      http
+        .get(`http://127.0.0.1:${registryPort}/v2/`, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `docker-registry did not answer on 127.0.0.1:${registryPort}: ${fs.readFileSync(path.join(scratch, "registry.log"), "utf8")}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A static http:// chart repository: index.yaml and the packaged chart, served from a folder. */
+async function startChartRepo(folder: string): Promise<void> {
+  chartRepo = http.createServer((req, res) => {
+    const file = path.join(folder, path.basename(req.url ?? "/"));
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
+    res.writeHead(200).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => chartRepo!.listen(0, "127.0.0.1", resolve));
+  chartRepoPort = (chartRepo.address() as net.AddressInfo).port;
+  helm(["repo", "index", folder, "--url", `http://127.0.0.1:${chartRepoPort}`]);
+}
+
+/** The spec's workloads: every kind, on one or both clusters, for two tenants. */
+const workloadsYaml = () => `
+workloads:
+  web-oci:
+    kind: helm
+    tenant: payments
+    clusters: [local, local-b]
+    chart: oci://127.0.0.1:${registryPort}/charts/web
+    version: "0.1.0"
+    values: { greeting: from-oci }
+  web-http:
+    kind: helm
+    tenant: search
+    clusters: [local-b]
+    chart: web
+    repo: http://127.0.0.1:${chartRepoPort}
+    version: "0.1.0"
+  web-folder:
+    kind: helm
+    tenant: search
+    clusters: [local]
+    path: charts/web
+  invoices:
+    kind: kustomize
+    tenant: payments
+    clusters: [local, local-b]
+    path: clusters/staging/apps/invoices
+  common-configs:
+    kind: manifests
+    tenant: search
+    clusters: [local]
+    path: base/common-configs
+`;
+
+const SPEC = ws.file("stacks", "local", "platform.yaml");
+let deployed = "";
+/** Puts the deployed spec back after a case that changed it. */
+const restoreSpec = () => fs.writeFileSync(SPEC, deployed);
+
+beforeAll(async () => {
+  for (const folder of ["charts", "base", "clusters"])
+    fs.cpSync(path.join(FIXTURES, folder), ws.file(folder), { recursive: true });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/drift`;
+  let started = Date.now();
+  await startRegistry();
+  const packages = path.join(scratch, "packages");
+  fs.mkdirSync(packages);
+  helm(["package", ws.file("charts", "web"), "--destination", packages]);
+  helm([
+    "push",
+    path.join(packages, "web-0.1.0.tgz"),
+    `oci://127.0.0.1:${registryPort}/charts`,
+    "--plain-http",
+  ]);
+  await startChartRepo(packages);
+  log(`registry up and chart pushed (OCI + http repository) in ${seconds(started)} s`);
+
+  ws.editSpec("local", (t) => t.replace("\ndrift:", `${workloadsYaml()}\ndrift:`));
+  deployed = fs.readFileSync(SPEC, "utf8");
+  started = Date.now();
+  const up = await ws.platform(["up", "local", "--yes"]);
+  log(`up local with five workloads (two clusters, first deploy): ${seconds(started)} s`);
+  if (up.code !== 0) throw new Error(`up local failed (${up.code}):\n${up.stdout}\n${up.stderr}`);
+});
+
+afterAll(async () => {
+  await ws.platform(["cluster", "down"]);
+  registry?.kill("SIGTERM");
+  await new Promise((r) => (chartRepo ? chartRepo.close(r) : r(undefined)));
+  await new Promise((r) => receiver.close(r));
+  ws.remove();
+});
+
+const WORKLOAD = "platform.dev/workload";
+
+test("every rendered object is there, on each of its clusters, labelled, in its tenant's namespace", () => {
+  const on = (cluster: string, workload: string) => [
+    ...namesOn(cluster, "deploy,svc,cm,sa", `${WORKLOAD}=${workload}`),
+  ];
+  // helm (OCI), fanned out over both clusters
+  for (const cluster of ["local", "local-b"])
+    expect(on(cluster, "web-oci").sort()).toEqual([
+      "payments/web-oci",
+      "payments/web-oci",
+      "payments/web-oci-settings",
+    ]);
+  const settings = kubectlOn<KubeObject>("local-b", ["get", "cm", "web-oci-settings", "-n", "payments"]);
+  expect(settings.data).toEqual({ GREETING: "from-oci" });
+  expect(settings.metadata.labels).toMatchObject({
+    "platform.dev/environment": "local",
+    "platform.dev/tenant": "payments",
+    "platform.dev/workload": "web-oci",
+    "platform.dev/cost-center": "cc-104",
+    "app.kubernetes.io/managed-by": "Helm",
+  });
+  // helm (http:// repository) on local-b only, helm (folder) on local only
+  expect(on("local-b", "web-http").sort()).toEqual([
+    "search/web-http",
+    "search/web-http",
+    "search/web-http-settings",
+  ]);
+  expect(on("local", "web-http")).toEqual([]);
+  expect(on("local", "web-folder").sort()).toEqual([
+    "search/web-folder",
+    "search/web-folder",
+    "search/web-folder-settings",
+  ]);
+  expect(on("local-b", "web-folder")).toEqual([]);
+  // kustomize: the staging overlay (1 replica, pause 3.10), on both clusters
+  for (const cluster of ["local", "local-b"]) {
+    expect(on(cluster, "invoices").sort()).toEqual(["payments/invoices", "payments/invoices"]);
+    const d = kubectlOn<KubeObject>(cluster, ["get", "deploy", "invoices", "-n", "payments"]);
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.template.spec.containers[0].image).toBe("registry.k8s.io/pause:3.10");
+    expect(d.metadata.labels).toMatchObject({
+      "app.kubernetes.io/part-of": "invoices",
+      [WORKLOAD]: "invoices",
+    });
+  }
+  // manifests: a --- stream (two ConfigMaps) and a List (a ConfigMap and a ServiceAccount), nested
+  expect(on("local", "common-configs").sort()).toEqual([
+    "search/common-features",
+    "search/common-limits",
+    "search/common-reader",
+    "search/common-settings",
+  ]);
+  expect(on("local-b", "common-configs")).toEqual([]);
+});
+
+test("a chart rendering a privileged Deployment is refused at preview naming k8s-no-privileged, the chart and the object; nothing changes", async () => {
+  ws.editSpec("local", (t) =>
+    t.replace("    path: charts/web\n", "    path: charts/web\n    values: { privileged: true }\n"),
+  );
+  const started = Date.now();
+  const res = await ws.platform(["preview", "local"]);
+  log(`preview refusing the privileged chart: ${seconds(started)} s`);
+  restoreSpec();
+  const out = res.stdout + res.stderr;
+  expect(res.code).not.toBe(0);
+  expect(out).toContain("k8s-no-privileged");
+  expect(out).toMatch(/web-folder/);
+  expect(out).toMatch(/Deployment/);
+  const live = kubectlOn<KubeObject>("local", ["get", "deploy", "web-folder", "-n", "search"]);
+  expect(live.spec.template.spec.containers[0].securityContext.privileged).toBe(false);
+});
+
+test("a tenant overlay adding a ClusterRoleBinding is refused before anything is applied", async () => {
+  ws.editSpec("local", (t) =>
+    t.replace(
+      "\ndrift:",
+      "  invoices-admin:\n    kind: kustomize\n    tenant: payments\n    clusters: [local]\n    path: clusters/staging/apps/invoices-admin\n\ndrift:",
+    ),
+  );
+  const started = Date.now();
+  const res = await ws.platform(["up", "local", "--yes"]);
+  log(`up refusing the escalating overlay: ${seconds(started)} s`);
+  restoreSpec();
+  const out = res.stdout + res.stderr;
+  expect(res.code).not.toBe(0);
+  expect(out).toContain('workload "invoices-admin" (kustomize folder clusters/staging/apps/invoices-admin)');
+  expect(out).toContain('renders ClusterRoleBinding "admin-invoices-admin", a cluster-scoped kind');
+  // nothing of the overlay was applied: neither the binding nor its namespaced objects
+  expect(
+    kubectlOn("local", ["get", "clusterrolebindings", "-l", `${WORKLOAD}=invoices-admin`]).items,
+  ).toEqual([]);
+  expect(namesOn("local", "deploy,svc", `${WORKLOAD}=invoices-admin`)).toEqual([]);
+  const bindings = kubectlOn("local", ["get", "clusterrolebindings"]).items.map(
+    (b) => b.metadata.name as string,
+  );
+  expect(bindings).not.toContain("admin-invoices-admin");
+});
+
+test("kubectl scale on a chart's Deployment is drift under its workload; remediation puts it back", async () => {
+  const scaled = spawnSync(
+    path.join(toolchainBin(), "kubectl"),
+    ["--kubeconfig", kubeconfigOf("local-b"), "scale", "deploy", "web-oci", "-n", "payments", "--replicas=3"],
+    { encoding: "utf8" },
+  );
+  expect(scaled.status).toBe(0);
+  let started = Date.now();
+  const res = await ws.platform(["drift", "local", "--report-only", "--dry-run"]);
+  log(`drift with a scaled chart Deployment: ${seconds(started)} s`);
+  expect(res.code).toBe(4);
+  const report = JSON.parse(
+    fs.readFileSync(ws.file(".platform", "reports", "local", "drift.json"), "utf8"),
+  ) as DriftReport;
+  // drift only: no pending code change (a chart re-rendered the same is no change)
+  expect({
+    drift: report.drift.length,
+    pendingChanges: report.pendingChanges,
+    errors: report.errors,
+  }).toEqual({
+    drift: 1,
+    pendingChanges: [],
+    errors: [],
+  });
+  const [drifted] = report.drift;
+  expect(drifted).toMatchObject({
+    type: "kubernetes:apps/v1:Deployment",
+    cluster: "local-b",
+    change: "modified",
+  });
+  expect(drifted.properties).toContainEqual(
+    expect.objectContaining({ path: "spec.replicas", state: 1, live: 3 }),
+  );
+  const group = groupResources(report).find((g) => g.rows.some((r) => r.urn === drifted.urn));
+  expect(group?.component).toEqual({
+    family: "workload",
+    type: "platform:kubernetes:HelmWorkload",
+    name: "web-oci-local-b",
+  });
+  expect(res.stdout).toContain("web-oci");
+
+  started = Date.now();
+  const fixed = await ws.platform(["drift", "local", "--remediate", "--webhook-url", receiverUrl]);
+  log(`drift --remediate of the chart Deployment: ${seconds(started)} s`);
+  expect(fixed.stderr).not.toMatch(/error:/i);
+  expect({ code: fixed.code, stdout: fixed.stdout }).toMatchObject({ code: 0 });
+  expect(notifications.join("\n")).toContain("web-oci");
+  expect(kubectlOn<KubeObject>("local-b", ["get", "deploy", "web-oci", "-n", "payments"]).spec.replicas).toBe(
+    1,
+  );
+});
