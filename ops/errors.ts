@@ -41,7 +41,8 @@ export class PreflightError extends Error {
     /** The check that refused. */
     readonly check: PreflightCheck,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
