@@ -5,11 +5,21 @@ const transform = {
   // modules without --experimental-vm-modules; the platform itself loads them with Node's require(esm)
   "^.+\\.m?js$": [
     "@swc/jest",
-    { jsc: { parser: { syntax: "ecmascript", importAttributes: true }, target: "es2022" }, module: { type: "commonjs" } },
+    {
+      jsc: { parser: { syntax: "ecmascript", importAttributes: true }, target: "es2022" },
+      module: { type: "commonjs" },
+    },
   ],
 };
 /** @kubernetes/client-node 2 and the ESM-only packages it imports. */
-const esmOnly = ["@kubernetes/client-node", "openid-client", "oauth4webapi", "jose", "socks-proxy-agent", "agent-base"];
+const esmOnly = [
+  "@kubernetes/client-node",
+  "openid-client",
+  "oauth4webapi",
+  "jose",
+  "socks-proxy-agent",
+  "agent-base",
+];
 const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join("|")})/)`];
 
 module.exports = {

@@ -115,7 +115,8 @@ export class FakeApi {
       return this.send(res, 409, { reason: "Conflict", message: "the object has been modified" });
     const collection = sub.slice(0, sub.lastIndexOf("/"));
     let next: Obj;
-    if (method === "PUT" && body) next = body;
+    // a PUT of the main resource keeps the status, as it does for kinds with a status subresource
+    if (method === "PUT" && body) next = { ...body, ...(found.status ? { status: found.status } : {}) };
     else if (p.endsWith("/status"))
       next = { ...found, status: mergePatch(found.status, (body as { status?: unknown }).status) };
     else next = mergePatch(found, body) as Obj;
