@@ -27,6 +27,7 @@ import {
   exportCheckpoint,
   hostPort,
 } from "./remoteState";
+import type { Kubeconfig } from "./kubeconfig";
 import { BackendSettings, backendFor } from "./settings";
 import { PreflightCheck, PreflightError } from "../errors";
 
@@ -258,9 +259,11 @@ function kubeconfigFiles(environment: Environment) {
 export async function checkApiServers(environment: Environment): Promise<void> {
   const env = environment.name;
   const files = kubeconfigFiles(environment);
-  // client-node is loaded only when a cluster is reached through a kubeconfig
   if (files.length === 0) return;
-  const reader = await import("./kubeconfig");
+  // client-node (about a second to load) only when a cluster is reached through a kubeconfig;
+  // require, not import(): under tsx's CommonJS hook a dynamic import() of a .ts file fails
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const reader = require("./kubeconfig") as typeof import("./kubeconfig");
   for (const { cluster, file } of files) {
     const named = environment.spec.clusters[cluster]?.kind === "local" && cluster !== DEFAULT_CLUSTER;
     const start = named ? `platform cluster up --name ${cluster}` : "platform cluster up";
@@ -271,7 +274,7 @@ export async function checkApiServers(environment: Environment): Promise<void> {
         `${env}: cluster "${cluster}" has no kubeconfig at ${file}; nothing was run; ${hint}`,
       );
     }
-    let kubeconfig: import("./kubeconfig").Kubeconfig;
+    let kubeconfig: Kubeconfig;
     try {
       kubeconfig = reader.readKubeconfig(
         file,
