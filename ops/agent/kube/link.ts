@@ -247,7 +247,11 @@ export class ClusterLink {
     link.obj = obj;
     const suspendFlipped =
       before !== undefined && (before.spec?.suspend ?? false) !== (obj.spec?.suspend ?? false);
-    if (this.acts(env) && (suspendFlipped || this.request(env) !== undefined)) this.opts.wake();
+    // only a new request wakes: our own status writes come back while one is being handled
+    const annotation = (o: PlatformEnvironmentObject | undefined) =>
+      o?.metadata.annotations?.[AGENT_REQUESTED_AT_ANNOTATION];
+    const newRequest = annotation(obj) !== annotation(before) && this.request(env) !== undefined;
+    if (this.acts(env) && (suspendFlipped || newRequest)) this.opts.wake();
   }
 
   /** May this agent apply, remediate and write status for `env` now? */

@@ -108,6 +108,12 @@ test("the link: spec.suspend flipped and a reconcile request wake the leader wit
     metadata: { ...now.metadata, annotations: { [AGENT_REQUESTED_AT_ANNOTATION]: "2026-12-06T03:00:00Z" } },
   } as never);
   await until(() => link.request("local") === "2026-12-06T03:00:00Z", 1000);
+  const requested = await until(() => wakes > woken + 1, 1000).then(() => wakes);
+  // a status write while the request is pending (ours, coming back through the watch): no wake-up
+  const pending = api.objects.get(`${path}/local`) as unknown as PlatformEnvironmentObject;
+  api.put(path, { ...pending, status: { phase: "Ready" } } as never);
+  await until(() => (link.observed("local")?.phase ?? "") === "Ready", 1000);
+  expect(wakes).toBe(requested);
   await link.stop();
 });
 
