@@ -118,7 +118,10 @@ export function writeServiceAccountKubeconfig(opts: ServiceAccountKubeconfigOpti
     credential,
   );
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-  if (credential.kind === "exec") fs.writeFileSync(credential.tokenFile, token, { mode: 0o600 });
+  if (credential.kind === "exec") {
+    fs.mkdirSync(path.dirname(credential.tokenFile), { recursive: true });
+    fs.writeFileSync(credential.tokenFile, token, { mode: 0o600 });
+  }
   fs.writeFileSync(opts.out, text, { mode: 0o600 });
   return opts.out;
 }
