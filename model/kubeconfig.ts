@@ -1,6 +1,7 @@
 /**
  * The one rule for where a cluster's kubeconfig comes from, shared by the program (which reads it
- * into the provider) and the pre-flight checks (which ask its API server).
+ * into the provider) and the pre-flight checks (which ask its API server). Reading the file (its
+ * context, credentials, exec plugin) is ops/engine/kubeconfig.ts's, the one reader.
  */
 import * as path from "path";
 import type { ClusterSpec } from "./types";

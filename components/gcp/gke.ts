@@ -206,6 +206,9 @@ export function nodeAccountId(name: string): string {
 export function gkeKubeconfig(clusterName: string, endpoint: string, caData: string): string {
   return execKubeconfig(clusterName, `https://${endpoint}`, caData, {
     command: "gke-gcloud-auth-plugin",
+    // application default credentials: workload identity in the agent's pod (no gcloud there),
+    // `gcloud auth application-default login` on a workstation (which the GCP provider needs anyway)
+    args: ["--use_application_default_credentials"],
     provideClusterInfo: true,
     installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
   });

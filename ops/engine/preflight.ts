@@ -9,7 +9,6 @@
 import * as fs from "fs";
 import { DEFAULT_CLUSTER } from "../../model/paths";
 import * as net from "net";
-import { parse } from "yaml";
 import type { Environment } from "../../model/environment";
 import { stateDir } from "../../model/paths";
 import {
@@ -28,6 +27,7 @@ import {
   exportCheckpoint,
   hostPort,
 } from "./remoteState";
+import type { Kubeconfig } from "./kubeconfig";
 import { BackendSettings, backendFor } from "./settings";
 import { PreflightCheck, PreflightError } from "../errors";
 
@@ -221,19 +221,6 @@ export async function checkRemoteBackend(
   }
 }
 
-/** The API server URL of a kubeconfig's current context. */
-export function kubeconfigServer(file: string, text: string = fs.readFileSync(file, "utf8")): string {
-  const doc = parse(text) as {
-    "current-context"?: string;
-    contexts?: Array<{ name: string; context: { cluster: string } }>;
-    clusters?: Array<{ name: string; cluster: { server: string } }>;
-  };
-  const ctx = doc.contexts?.find((c) => c.name === doc["current-context"]) ?? doc.contexts?.[0];
-  const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster) ?? doc.clusters?.[0];
-  if (!cluster?.cluster.server) throw new Error(`${file}: no cluster server in the current context`);
-  return cluster.cluster.server;
-}
-
 /** Resolves when a TCP connection to the URL's host and port succeeds; rejects with the reason. */
 export function reachable(url: string, timeoutMs = 3000): Promise<void> {
   const { host, port } = hostPort(new URL(url));
@@ -265,10 +252,21 @@ function kubeconfigFiles(environment: Environment) {
   return files;
 }
 
-/** Refuses when the API server of a kubeconfig-reached cluster does not answer. */
+/**
+ * Refuses when the kubeconfig of a kubeconfig-reached cluster cannot be used (read by the one
+ * reader, ops/engine/kubeconfig.ts), its API server does not answer, or its exec credential plugin
+ * gives no credential (missing, failing, hanging past its time limit, printing garbage): the
+ * Kubernetes provider would otherwise fail halfway through the update.
+ */
 export async function checkApiServers(environment: Environment): Promise<void> {
   const env = environment.name;
-  for (const { cluster, file } of kubeconfigFiles(environment)) {
+  const files = kubeconfigFiles(environment);
+  if (files.length === 0) return;
+  // client-node (about a second to load) only when a cluster is reached through a kubeconfig;
+  // require, not import(): under tsx's CommonJS hook a dynamic import() of a .ts file fails
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const reader = require("./kubeconfig") as typeof import("./kubeconfig");
+  for (const { cluster, file } of files) {
     const named = environment.spec.clusters[cluster]?.kind === "local" && cluster !== DEFAULT_CLUSTER;
     const start = named ? `platform cluster up --name ${cluster}` : "platform cluster up";
     const hint = `start it with \`${start}\` or fix the kubeconfig of cluster "${cluster}"`;
@@ -278,7 +276,21 @@ export async function checkApiServers(environment: Environment): Promise<void> {
         `${env}: cluster "${cluster}" has no kubeconfig at ${file}; nothing was run; ${hint}`,
       );
     }
-    const server = kubeconfigServer(file, environment.read(file));
+    let kubeconfig: Kubeconfig;
+    try {
+      kubeconfig = reader.readKubeconfig(
+        file,
+        { processEnv: environment.processEnv },
+        environment.read(file),
+      );
+    } catch (err) {
+      throw new PreflightError(
+        "apiServers",
+        `${env}: the kubeconfig of cluster "${cluster}" cannot be used: ${(err as Error).message}; nothing was run`,
+        { cause: err },
+      );
+    }
+    const server = kubeconfig.server;
     try {
       await reachable(server);
     } catch (err) {
@@ -287,6 +299,17 @@ export async function checkApiServers(environment: Environment): Promise<void> {
         `${env}: the API server of cluster "${cluster}" (${server}) is unreachable (${(err as Error).message}); nothing was run; ${hint}`,
         { cause: err },
       );
+    }
+    if (kubeconfig.credential === "exec") {
+      try {
+        await kubeconfig.config.applyToHTTPSOptions({});
+      } catch (err) {
+        throw new PreflightError(
+          "apiServers",
+          `${env}: cluster "${cluster}" gives no credential: ${(err as Error).message}; nothing was run`,
+          { cause: err },
+        );
+      }
     }
   }
 }

@@ -224,6 +224,9 @@ describe("one agent", () => {
 });
 
 test("the requested-at annotation makes a poll and a drift check happen now (10-minute interval)", async () => {
+  // the object still shows the last agent's status (Ready, a drift time): wait for this agent's
+  // own first pass (it ends with a drift check), else the push below races its first poll
+  const previousCheck = penv().status?.drift?.checkedAt as string | undefined;
   const a = await startAgent("agent-c", [
     "--interval",
     "10m",
@@ -232,7 +235,14 @@ test("the requested-at annotation makes a poll and a drift check happen now (10-
     "--lease-duration",
     `${LEASE_S}s`,
   ]);
-  const first = await a.waitFor((s) => s.phase === "Ready" && s.drift.checkedAt !== undefined, 180_000);
+  const first = await a.waitFor(
+    (s) =>
+      s.leader === true &&
+      s.phase === "Ready" &&
+      s.drift.checkedAt !== undefined &&
+      s.drift.checkedAt !== previousCheck,
+    180_000,
+  );
   setReplicas(3, 4);
   const sha = commitAndPush("checkout: 4 replicas (picked up by a reconcile request)");
   await sleep(2 * INTERVAL_S * 1000);

@@ -209,7 +209,12 @@ export const AGENT_RUNTIME_RBAC_RULES: AgentPolicyRule[] = [
   },
   { apiGroups: [AGENT_CRD_GROUP], resources: [`${AGENT_CRD_PLURAL}/status`], verbs: ["get", "patch"] },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
-  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+  // list and watch: the agent watches its Leases, so a released one is taken over at once
+  {
+    apiGroups: ["coordination.k8s.io"],
+    resources: ["leases"],
+    verbs: ["get", "list", "watch", "create", "update"],
+  },
 ];
 
 /**
@@ -221,7 +226,8 @@ export const AGENT_RUNTIME_CLUSTER_RBAC_RULES: AgentPolicyRule[] = [
   {
     apiGroups: ["apiextensions.k8s.io"],
     resources: ["customresourcedefinitions"],
-    verbs: ["get"],
+    // update: the agent upgrades a CRD of an older schema (its status writes would lose fields)
+    verbs: ["get", "update"],
     resourceNames: [AGENT_CRD_NAME],
   },
   { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["create"] },

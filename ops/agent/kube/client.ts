@@ -1,11 +1,12 @@
 /**
- * A small typed Kubernetes API client (node:https, JSON): GET, POST, PUT and PATCH on paths, with
- * the target's TLS client certificate or bearer token. Only what the agent needs for its CRD,
- * objects, status subresource, Events and Leases; no watch, no caching.
+ * A small typed Kubernetes API client (JSON over node:https): GET, POST, PUT and PATCH on paths.
+ * TLS and credentials (client certificates, tokens, token files, exec plugins) come from the one
+ * kubeconfig reader's client-node config (ops/engine/kubeconfig.ts). Only what the agent needs for
+ * its CRD, objects, status subresource, Events and Leases; watches are in ./watch.ts.
  */
-import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
+import { ExecCredentialError } from "../../engine/execCredential";
 import type { KubeTarget } from "./config";
 
 /** A failed API call: the HTTP status (0: the server was not reached) and the API's reason. */
@@ -16,8 +17,9 @@ export class KubeApiError extends Error {
     /** The `reason` of the API's Status (`NotFound`, `Conflict`, `Forbidden`, ...) or `Unreachable`. */
     readonly reason: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -35,24 +37,14 @@ export interface KubeClientOptions {
 }
 
 export class KubeClient {
-  private readonly agent: https.Agent | http.Agent;
   private readonly timeoutMs: number;
+  private readonly agents = new Set<http.Agent>();
 
   constructor(
     readonly target: KubeTarget,
     opts: KubeClientOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.agent = target.server.startsWith("http:")
-      ? new http.Agent({ keepAlive: true, maxSockets: 4 })
-      : new https.Agent({
-          keepAlive: true,
-          maxSockets: 4,
-          ca: target.ca,
-          cert: target.cert,
-          key: target.key,
-          rejectUnauthorized: !target.insecureSkipTlsVerify,
-        });
   }
 
   get<T>(apiPath: string): Promise<T> {
@@ -82,30 +74,48 @@ export class KubeClient {
     return this.request<T>("PATCH", apiPath, body, CONTENT_TYPE[type]);
   }
 
-  /** Frees the keep-alive sockets. */
+  /** Frees the sockets. */
   close(): void {
-    this.agent.destroy();
+    for (const agent of this.agents) agent.destroy();
   }
 
-  private token(): string | undefined {
-    if (this.target.tokenFile) return fs.readFileSync(this.target.tokenFile, "utf8").trim();
-    return this.target.token;
+  /**
+   * TLS options and the credential of a request, from the kubeconfig (an exec plugin may run).
+   * A plugin that gives no credential is a KubeApiError `Unauthenticated` naming why.
+   */
+  private async options(where: string): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = {};
+    try {
+      await this.target.config.applyToHTTPSOptions(opts);
+    } catch (err) {
+      const reason = err instanceof ExecCredentialError ? "Unauthenticated" : "BadKubeconfig";
+      throw new KubeApiError(0, reason, `${where}: no credential: ${(err as Error).message}`, { cause: err });
+    }
+    if (opts.agent instanceof http.Agent) this.agents.add(opts.agent);
+    return opts;
   }
 
-  request<T>(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  async request<T>(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<T> {
     const url = new URL(apiPath, `${this.target.server}/`);
+    const where = `${method} ${url.pathname}`;
+    const opts = await this.options(where);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = {
+      ...(opts.headers as Record<string, string> | undefined),
+      accept: "application/json",
+    };
     if (payload) {
       headers["content-type"] = contentType;
       headers["content-length"] = String(payload.length);
     }
-    const token = this.token();
-    if (token) headers.authorization = `Bearer ${token}`;
     const lib = url.protocol === "http:" ? http : https;
-    const where = `${method} ${url.pathname}`;
     return new Promise<T>((resolve, reject) => {
-      const req = lib.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+      const req = lib.request(url, { ...opts, method, headers, timeout: this.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
@@ -118,6 +128,8 @@ export class KubeClient {
           }
           const code = res.statusCode ?? 0;
           if (code >= 200 && code < 300) return resolve(json as T);
+          // an exec credential the server refused: the next request runs the plugin again
+          if (code === 401) this.target.forgetCredential();
           const status = (json ?? {}) as { reason?: string; message?: string };
           reject(
             new KubeApiError(
@@ -131,7 +143,9 @@ export class KubeClient {
       req.on("timeout", () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on("error", (err) =>
         reject(
-          new KubeApiError(0, "Unreachable", `${where}: ${this.target.server} unreachable: ${err.message}`),
+          new KubeApiError(0, "Unreachable", `${where}: ${this.target.server} unreachable: ${err.message}`, {
+            cause: err,
+          }),
         ),
       );
       req.end(payload);

@@ -1,8 +1,11 @@
 /**
  * The agent's link to the cluster, per environment: the Lease (who may act), the object's spec
- * (`suspend`) and reconcile-request annotation (read on every lease tick: one GET each, no watch),
- * and the status and Events the leader publishes. Nothing here ever throws into the loop: an
- * unreachable or forbidden API is a `problem` the loop reports, retried on the next tick.
+ * (`suspend`) and reconcile-request annotation, and the status and Events the leader publishes.
+ * Watches on the object and the Lease wake the loop as soon as `suspend` flips, a reconcile is
+ * requested or the Lease is released or taken; the lease ticks (every ⅓ of its duration) renew
+ * it and re-read everything, so a watch that is down costs latency, never correctness. Nothing
+ * here ever throws into the loop: an unreachable or forbidden API (or an exec credential plugin
+ * that gives no credential) is a `problem` the loop reports, retried on the next tick.
  */
 import {
   AGENT_MANAGED_BY,
@@ -13,8 +16,16 @@ import type { EnvironmentStatus } from "../status";
 import { KubeClient } from "./client";
 import type { KubeTarget } from "./config";
 import { eventsFor, fromCrStatus, statusFingerprint, toCrStatus } from "./crStatus";
-import { LeaseElector } from "./lease";
-import { ensureCrd, ensureObject, patchStatus, PlatformEnvironmentObject, recordEvent } from "./objects";
+import { Lease, LeaseElector } from "./lease";
+import {
+  ensureCrd,
+  ensureObject,
+  objectsPath,
+  patchStatus,
+  PlatformEnvironmentObject,
+  recordEvent,
+} from "./objects";
+import { ResilientWatch } from "./watch";
 
 /** How the link runs. */
 export interface ClusterLinkOptions {
@@ -68,6 +79,9 @@ interface EnvLink {
   published?: EnvironmentStatus;
   fingerprint?: string;
   queue: Promise<void>;
+  /** The watches on the object and the Lease, once the object exists. */
+  watches?: ResilientWatch<PlatformEnvironmentObject | Lease>[];
+  loggedWatchError?: string;
 }
 
 export class ClusterLink {
@@ -94,9 +108,10 @@ export class ClusterLink {
     }
   }
 
-  /** Stops ticking, finishes the writes, hands the Leases back and closes the connections. */
+  /** Stops ticking and watching, finishes the writes, hands the Leases back, closes the connections. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    for (const link of this.links.values()) await Promise.all((link.watches ?? []).map((w) => w.stop()));
     await this.flush();
     for (const link of this.links.values()) {
       await link.elector?.release();
@@ -142,6 +157,7 @@ export class ClusterLink {
       const obj = await ensureObject(link.client, this.opts.namespace, env);
       link.obj = obj;
       if (!before) link.handled = obj.status?.lastHandledReconcileAt;
+      if (this.opts.leaseDurationMs) this.watch(env, link);
       if (link.elector) {
         await link.elector.tick();
         const error = link.elector.state().error;
@@ -171,6 +187,71 @@ export class ClusterLink {
         this.opts.log(`${env}: cannot renew the Lease; standing by`);
       }
     }
+  }
+
+  /**
+   * Starts the watches of `env` (once): a change of its object wakes the loop when `suspend`
+   * flipped or a reconcile was requested; a change of its Lease by another agent (released,
+   * taken, renewed) runs a lease tick at once instead of at the next interval.
+   */
+  private watch(env: string, link: EnvLink): void {
+    if (link.watches || !link.client) return;
+    const onError = (what: string) => (err: Error, retryInMs: number) => {
+      const line = `${env}: the watch of ${what} failed (${err.message}); listing again in ${retryInMs} ms`;
+      if (line !== link.loggedWatchError) this.opts.log(line);
+      link.loggedWatchError = line;
+    };
+    const objects = new ResilientWatch<PlatformEnvironmentObject>(
+      link.client,
+      { path: objectsPath(this.opts.namespace) },
+      {
+        onChange: (obj, deleted) => {
+          if (obj.metadata.name !== env) return;
+          link.loggedWatchError = undefined;
+          if (deleted)
+            void this.tick(); // the tick creates it again
+          else this.observe(env, link, obj);
+        },
+        onError: onError("PlatformEnvironment objects"),
+      },
+    );
+    const watches: ResilientWatch<PlatformEnvironmentObject | Lease>[] = [
+      objects as ResilientWatch<PlatformEnvironmentObject | Lease>,
+    ];
+    if (link.elector) {
+      const leaseName = link.elector.name;
+      const leases = new ResilientWatch<Lease>(
+        link.client,
+        {
+          path: `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases`,
+          labelSelector: `app.kubernetes.io/managed-by=${AGENT_MANAGED_BY}`,
+        },
+        {
+          onChange: (lease) => {
+            if (lease.metadata.name !== leaseName) return;
+            // our own renewals come back too: only another agent's write is news
+            if ((lease.spec?.holderIdentity ?? "") !== this.opts.identity) void this.tick();
+          },
+          onError: onError(`Lease ${leaseName}`),
+        },
+      );
+      watches.push(leases as ResilientWatch<PlatformEnvironmentObject | Lease>);
+    }
+    link.watches = watches;
+    for (const w of watches) w.start();
+  }
+
+  /** The object as a watch delivered it: wakes the leader's loop when there is something to do. */
+  private observe(env: string, link: EnvLink, obj: PlatformEnvironmentObject): void {
+    const before = link.obj;
+    link.obj = obj;
+    const suspendFlipped =
+      before !== undefined && (before.spec?.suspend ?? false) !== (obj.spec?.suspend ?? false);
+    // only a new request wakes: our own status writes come back while one is being handled
+    const annotation = (o: PlatformEnvironmentObject | undefined) =>
+      o?.metadata.annotations?.[AGENT_REQUESTED_AT_ANNOTATION];
+    const newRequest = annotation(obj) !== annotation(before) && this.request(env) !== undefined;
+    if (this.acts(env) && (suspendFlipped || newRequest)) this.opts.wake();
   }
 
   /** May this agent apply, remediate and write status for `env` now? */
@@ -228,23 +309,23 @@ export class ClusterLink {
   private async write(env: string, link: EnvLink, status: EnvironmentStatus): Promise<void> {
     if (!link.client || !link.obj || !this.acts(env)) return;
     const obj = link.obj;
-    const cr = toCrStatus(
-      { ...status, lastHandledReconcileAt: link.handled },
-      {
-        generation: obj.metadata.generation ?? 0,
-        identity: this.opts.identity,
-        lease: agentLeaseName(env),
-        previous: obj.status?.conditions,
-        now: new Date().toISOString(),
-      },
-    );
+    const build = (current: PlatformEnvironmentObject) =>
+      toCrStatus(
+        { ...status, lastHandledReconcileAt: link.handled },
+        {
+          generation: current.metadata.generation ?? 0,
+          identity: this.opts.identity,
+          lease: agentLeaseName(env),
+          previous: current.status?.conditions,
+          now: new Date().toISOString(),
+        },
+      );
     const before = link.published ?? fromCrStatus(env, obj.status) ?? blank(status);
     link.published = status;
     try {
-      const fp = statusFingerprint(cr);
+      const fp = statusFingerprint(build(obj));
       if (fp !== link.fingerprint) {
-        const written = await patchStatus(link.client, this.opts.namespace, env, cr);
-        link.obj = { ...obj, status: written.status };
+        link.obj = await patchStatus(link.client, obj, build);
         link.fingerprint = fp;
       }
       for (const event of eventsFor(before, status))

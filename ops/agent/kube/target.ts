@@ -16,7 +16,7 @@ export function agentKubeTarget(
   if (opts.kubeconfig) {
     if (!fs.existsSync(opts.kubeconfig))
       throw new KubeConfigError(`--kubeconfig ${opts.kubeconfig}: no such file`);
-    return kubeconfigTarget(opts.kubeconfig);
+    return kubeconfigTarget(opts.kubeconfig, opts.processEnv);
   }
   if (opts.processEnv.KUBERNETES_SERVICE_HOST) return inClusterTarget(opts.processEnv);
   for (const cluster of Object.keys(environment.spec.clusters ?? {})) {
@@ -25,7 +25,7 @@ export function agentKubeTarget(
     if (source.kind !== "file") continue;
     if (!fs.existsSync(source.file))
       throw new KubeConfigError(`cluster "${cluster}": no kubeconfig at ${source.file} (${source.hint})`);
-    return kubeconfigTarget(source.file, fs.readFileSync(source.file, "utf8"));
+    return kubeconfigTarget(source.file, opts.processEnv, fs.readFileSync(source.file, "utf8"));
   }
   throw new KubeConfigError(
     `${environment.name}: no cluster of the spec is reached through a kubeconfig file (eks/gke ones are stack secrets); pass --kubeconfig PATH`,

@@ -1,4 +1,5 @@
 import * as net from "net";
+import { serverTarget } from "../../../ops/agent/kube/config";
 import { ClusterLink } from "../../../ops/agent/kube/link";
 
 /** A port nothing listens on (bound, then closed). */
@@ -13,7 +14,7 @@ async function closedPort(): Promise<number> {
 function link(port: number, leaseDurationMs: number | undefined, lines: string[]) {
   return new ClusterLink({
     envs: ["local"],
-    targetOf: () => ({ server: `http://127.0.0.1:${port}`, origin: "test" }),
+    targetOf: () => serverTarget(`http://127.0.0.1:${port}`, "test"),
     namespace: "platform-system",
     identity: "agent-a",
     leaseDurationMs,

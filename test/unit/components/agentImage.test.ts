@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { AGENT_ENTRYPOINT, AGENT_HOME, AGENT_PORT } from "../../../components/kubernetes/agent/agent";
 import { NON_ROOT_UID } from "../../../components/kubernetes/app";
+import { eksKubeconfig } from "../../../components/aws/eks";
+import { gkeKubeconfig } from "../../../components/gcp/gke";
 
 const root = path.resolve(__dirname, "../../..");
 const text = fs.readFileSync(path.join(root, "deploy", "agent", "Dockerfile"), "utf8");
@@ -67,4 +69,27 @@ test("the entrypoint is the component's command; platform is on PATH; non-root; 
   expect(of("USER")).toEqual([`${NON_ROOT_UID}:${NON_ROOT_UID}`]);
   expect(of("EXPOSE")).toEqual([String(AGENT_PORT)]);
   expect(env).toContain(`PLATFORM_HOME=${AGENT_HOME}`);
+});
+
+test("the image carries the exec credential plugin of every kubeconfig the platform generates, pinned", () => {
+  const commandOf = (kubeconfig: string) =>
+    (JSON.parse(kubeconfig) as { users: { user: { exec: { command: string } } }[] }).users[0].user.exec
+      .command;
+  const eks = commandOf(eksKubeconfig("c", "https://x", "Q0E=", "eu-west-1"));
+  const gke = commandOf(gkeKubeconfig("c", "10.0.0.2", "Q0E="));
+  expect([eks, gke]).toEqual(["aws", "gke-gcloud-auth-plugin"]);
+  const runs = of("RUN");
+  const finalStage = instructions.slice(
+    instructions.map((l) => l.toUpperCase().startsWith("FROM ")).lastIndexOf(true),
+  );
+  // aws: Debian's AWS CLI v2, exact version, installed in the final image (/usr/bin, on PATH)
+  expect(finalStage.some((l) => /^RUN .*apt-get install .*\bawscli=\d+\.\d+\.\d+-\d+\b/.test(l))).toBe(true);
+  // gke-gcloud-auth-plugin: exact version from Google's signed repository, only the binary copied
+  expect(runs.some((r) => /google-cloud-cli-gke-gcloud-auth-plugin=\d+\.\d+\.\d+-\d+\b/.test(r))).toBe(true);
+  expect(runs.some((r) => /signed-by=\/usr\/share\/keyrings\/cloud\.google\.gpg/.test(r))).toBe(true);
+  expect(finalStage).toContain(
+    "COPY --from=gke-auth /usr/lib/google-cloud-sdk/bin/gke-gcloud-auth-plugin /usr/local/bin/gke-gcloud-auth-plugin",
+  );
+  const pathVar = /PATH=(\S+)/.exec(of("ENV").join(" "))?.[1] ?? "";
+  expect(pathVar.split(":")).toEqual(expect.arrayContaining(["/usr/local/bin", "/usr/bin"]));
 });

@@ -43,6 +43,29 @@ test("keeps the current context's server and CA, holds only the token, no admin 
 
 test("a kubeconfig without the context's cluster is an error naming the context", () => {
   expect(() => tokenKubeconfig("current-context: x\ncontexts: []\n", "t", "u")).toThrow(
-    /no cluster for context "x"/,
+    /the admin kubeconfig: no context "x"/,
   );
+});
+
+test("an exec credential: the user runs the plugin on the token file, no token inline", () => {
+  const text = tokenKubeconfig(admin, "eyJhbGciOi.token", "sa", {
+    kind: "exec",
+    command: "/fixtures/exec-credential.sh",
+    tokenFile: "/tmp/sa.token",
+  });
+  const doc = parse(text);
+  expect(doc.users).toEqual([
+    {
+      name: "sa",
+      user: {
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: "/fixtures/exec-credential.sh",
+          args: ["/tmp/sa.token"],
+          interactiveMode: "Never",
+        },
+      },
+    },
+  ]);
+  expect(text).not.toContain("eyJhbGciOi.token");
 });

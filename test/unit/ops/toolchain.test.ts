@@ -7,11 +7,11 @@ import { KWOK_STAGE_FILES } from "../../../ops/toolchain/prepare";
 import {
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
+  HELM_VERSION,
   PULUMI_VERSION,
   TOOLS,
   toolKey,
 } from "../../../ops/toolchain/tools";
-import { HELM_VERSION, PULUMI_VERSION, TOOLS, toolKey } from "../../../ops/toolchain/tools";
 import { REPO_ROOT } from "../helpers/root";
 
 const toolsRoot = path.join(REPO_ROOT, "tools");
