@@ -226,7 +226,7 @@ describe("with a 10-minute poll interval, only the webhook triggers", () => {
   });
 });
 
-test("a bare `platform up` of the same kind of change (the README's comparison)", async () => {
+test("a bare `platform up` of the same kind of change (docs/agent.md's comparison)", async () => {
   setReplicas(4, 5);
   const started = Date.now();
   const res = await ws.platform(["up", "local", "--yes"]);

@@ -33,6 +33,9 @@ async function run(argv: string[]) {
   return { code, out, err };
 }
 
+/** The command line reference page, whose usage blocks must equal the generated help. */
+const cliDoc = () => fs.readFileSync(path.resolve(__dirname, "../../../docs/cli.md"), "utf8");
+
 /** The verbs `platform --help` lists, read from its text. */
 const listedVerbs = () => [...usage().matchAll(/^ {2}platform (\S+)/gm)].map((m) => m[1]);
 
@@ -80,10 +83,17 @@ describe("platform --help and <verb> --help", () => {
     expect(usage()).not.toContain("--concurrency");
   });
 
-  test("the README's command section shows the generated usage", () => {
-    const readme = fs.readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
-    expect(readme).toContain(`## The \`platform\` command\n\n\`\`\`\n${usage()}\`\`\`\n`);
+  test("docs/cli.md shows the generated usage", () => {
+    expect(cliDoc()).toContain(`## Usage\n\n\`\`\`\n${usage()}\`\`\`\n`);
   });
+
+  test.each(shapes().map((s) => [s.argv.join(" "), s.argv] as const))(
+    "docs/cli.md shows the generated help of platform %s",
+    async (name, argv) => {
+      const r = await run([...argv, "--help"]);
+      expect(cliDoc()).toContain(`### \`platform ${name}\`\n\n\`\`\`\n${r.out}\`\`\`\n`);
+    },
+  );
 
   test("--version prints the package version", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8"));
