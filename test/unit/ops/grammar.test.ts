@@ -95,6 +95,24 @@ describe("platform --help and <verb> --help", () => {
     },
   );
 
+  test("every usage line quoted in docs/ is one the command prints", () => {
+    const printed = [usage().split("\n")[0], ...shapes().map((s) => usageLine(s.spec))];
+    const docs = path.resolve(__dirname, "../../../docs");
+    const quoted = fs
+      .readdirSync(docs)
+      .filter((f) => f.endsWith(".md"))
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(docs, f), "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("usage: platform "))
+          .map((line) => ({ file: f, line })),
+      );
+    expect(quoted.length).toBeGreaterThan(printed.length);
+    for (const q of quoted)
+      expect({ ...q, printed: printed.includes(q.line) }).toEqual({ ...q, printed: true });
+  });
+
   test("--version prints the package version", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8"));
     const r = await run(["--version"]);
