@@ -14,34 +14,23 @@
  *
  *   npx tsx bench/agent.ts [rounds, default 3]
  */
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import { createHmac } from "crypto";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
-import { descendants, REPO_ROOT, TestWorkspace } from "../test/e2e/helpers/workspace";
+import { AgentProcess, GitSource, signBody, sleep } from "../test/e2e/helpers/agent";
+import { descendants, TestWorkspace } from "../test/e2e/helpers/workspace";
 
 const rounds = Number(process.argv[2] ?? 3);
 const pollInterval = process.env.BENCH_AGENT_POLL ?? "10s";
 const idleSeconds = Number(process.env.BENCH_AGENT_IDLE_S ?? 300);
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SECRET = "bench-agent-hook-secret";
 
 const ws = new TestWorkspace("platform-bench-agent-");
 ws.env.BENCH_AGENT_HOOK = SECRET;
-const bare = fs.mkdtempSync(path.join(os.tmpdir(), "platform-bench-agent-src-"));
-
-function git(...args: string[]): string {
-  const res = spawnSync("git", args, { cwd: ws.root, encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`git ${args.join(" ")}: ${res.stderr}`);
-  return res.stdout.trim();
-}
-const commit = (message: string) => {
-  git("add", "-A");
-  git("commit", "-q", "-m", message);
-};
-const push = () => git("push", "-q", bare, "main");
+const source = new GitSource(ws, "Agent Bench", "bench@example.test");
+const commit = (message: string) => source.commit(message);
+const push = () => source.push();
 
 let replicas = 2;
 /** Sets checkout's replicas in the spec to a new value; returns it. */
@@ -74,47 +63,24 @@ async function untilLive(n: number, since: number, ms = 600_000): Promise<number
   return performance.now() - since;
 }
 
-let agent: ChildProcess | undefined;
-let agentLog = "";
-let base = "";
+let agent: AgentProcess | undefined;
+const agentLog = () => agent?.log ?? "";
+/** Starts the agent; resolves once its own first pass and drift check are done. */
 async function startAgent(flags: string[]): Promise<void> {
-  agentLog = "";
-  agent = spawn(
-    process.execPath,
-    [ws.file("bin", "platform.js"), "agent", "local", "--repo", bare, "--listen", "127.0.0.1:0", ...flags],
-    { cwd: ws.root, env: ws.env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  agent.stdout?.on("data", (d) => (agentLog += d));
-  agent.stderr?.on("data", (d) => (agentLog += d));
-  for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(agentLog); i++) await sleep(100);
-  base = /listening on (http:\S+)/.exec(agentLog)?.[1] ?? "";
-  if (!base) throw new Error(`the agent did not start:\n${agentLog}`);
-  const head = git("rev-parse", "HEAD");
+  agent = await AgentProcess.start(ws, source, flags, { pollMs: 500 });
+  const head = source.head();
   const started = Date.now();
-  for (;;) {
-    const s = (
-      (await (await fetch(`${base}/status`)).json()) as {
-        environments: {
-          phase: string;
-          lastAppliedRevision?: string;
-          drift: { status: string; checkedAt?: string };
-        }[];
-      }
-    ).environments[0];
+  await agent.waitFor((s) => {
     // ready once this agent's own first pass and drift check are done (status.json persists)
     const checked = Date.parse(s.drift.checkedAt ?? "") || 0;
-    if (s.phase === "Ready" && s.lastAppliedRevision === head && checked >= started - 1000) return;
-    if (s.phase === "Stalled") throw new Error(`the agent stalled:\n${agentLog}`);
-    await sleep(500);
-  }
+    if (s.phase === "Stalled") throw new Error(`the agent stalled:\n${agentLog()}`);
+    return s.phase === "Ready" && s.lastAppliedRevision === head && checked >= started - 1000;
+  }, 3_600_000);
 }
 async function stopAgent(): Promise<void> {
-  const p = agent;
+  const a = agent;
   agent = undefined;
-  if (!p || p.exitCode !== null) return;
-  const exited = new Promise((r) => p.once("exit", r));
-  p.kill("SIGTERM");
-  await exited;
+  await a?.stop();
 }
 
 const median = (xs: number[]) => {
@@ -147,14 +113,7 @@ const treeCpu = (pid: number) => cpuOf(pid, true) + descendants(pid).reduce((a, 
 const treeRss = (pid: number) => [pid, ...descendants(pid)].reduce((a, p) => a + rssKiB(p), 0);
 
 async function main(): Promise<void> {
-  fs.copyFileSync(path.join(REPO_ROOT, "package-lock.json"), ws.file("package-lock.json"));
-  fs.writeFileSync(ws.file(".gitignore"), "node_modules\n.platform\n");
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "bench@example.test");
-  git("config", "user.name", "Agent Bench");
-  spawnSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  commit("the platform");
-  push();
+  source.init("the platform");
   log("up local (cold: starts the control plane)");
   const first = await ws.platform(["up", "local", "--yes"]);
   if (first.code !== 0) throw new Error(`up local failed:\n${first.stdout}\n${first.stderr}`);
@@ -176,14 +135,10 @@ async function main(): Promise<void> {
     let n = nextReplicas();
     commit(`replicas ${n}`);
     push();
-    const body = JSON.stringify({ ref: "refs/heads/main", after: git("rev-parse", "HEAD") });
-    const sig = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+    const body = JSON.stringify({ ref: "refs/heads/main", after: source.head() });
+    const sig = signBody(body, SECRET);
     let t = performance.now();
-    const res = await fetch(`${base}/hooks/git`, {
-      method: "POST",
-      body,
-      headers: { "x-hub-signature-256": sig },
-    });
+    const res = await (agent as AgentProcess).hook(body, SECRET, sig);
     if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
     webhook.push(await untilLive(n, t));
     log(`round ${r + 1}: webhook ${sec(webhook[r])}`);
@@ -215,7 +170,7 @@ async function main(): Promise<void> {
     `agent idle for ${idleSeconds} s (interval 1m, drift interval 10m), after its first pass and drift check`,
   );
   await startAgent(["--interval", "1m", "--drift-interval", "10m"]);
-  const pid = agent?.pid as number;
+  const pid = (agent as AgentProcess).pid;
   await sleep(2000);
   const cpu0 = treeCpu(pid);
   const t0 = performance.now();
@@ -251,12 +206,12 @@ async function main(): Promise<void> {
 
 main()
   .catch((err) => {
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n${agentLog}\n`);
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n${agentLog()}\n`);
     process.exitCode = 1;
   })
   .finally(async () => {
     await stopAgent();
     await ws.platform(["cluster", "down"]);
     ws.remove();
-    fs.rmSync(bare, { recursive: true, force: true });
+    source.remove();
   });

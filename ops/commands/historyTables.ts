@@ -9,7 +9,12 @@ export const STATUS = command({
   name: "status",
   summary: "what runs and why: last update, commit, suspension, drift, locks, agent",
   positionals: [ENV],
-  flags: { json: { type: "boolean", description: "print the status as JSON (schema in README)" } },
+  flags: {
+    json: {
+      type: "boolean",
+      description: "print the status as JSON (schema in docs/operations-and-faults.md)",
+    },
+  },
   exits: ["0 read", "1 the stack could not be read", "2 bad flags or an unknown environment"],
   messages: oneEnvironment,
 });
@@ -26,7 +31,10 @@ export const HISTORY = command({
       default: "all of them",
       verbChecksValue: true,
     },
-    json: { type: "boolean", description: "print the updates as JSON (schema in README)" },
+    json: {
+      type: "boolean",
+      description: "print the updates as JSON (schema in docs/operations-and-faults.md)",
+    },
   },
   exits: ["0 read", "1 the stack could not be read", "2 bad flags or an unknown environment"],
   messages: oneEnvironment,

@@ -11,7 +11,7 @@ import { CHANGE_OPS, ChangeModel, clusterOfProvider, ResourceChange } from "../r
 import type { DriftIgnoreRule } from "../../model/types";
 import { applyIgnoreRules } from "./ignore";
 
-/** Version of the `drift.json` schema (see README "Drift reports"). */
+/** Version of the `drift.json` schema (see docs/drift.md). */
 export const DRIFT_SCHEMA_VERSION = 1;
 
 /** `in-sync`: live = state; `drifted`: something changed out of band; `unknown`: live state not read. */

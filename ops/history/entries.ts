@@ -8,7 +8,7 @@
  * (removing or renaming a field bumps it, adding an optional one does not).
  */
 
-/** Version of the `platform history --json` schema (see README "History, status and rollback"). */
+/** Version of the `platform history --json` schema (see docs/operations-and-faults.md, "History, status and rollback"). */
 export const HISTORY_SCHEMA_VERSION = 1;
 
 /**

@@ -17,7 +17,7 @@ import { parseSuspension, Suspension, SUSPENDED_TAG } from "../engine/suspension
 import { changesText, HistoryEntry } from "./entries";
 import { expandCommit, openForReading, readHistory } from "./read";
 
-/** Version of the `platform status --json` schema (README "History, status and rollback"). */
+/** Version of the `platform status --json` schema (docs/operations-and-faults.md, "History, status and rollback"). */
 export const STATUS_SCHEMA_VERSION = 1;
 
 /** `platform status <env> --json`. */

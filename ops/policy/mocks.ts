@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../../model/environment";
 import { computedAttributes } from "./computed";
 import type { OfflineResource } from "./evaluate";
+import { captureRegistrations, RegistrationRequest, waitForRPCs } from "./mockMonitor";
 
 /** One resource the program registered. */
 export interface RecordedResource {
@@ -27,15 +28,6 @@ export interface RecordedResource {
   provider?: string;
   parent?: string;
   protect?: boolean;
-}
-
-interface MockRequest {
-  getParent(): string;
-  getProtect?(): boolean;
-}
-
-interface MockMonitorLike {
-  registerResource(req: MockRequest, callback: (err: unknown, resp: unknown) => void): Promise<void>;
 }
 
 /** Secrets unwrapped, recursively (the analyzer sees plain values too). */
@@ -119,7 +111,7 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
   const onCrash = (err: unknown) => crashes.push(err);
   const invokes = offlineInvokes(spec.clouds?.aws?.region ?? "us-east-1");
   const resources: RecordedResource[] = [];
-  let pending: { parent?: string; protect?: boolean } = {};
+  let pending: RegistrationRequest = {};
   try {
     pulumi.runtime.setAllConfig(config, secretKeys);
     await pulumi.runtime.setMocks(
@@ -164,14 +156,7 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
       env,
       false,
     );
-    // The mock monitor calls newResource synchronously from registerResource: capture the parent
-    // and protect flag of the request there, since MockResourceArgs carries neither.
-    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) => {
-      pending = { parent: req.getParent() || undefined, protect: req.getProtect?.() ?? undefined };
-      return original(req, callback);
-    };
+    captureRegistrations((request) => (pending = request));
 
     // Loaded only now, after setMocks: the program must register against the mock monitor.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -182,18 +167,15 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
     // those too, or the check would judge half a program and call it clean.
     process.on("unhandledRejection", onCrash);
     process.on("uncaughtException", onCrash);
-    // waitForRPCs is internal to the SDK but exported by its settings module.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     try {
       await run.runPlatform(environment);
     } catch (err) {
       // A component that threw (a refused workload) leaves registrations of its siblings in
       // flight: let them finish against this mock monitor, not the next run's.
-      await settings.waitForRPCs().catch(() => undefined);
+      await waitForRPCs().catch(() => undefined);
       throw err;
     }
-    await settings.waitForRPCs();
+    await waitForRPCs();
     await new Promise((r) => setImmediate(r));
     if (crashes.length) {
       const first = crashes[0] instanceof Error ? crashes[0].message : String(crashes[0]);

@@ -1,7 +1,7 @@
 /**
  * The Kubernetes Pod Security Standards (baseline and restricted) as data: every control of both
  * levels, the platform rule that implements it, and the standard's own lists of allowed values.
- * `platform policy check --standard`, the README table and the metadata tests read it from here.
+ * `platform policy check --standard`, the table in docs/policies.md and the metadata tests read it from here.
  * Imports nothing: the CLI reads it without loading any rule.
  */
 

@@ -1,9 +1,5 @@
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import type { EnvironmentStatus } from "../../ops/agent/status";
-import { KubeObject, REPO_ROOT, TestWorkspace } from "./helpers/workspace";
+import { AgentProcess, GitSource, sleep } from "./helpers/agent";
+import { KubeObject, TestWorkspace } from "./helpers/workspace";
 
 /**
  * The agent's Kubernetes side for real: the local stack, a bare Git repository on disk as the
@@ -15,89 +11,13 @@ import { KubeObject, REPO_ROOT, TestWorkspace } from "./helpers/workspace";
 jest.setTimeout(900_000);
 
 const ws = new TestWorkspace("platform-e2e-agentk-");
-const bare = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-agentk-src-"));
+const source = new GitSource(ws, "Agent Cluster E2E");
 const NS = "platform-system";
 const LEASE_S = 6;
 const INTERVAL_S = 3;
 
-function git(...args: string[]): string {
-  const res = spawnSync("git", args, { cwd: ws.root, encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`git ${args.join(" ")}: ${res.stderr}`);
-  return res.stdout.trim();
-}
-
-function commitAndPush(message: string): string {
-  git("add", "-A");
-  git("commit", "-q", "-m", message);
-  git("push", "-q", bare, "main");
-  return git("rev-parse", "HEAD");
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One agent process and what it printed. */
-class Agent {
-  log = "";
-  base = "";
-  readonly proc: ChildProcess;
-
-  constructor(
-    readonly identity: string,
-    flags: string[],
-  ) {
-    const args = ["agent", "local", "--repo", bare, "--listen", "127.0.0.1:0", "--identity", identity];
-    this.proc = spawn(process.execPath, [ws.file("bin", "platform.js"), ...args, ...flags], {
-      cwd: ws.root,
-      env: ws.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.proc.stdout?.on("data", (d) => (this.log += d));
-    this.proc.stderr?.on("data", (d) => (this.log += d));
-  }
-
-  async started(): Promise<this> {
-    for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(this.log); i++) await sleep(100);
-    const url = /listening on (http:\S+)/.exec(this.log)?.[1];
-    if (!url) throw new Error(`agent ${this.identity} did not start:\n${this.log}`);
-    this.base = url;
-    return this;
-  }
-
-  async status(): Promise<EnvironmentStatus> {
-    const res = await fetch(`${this.base}/status`);
-    return ((await res.json()) as { environments: EnvironmentStatus[] }).environments[0];
-  }
-
-  async metrics(): Promise<string> {
-    return (await fetch(`${this.base}/metrics`)).text();
-  }
-
-  async waitFor(ok: (s: EnvironmentStatus) => boolean, ms: number): Promise<EnvironmentStatus> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const s = await this.status();
-      if (ok(s)) return s;
-      if (Date.now() > until)
-        throw new Error(`agent ${this.identity}: timed out; status ${JSON.stringify(s)}\n${this.log}`);
-      await sleep(250);
-    }
-  }
-
-  /** SIGTERM, then the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return this.proc.exitCode;
-    const exited = new Promise<number | null>((resolve) => this.proc.once("exit", (code) => resolve(code)));
-    this.proc.kill("SIGTERM");
-    return exited;
-  }
-}
-
-const agents: Agent[] = [];
-async function startAgent(identity: string, flags: string[]): Promise<Agent> {
-  const a = new Agent(identity, flags);
-  agents.push(a);
-  return a.started();
-}
+type Agent = AgentProcess;
+const startAgent = (identity: string, flags: string[]) => AgentProcess.start(ws, source, flags, { identity });
 
 const penv = () => ws.kubectlJson<KubeObject>(["get", "penv", "local", "-n", NS]);
 const replicas = () =>
@@ -125,22 +45,16 @@ const patchSuspend = (on: boolean) =>
   ]);
 
 beforeAll(async () => {
-  fs.copyFileSync(path.join(REPO_ROOT, "package-lock.json"), ws.file("package-lock.json"));
-  fs.writeFileSync(ws.file(".gitignore"), "node_modules\n.platform\n");
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "e2e@example.test");
-  git("config", "user.name", "Agent Cluster E2E");
-  spawnSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  commitAndPush("the platform, as the agent will follow it");
+  source.init("the platform, as the agent will follow it");
   const res = await ws.platform(["up", "local", "--yes"]);
   if (res.code !== 0) throw new Error(`up local failed:\n${res.stdout}\n${res.stderr}`);
 });
 
 afterAll(async () => {
-  for (const a of agents) await a.stop();
+  await AgentProcess.stopAll();
   await ws.platform(["cluster", "down"]);
   ws.remove();
-  fs.rmSync(bare, { recursive: true, force: true });
+  source.remove();
 });
 
 const FAST = ["--interval", `${INTERVAL_S}s`, "--lease-duration", `${LEASE_S}s`];
@@ -153,7 +67,7 @@ describe("one agent", () => {
   afterAll(() => a.stop());
 
   test("adopts: kubectl get penv shows READY True and the head; status and an Applied Event on the object", async () => {
-    const head = git("rev-parse", "HEAD");
+    const head = source.head();
     await a.waitFor((s) => s.phase === "Ready" && s.drift.status === "in-sync", 180_000);
     // the status is written after the drift check: wait for the object to say so
     for (let i = 0; i < 40 && penv().status?.drift?.status !== "in-sync"; i++) await sleep(250);
@@ -194,7 +108,7 @@ describe("one agent", () => {
     patchSuspend(true);
     await a.waitFor((s) => s.suspended && s.phase === "Suspended", 30_000);
     setReplicas(2, 3);
-    const sha = commitAndPush("checkout: 3 replicas (pushed while suspended)");
+    const sha = source.commitAndPush("checkout: 3 replicas (pushed while suspended)");
     await sleep(4 * INTERVAL_S * 1000);
     const held = await a.status();
     expect(held).toMatchObject({ phase: "Suspended", suspended: true, lastAppliedRevision: applied });
@@ -244,7 +158,7 @@ test("the requested-at annotation makes a poll and a drift check happen now (10-
     180_000,
   );
   setReplicas(3, 4);
-  const sha = commitAndPush("checkout: 4 replicas (picked up by a reconcile request)");
+  const sha = source.commitAndPush("checkout: 4 replicas (picked up by a reconcile request)");
   await sleep(2 * INTERVAL_S * 1000);
   expect((await a.status()).lastAttemptedRevision).toBe(first.lastAppliedRevision);
   const value = new Date().toISOString();
@@ -271,7 +185,7 @@ test("the requested-at annotation makes a poll and a drift check happen now (10-
 });
 
 test("two agents: one leader applies, the standby names it; kill -9 the leader: the standby takes over and applies", async () => {
-  for (const earlier of agents) await earlier.stop(); // none may hold the Lease from before
+  await AgentProcess.stopAll(); // none may hold the Lease from before
   const one = await startAgent("agent-one", FAST);
   const two = await startAgent("agent-two", FAST);
   const until = Date.now() + 60_000;
@@ -287,7 +201,7 @@ test("two agents: one leader applies, the standby names it; kill -9 the leader: 
   await leader.waitFor((s) => s.phase === "Ready", 120_000);
 
   setReplicas(4, 5);
-  const sha = commitAndPush("checkout: 5 replicas (applied by the leader only)");
+  const sha = source.commitAndPush("checkout: 5 replicas (applied by the leader only)");
   await leader.waitFor((s) => s.lastAppliedRevision === sha, 180_000);
   expect(replicas()).toBe(5);
   const standbyStatus = await standby.status();
@@ -306,7 +220,7 @@ test("two agents: one leader applies, the standby names it; kill -9 the leader: 
   leader.proc.kill("SIGKILL");
   const killedAt = Date.now();
   setReplicas(5, 6);
-  const next = commitAndPush("checkout: 6 replicas (after the leader died)");
+  const next = source.commitAndPush("checkout: 6 replicas (after the leader died)");
   await standby.waitFor((s) => s.leader === true, (LEASE_S + INTERVAL_S) * 1000 + 30_000);
   const takeover = Date.now() - killedAt;
   console.log(`agent-cluster e2e: kill -9 to the standby leading: ${takeover} ms (lease ${LEASE_S} s)`);

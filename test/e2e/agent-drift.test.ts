@@ -1,12 +1,12 @@
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
 import { writeServiceAccountKubeconfig } from "../../ops/cluster/serviceAccountKubeconfig";
 import type { EnvironmentStatus } from "../../ops/agent/status";
-import { descendants, REPO_ROOT, TestWorkspace, toolchainBin } from "./helpers/workspace";
+import { AgentProcess, GitSource, setPrivileged, sleep, until as untilSeen } from "./helpers/agent";
+import { descendants, TestWorkspace, toolchainBin } from "./helpers/workspace";
 
 /**
  * `platform agent` and drift, for real: the local stack with the agent's component deployed by
@@ -20,7 +20,7 @@ import { descendants, REPO_ROOT, TestWorkspace, toolchainBin } from "./helpers/w
 jest.setTimeout(1_200_000);
 
 const ws = new TestWorkspace("platform-e2e-agent-drift-");
-const bare = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-agent-drift-src-"));
+const source = new GitSource(ws, "Agent Drift E2E");
 const saKubeconfig = ws.file(".platform", "agent-sa.kubeconfig");
 const checkpointFile = ws.file(".platform", "state", ".pulumi", "stacks", "platform", "local.json");
 ws.env.PLATFORM_NOTIFY_RETRIES = "0";
@@ -36,75 +36,24 @@ const receiver = http.createServer((req, res) => {
   });
 });
 
-function git(...args: string[]): string {
-  const res = spawnSync("git", args, { cwd: ws.root, encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`git ${args.join(" ")}: ${res.stderr}`);
-  return res.stdout.trim();
-}
+let agent: AgentProcess | undefined;
+const agentLog = () => agent?.log ?? "";
 
-function commitAndPush(message: string): string {
-  git("add", "-A");
-  git("commit", "-q", "-m", message);
-  git("push", "-q", bare, "main");
-  return git("rev-parse", "HEAD");
-}
-
-let agentProc: ChildProcess | undefined;
-let agentLog = "";
-let base = "";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts `platform agent local` (in its own process group); resolves once it listens. */
+/** Starts `platform agent local` in its own process group; resolves once it listens. */
 async function startAgent(flags: string[]): Promise<void> {
-  agentLog = "";
-  const args = ["agent", "local", "--repo", bare, "--listen", "127.0.0.1:0", ...flags];
-  agentProc = spawn(process.execPath, [ws.file("bin", "platform.js"), ...args], {
-    cwd: ws.root,
-    env: ws.env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  agentProc.stdout?.on("data", (d) => (agentLog += d));
-  agentProc.stderr?.on("data", (d) => (agentLog += d));
-  for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(agentLog); i++) await sleep(100);
-  const url = /listening on (http:\S+)/.exec(agentLog)?.[1];
-  if (!url) throw new Error(`the agent did not start:\n${agentLog}`);
-  base = url;
+  agent = await AgentProcess.start(ws, source, flags, { detached: true });
 }
 
 async function stopAgent(): Promise<number | null> {
-  const proc = agentProc;
-  agentProc = undefined;
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  proc.kill("SIGTERM");
-  return exited;
+  const a = agent;
+  agent = undefined;
+  return a ? a.stop() : null;
 }
 
-async function status(): Promise<EnvironmentStatus> {
-  const res = await fetch(`${base}/status`);
-  return ((await res.json()) as { environments: EnvironmentStatus[] }).environments[0];
-}
-
-async function waitFor(ok: (s: EnvironmentStatus) => boolean, ms: number): Promise<EnvironmentStatus> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = await status();
-    if (ok(s)) return s;
-    if (Date.now() > until) throw new Error(`timed out; status ${JSON.stringify(s)}\n${agentLog}`);
-    await sleep(250);
-  }
-}
-
-async function until<T>(what: string, get: () => T | undefined, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${agentLog}`);
-    await sleep(250);
-  }
-}
+const status = () => (agent as AgentProcess).status();
+const waitFor = (ok: (s: EnvironmentStatus) => boolean, ms: number) =>
+  (agent as AgentProcess).waitFor(ok, ms);
+const until = <T>(what: string, get: () => T | undefined, ms: number) => untilSeen(what, get, ms, agentLog);
 
 type Deployment = {
   spec: {
@@ -116,32 +65,17 @@ const checkout = () => ws.kubectlJson<Deployment>(["get", "deploy", "checkout", 
 const scale = (n: number) => ws.kubectl(["scale", "deploy", "checkout", "-n", "payments", `--replicas=${n}`]);
 const stalledOf = (s: EnvironmentStatus) => s.conditions.find((c) => c.type === "Stalled");
 
-const APP = path.join("components", "kubernetes", "app.ts");
-const setPrivileged = (on: boolean) => {
-  const file = ws.file(APP);
-  const text = fs.readFileSync(file, "utf8");
-  const next = text.replace(`privileged: ${!on},`, `privileged: ${on},`);
-  if (next === text) throw new Error(`${APP}: no "privileged: ${!on}," to change`);
-  fs.writeFileSync(file, next);
-};
-
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/drift`;
-  fs.copyFileSync(path.join(REPO_ROOT, "package-lock.json"), ws.file("package-lock.json"));
-  fs.writeFileSync(ws.file(".gitignore"), "node_modules\n.platform\n");
   // alert first; the webhook is ours; the agent's component in the stack (image never pulled: pods are simulated)
   ws.editSpec("local", (t) =>
     t
       .replace("mode: remediate # locally, drift is simply put back", "mode: alert")
       .replace("http://127.0.0.1:9/drift", hookUrl)
-      .concat(`\nagent:\n  image: registry.acme.io/platform/agent:0.1.0\n  repo: ${bare}\n`),
+      .concat(`\nagent:\n  image: registry.acme.io/platform/agent:0.1.0\n  repo: ${source.bare}\n`),
   );
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "e2e@example.test");
-  git("config", "user.name", "Agent Drift E2E");
-  spawnSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  commitAndPush("the platform with its agent");
+  source.init("the platform with its agent");
   const res = await ws.platform(["up", "local", "--yes"]);
   if (res.code !== 0) throw new Error(`up local failed:\n${res.stdout}\n${res.stderr}`);
   // From here on the stack is driven with the agent's identity: a token of its ServiceAccount.
@@ -157,15 +91,15 @@ beforeAll(async () => {
     // the token is the default cluster's identity; local-b keeps its own control plane's kubeconfig
     `config:\n  platform:kubeconfig:\n    local: ${saKubeconfig}\n`,
   );
-  commitAndPush("drive local with the agent's ServiceAccount");
+  source.commitAndPush("drive local with the agent's ServiceAccount");
 });
 
 afterAll(async () => {
-  await stopAgent();
+  await AgentProcess.stopAll();
   receiver.close();
   await ws.platform(["cluster", "down"]);
   ws.remove();
-  fs.rmSync(bare, { recursive: true, force: true });
+  source.remove();
 });
 
 test("the agent's identity is its ServiceAccount: it may scale a tenant's Deployment, not read Secrets", () => {
@@ -195,7 +129,7 @@ test("the agent's identity is its ServiceAccount: it may scale a tenant's Deploy
 
 test("(a) out-of-band scaling is reported within the drift interval: webhook alert, /status drifted", async () => {
   await startAgent(["--interval", "2s", "--drift-interval", "5s"]);
-  const head = git("rev-parse", "HEAD");
+  const head = source.head();
   const ready = await waitFor((s) => s.phase === "Ready" && s.lastAppliedRevision === head, 300_000);
   expect(ready.drift.status).not.toBe("drifted");
   const before = received.length;
@@ -218,14 +152,14 @@ test("(a) out-of-band scaling is reported within the drift interval: webhook ale
 
 test("(b) with drift.mode remediate, scale is put back to the last applied revision, also while the head is refused", async () => {
   ws.editSpec("local", (t) => t.replace("mode: alert", "mode: remediate"));
-  const remediate = commitAndPush("drift: remediate");
+  const remediate = source.commitAndPush("drift: remediate");
   await waitFor((s) => s.lastAppliedRevision === remediate, 300_000);
   // the apply itself changes nothing live (state says 2 replicas); the drift check puts 2 back
   await until("replicas back to 2", () => (checkout().spec.replicas === 2 ? true : undefined), 180_000);
 
-  setPrivileged(true);
-  const bad = commitAndPush("checkout: privileged (must be refused)");
-  setPrivileged(false); // the work tree only: the refused commit stays the branch head
+  setPrivileged(ws, true);
+  const bad = source.commitAndPush("checkout: privileged (must be refused)");
+  setPrivileged(ws, false); // the work tree only: the refused commit stays the branch head
   const stalled = await waitFor((s) => s.lastAttemptedRevision === bad && s.phase === "Stalled", 300_000);
   expect(stalledOf(stalled)).toMatchObject({ status: "True", reason: "PolicyViolation" });
   expect(stalled.lastAppliedRevision).toBe(remediate);
@@ -246,14 +180,14 @@ test("(b) with drift.mode remediate, scale is put back to the last applied revis
   });
   // the remediation ran from the last applied revision's work tree, never the head's (the log
   // line also names each cluster's status: `drift drifted (N drifted; local drifted, …) from <sha>`)
-  expect(agentLog).toMatch(new RegExp(`drift drifted \\(\\d+ drifted[^)]*\\) from ${remediate}`));
+  expect(agentLog()).toMatch(new RegExp(`drift drifted \\(\\d+ drifted[^)]*\\) from ${remediate}`));
   const lastCheck = JSON.parse(
     fs.readFileSync(ws.file(".platform", "agent", "local", "drift", "drift.json"), "utf8"),
   ) as { drift: { name: string; properties: { path: string }[] }[] };
   console.log(
     `agent-drift e2e: last check's drift: ${JSON.stringify(lastCheck.drift.map((d) => [d.name, d.properties.map((p) => p.path)]))}`,
   );
-  expect(agentLog).not.toContain(`from ${bad}`);
+  expect(agentLog()).not.toContain(`from ${bad}`);
   expect(await stopAgent()).toBe(0);
 });
 
@@ -275,14 +209,15 @@ test("(c) kill -9 mid-update: restarted, Stalled PendingOperations with the reco
       '  ledger:\n    tenant: payments\n    image: registry.k8s.io/pause\n    tag: "3.10"\n    clusters: [local]\n    replicas: 1\n\n  catalog:\n',
     ),
   );
-  const next = commitAndPush("ledger: a new app, not privileged");
+  const next = source.commitAndPush("ledger: a new app, not privileged");
   const applied = (
     JSON.parse(
       fs.readFileSync(ws.file(".platform", "agent", "local", "status.json"), "utf8"),
     ) as EnvironmentStatus
   ).lastAppliedRevision;
   await startAgent(["--interval", "2s", "--drift-interval", "10m"]);
-  const agentPid = agentProc?.pid as number;
+  const crashing = agent as AgentProcess;
+  const agentPid = crashing.pid;
   const plugins = await until(
     "a pending Deployment create",
     () => {
@@ -295,7 +230,7 @@ test("(c) kill -9 mid-update: restarted, Stalled PendingOperations with the reco
     },
     300_000,
   );
-  process.kill(-agentPid, "SIGKILL");
+  crashing.kill("SIGKILL", true);
   for (const pid of plugins) {
     try {
       process.kill(pid, "SIGKILL"); // the provider plugin runs in a group of its own, as after a crash
@@ -303,7 +238,7 @@ test("(c) kill -9 mid-update: restarted, Stalled PendingOperations with the reco
       /* already gone */
     }
   }
-  agentProc = undefined;
+  agent = undefined;
   await sleep(1000);
   expect(pendingOperations().length).toBeGreaterThan(0);
   const crashed = fs.readFileSync(checkpointFile, "utf8");
@@ -325,7 +260,7 @@ test("(c) kill -9 mid-update: restarted, Stalled PendingOperations with the reco
   expect(recovered.code).toBe(0);
   const done = await waitFor((s) => s.lastAppliedRevision === next, 300_000);
   expect(done.phase).toBe("Ready");
-  expect(agentLog).toContain("the pending operations are resolved; applying again");
+  expect(agentLog()).toContain("the pending operations are resolved; applying again");
   expect(ws.kubectlJson<Deployment>(["get", "deploy", "ledger", "-n", "payments"]).spec.replicas).toBe(1);
   expect(await stopAgent()).toBe(0);
 });

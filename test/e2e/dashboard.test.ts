@@ -1,13 +1,12 @@
-import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { EnvironmentStatus } from "../../ops/agent/status";
 import { openStack } from "../../ops/engine/workspace";
 import { loadEnvironment } from "../../model/environment";
+import { AgentProcess, GitSource } from "./helpers/agent";
 import { launchChromium } from "./helpers/browser";
-import { REPO_ROOT, TestWorkspace } from "./helpers/workspace";
+import { TestWorkspace } from "./helpers/workspace";
 
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core): the local stack
@@ -20,40 +19,17 @@ import { REPO_ROOT, TestWorkspace } from "./helpers/workspace";
 jest.setTimeout(1_200_000);
 
 const ws = new TestWorkspace("platform-e2e-dashboard-");
-const bare = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-dashboard-src-"));
+const source = new GitSource(ws, "Dashboard E2E");
 const shots = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-dashboard-shots-"));
 const CANARY = "dashboard-canary-7d41c9e2b5"; // a stack config secret: must appear on no page
 const SCRIPT = "<script>window.__pwned=1</script>";
 ws.env.PLATFORM_NOTIFY_RETRIES = "0";
 ws.env.PLATFORM_NOTIFY_TIMEOUT_MS = "2000";
 
-function git(...args: string[]): string {
-  const res = spawnSync("git", args, { cwd: ws.root, encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`git ${args.join(" ")}: ${res.stderr}`);
-  return res.stdout.trim();
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let agentProc: ChildProcess | undefined;
-let agentLog = "";
+let agent: AgentProcess;
 let base = "";
 let head = "";
 let browser: Browser;
-
-async function status(): Promise<EnvironmentStatus> {
-  const body = (await (await fetch(`${base}/status`)).json()) as { environments: EnvironmentStatus[] };
-  return body.environments[0];
-}
-
-async function waitFor(ok: (s: EnvironmentStatus) => boolean, ms: number): Promise<EnvironmentStatus> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = await status();
-    if (ok(s)) return s;
-    if (Date.now() > until) throw new Error(`timed out; status ${JSON.stringify(s)}\n${agentLog}`);
-    await sleep(500);
-  }
-}
 
 /** A full-page screenshot and one of the viewport only (small enough for docs/). */
 async function shot(page: Page, name: string): Promise<void> {
@@ -92,8 +68,6 @@ const configMapName = () =>
 
 beforeAll(async () => {
   browser = await launchChromium(); // first: a missing Chromium fails here, loudly
-  fs.copyFileSync(path.join(REPO_ROOT, "package-lock.json"), ws.file("package-lock.json"));
-  fs.writeFileSync(ws.file(".gitignore"), "node_modules\n.platform\n");
   // Drift is reported, not put back (local remediates by default), and a value to escape.
   ws.editSpec("local", (t) =>
     t
@@ -107,51 +81,22 @@ beforeAll(async () => {
   await stack.setConfig("platform:dashboardCanary", { value: CANARY, secret: true });
   if (!/dashboardCanary:\s+secure:/.test(fs.readFileSync(ws.file("stacks", "Pulumi.local.yaml"), "utf8")))
     throw new Error("the canary is not in stacks/Pulumi.local.yaml as a secure value");
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "e2e@example.test");
-  git("config", "user.name", "Dashboard E2E");
-  spawnSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  git("add", "-A");
-  git("commit", "-q", "-m", "the platform, as the agent will follow it");
-  git("push", "-q", bare, "main");
-  head = git("rev-parse", "HEAD");
+  head = source.init("the platform, as the agent will follow it");
   const up = await ws.platform(["up", "local", "--yes"]);
   if (up.code !== 0) throw new Error(`up local failed:\n${up.stdout}\n${up.stderr}`);
-  const args = [
-    "agent",
-    "local",
-    "--repo",
-    bare,
-    "--listen",
-    "127.0.0.1:0",
-    "--interval",
-    "5s",
-    "--drift-interval",
-    "5s",
-  ];
-  agentProc = spawn(process.execPath, [ws.file("bin", "platform.js"), ...args], {
-    cwd: ws.root,
-    env: ws.env,
-    stdio: ["ignore", "pipe", "pipe"],
+  agent = await AgentProcess.start(ws, source, ["--interval", "5s", "--drift-interval", "5s"], {
+    pollMs: 500,
   });
-  agentProc.stdout?.on("data", (d) => (agentLog += d));
-  agentProc.stderr?.on("data", (d) => (agentLog += d));
-  for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(agentLog); i++) await sleep(100);
-  base = /listening on (http:\S+)/.exec(agentLog)?.[1] ?? "";
-  if (!base) throw new Error(`the agent did not start:\n${agentLog}`);
-  await waitFor((s) => s.phase === "Ready" && s.drift.status === "in-sync", 300_000);
+  base = agent.base;
+  await agent.waitFor((s) => s.phase === "Ready" && s.drift.status === "in-sync", 300_000);
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (agentProc && agentProc.exitCode === null) {
-    const exited = new Promise((r) => agentProc!.once("exit", r));
-    agentProc.kill("SIGTERM");
-    await exited;
-  }
+  await AgentProcess.stopAll();
   await ws.platform(["cluster", "down"]);
   ws.remove();
-  fs.rmSync(bare, { recursive: true, force: true });
+  source.remove();
   console.log(`dashboard e2e: screenshots kept in ${shots}`);
 });
 
@@ -167,7 +112,7 @@ test("overview and environment page show the revision and the drift; a new drift
     "-p",
     '{"data":{"PAYMENTS_MODE":"live"}}',
   ]);
-  const drifted = await waitFor((s) => s.drift.status === "drifted" && s.drift.drifted === 2, 300_000);
+  const drifted = await agent.waitFor((s) => s.drift.status === "drifted" && s.drift.drifted === 2, 300_000);
   expect(drifted.lastAppliedRevision).toBe(head);
 
   const context = await newContext({ viewport: { width: 1280, height: 900 } });
@@ -269,9 +214,7 @@ test("the agent's drift.html, opened from disk with JavaScript off", async () =>
 });
 
 test("platform preview --html: one file, opened from disk with JavaScript off", async () => {
-  const exited = new Promise((r) => agentProc!.once("exit", r));
-  agentProc!.kill("SIGTERM");
-  await exited;
+  await agent.stop();
   ws.editSpec("local", (t) => t.replace("replicas: 2\n    port: 8080", "replicas: 3\n    port: 8080"));
   const out = ws.file(".platform", "preview.html");
   const res = await ws.platform(["preview", "local", "--html", out]);

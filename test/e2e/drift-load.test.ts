@@ -4,7 +4,7 @@ import { AddressInfo } from "net";
 import { mapWithConcurrency } from "../../ops/concurrency";
 import type { DriftSummary } from "../../ops/drift/fanout";
 import type { DriftReport } from "../../ops/drift/model";
-import { LocalS3 } from "./helpers/s3";
+import { declareS3Environment, LocalS3, useS3 } from "./helpers/s3";
 import { TestWorkspace } from "./helpers/workspace";
 
 /**
@@ -126,24 +126,12 @@ function watchChildren(bound: number): { stop: () => { most: number; over: strin
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  s3 = await LocalS3.start();
-  s3.createBucket(BUCKET);
-  const levels = fs.readFileSync(ws.file("policies", "config", "local.json"), "utf8");
+  s3 = await useS3(ws, BUCKET, PASSPHRASE);
   for (const env of envs) {
-    fs.mkdirSync(ws.file("stacks", env));
-    fs.writeFileSync(ws.file("stacks", env, "platform.yaml"), spec(env, hookUrl));
     const bucket = env === UNREADABLE ? "no-such-bucket" : BUCKET;
-    fs.writeFileSync(
-      ws.file("stacks", `Pulumi.${env}.yaml`),
-      `secretsprovider: passphrase\nconfig:\n  platform:backend: ${s3.backendUrl(bucket, "platform")}\n`,
-    );
-    fs.writeFileSync(
-      ws.file("policies", "config", `${env}.json`),
-      levels.replace('"local",', `"local", "${env}",`),
-    );
+    declareS3Environment(ws, s3, { name: env, bucket, spec: spec(env, hookUrl) });
   }
-  Object.assign(ws.env, LocalS3.env, {
-    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+  Object.assign(ws.env, {
     PLATFORM_NOTIFY_RETRIES: "2",
     PLATFORM_NOTIFY_BACKOFF_MS: "100",
     PLATFORM_NOTIFY_ATTEMPT_TIMEOUT_MS: "500",

@@ -1,6 +1,6 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { LocalS3 } from "./helpers/s3";
+import { declareS3Environment, LocalS3, useS3 } from "./helpers/s3";
 import { RunResult, TestWorkspace } from "./helpers/workspace";
 
 /**
@@ -31,25 +31,9 @@ async function run(args: string[], expected = 0): Promise<RunResult> {
 }
 
 beforeAll(async () => {
-  s3 = await LocalS3.start();
-  s3.createBucket(BUCKET);
-  const spec = fs.readFileSync(ws.file("stacks", "local", "platform.yaml"), "utf8");
-  fs.mkdirSync(ws.file("stacks", "shared"));
-  fs.writeFileSync(
-    ws.file("stacks", "shared", "platform.yaml"),
-    spec.replace(/^environment: local$/m, "environment: shared"),
-  );
-  fs.writeFileSync(
-    ws.file("stacks", "Pulumi.shared.yaml"),
-    `secretsprovider: passphrase\nconfig:\n  platform:backend: ${s3.backendUrl(BUCKET, "platform")}\n`,
-  );
-  const levels = fs.readFileSync(ws.file("policies", "config", "local.json"), "utf8");
-  fs.writeFileSync(
-    ws.file("policies", "config", "shared.json"),
-    levels.replace('"local",', '"local", "shared",'),
-  );
-  Object.assign(ws.env, LocalS3.env, {
-    PULUMI_CONFIG_PASSPHRASE: "shared-e2e-passphrase-history",
+  s3 = await useS3(ws, BUCKET, "shared-e2e-passphrase-history");
+  declareS3Environment(ws, s3, { name: "shared", bucket: BUCKET });
+  Object.assign(ws.env, {
     PLATFORM_NOTIFY_RETRIES: "0",
     GIT_AUTHOR_NAME: "E2E",
     GIT_AUTHOR_EMAIL: "e2e@acme.io",

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import type { DriftReport } from "../../ops/drift/model";
-import { freePort, LocalS3 } from "./helpers/s3";
+import { declareS3Environment, freePort, LocalS3, useS3 } from "./helpers/s3";
 import { TestWorkspace } from "./helpers/workspace";
 
 /**
@@ -45,25 +45,8 @@ async function checkpoint(): Promise<{ bytes: string; resources: number }> {
 }
 
 beforeAll(async () => {
-  s3 = await LocalS3.start();
-  s3.createBucket(BUCKET);
-  const spec = fs.readFileSync(ws.file("stacks", "local", "platform.yaml"), "utf8");
-  fs.mkdirSync(ws.file("stacks", "shared"));
-  fs.writeFileSync(
-    ws.file("stacks", "shared", "platform.yaml"),
-    spec.replace(/^environment: local$/m, "environment: shared"),
-  );
-  fs.writeFileSync(
-    ws.file("stacks", "Pulumi.shared.yaml"),
-    `secretsprovider: passphrase\nconfig:\n  platform:backend: ${s3.backendUrl(BUCKET, "platform")}\n`,
-  );
-  // the local policy levels, with `shared` one of the allowed environment names
-  const levels = fs.readFileSync(ws.file("policies", "config", "local.json"), "utf8");
-  fs.writeFileSync(
-    ws.file("policies", "config", "shared.json"),
-    levels.replace('"local",', '"local", "shared",'),
-  );
-  Object.assign(ws.env, LocalS3.env, { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+  s3 = await useS3(ws, BUCKET, PASSPHRASE);
+  declareS3Environment(ws, s3, { name: "shared", bucket: BUCKET });
   // the spec's drift webhook is a placeholder nobody listens on: fail its deliveries fast
   Object.assign(ws.env, { PLATFORM_NOTIFY_RETRIES: "1", PLATFORM_NOTIFY_BACKOFF_MS: "50" });
   // the spec (a copy of local's) places apps on both local clusters; only `up local` starts them itself

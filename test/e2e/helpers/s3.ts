@@ -1,5 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
+import type { TestWorkspace } from "./workspace";
 
 /** A local S3-compatible server (moto's, from PyPI; pinned in .ci/run) for object-store backends. */
 export class LocalS3 {
@@ -127,4 +129,55 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Options of {@link declareS3Environment}. */
+export interface S3EnvironmentOptions {
+  /** The environment's name: `stacks/<name>/`, `stacks/Pulumi.<name>.yaml`, `policies/config/<name>.json`. */
+  name: string;
+  /** The bucket holding the state (it must exist for the stack to be readable). */
+  bucket: string;
+  /** The key prefix of the state in the bucket. @default "platform" */
+  prefix?: string;
+  /** The spec's text. @default local's spec, with `environment: <name>` */
+  spec?: string;
+}
+
+/**
+ * Declares an environment of the workspace whose state lives in the local S3 server: its spec
+ * (by default a copy of local's, which places apps on both local clusters, so start both control
+ * planes: only `up local` starts them itself), a `Pulumi.<name>.yaml` with passphrase secrets and
+ * the S3 backend, and policy levels (local's, with the name among the allowed environments). Set
+ * the passphrase with {@link useS3}.
+ */
+export function declareS3Environment(ws: TestWorkspace, s3: LocalS3, options: S3EnvironmentOptions): void {
+  const { name, bucket } = options;
+  const spec =
+    options.spec ??
+    fs
+      .readFileSync(ws.file("stacks", "local", "platform.yaml"), "utf8")
+      .replace(/^environment: local$/m, `environment: ${name}`);
+  fs.mkdirSync(ws.file("stacks", name), { recursive: true });
+  fs.writeFileSync(ws.file("stacks", name, "platform.yaml"), spec);
+  fs.writeFileSync(
+    ws.file("stacks", `Pulumi.${name}.yaml`),
+    `secretsprovider: passphrase\nconfig:\n  platform:backend: ${s3.backendUrl(bucket, options.prefix ?? "platform")}\n`,
+  );
+  const levels = fs.readFileSync(ws.file("policies", "config", "local.json"), "utf8");
+  fs.writeFileSync(
+    ws.file("policies", "config", `${name}.json`),
+    levels.replace('"local",', `"local", "${name}",`),
+  );
+}
+
+/**
+ * Starts the local S3 server, creates `bucket`, and gives the workspace's runs its dummy AWS
+ * credentials and `PULUMI_CONFIG_PASSPHRASE=passphrase` (every S3 environment of a workspace
+ * shares it). Stop the server with `s3.stop()` in afterAll.
+ */
+export async function useS3(ws: TestWorkspace, bucket: string, passphrase: string): Promise<LocalS3> {
+  const s3 = await LocalS3.start();
+  s3.createBucket(bucket);
+  Object.assign(ws.env, LocalS3.env, { PULUMI_CONFIG_PASSPHRASE: passphrase });
+  return s3;
 }

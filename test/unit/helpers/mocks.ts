@@ -7,6 +7,7 @@
  * attributes.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { captureRegistrations, waitForRPCs } from "../../../ops/policy/mockMonitor";
 
 /** One resource the program registered. */
 export interface RecordedResource {
@@ -59,16 +60,6 @@ export interface MockRecorder {
   settle(): Promise<void>;
   /** Outputs each component registered with `registerOutputs`, serialised (secrets keep their signature). */
   registeredOutputs(): Promise<Array<{ urn: string; outputs: Record<string, unknown> }>>;
-}
-
-interface MockRequest {
-  getParent(): string;
-  getProtect(): boolean;
-}
-
-interface MockMonitorLike {
-  registerResource(req: MockRequest, callback: (err: unknown, resp: unknown) => void): Promise<void>;
-  getRegisteredResources(): Map<string, { urn: string; state: unknown }>;
 }
 
 /**
@@ -132,21 +123,12 @@ export function setupMocks(options: MockOptions = {}): MockRecorder {
     options.preview ?? false,
   );
 
-  // The mock monitor calls newResource synchronously from registerResource, before any await:
-  // capture the request's parent and protect flag there, since MockResourceArgs carries neither.
-  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) => {
-    pendingParent = req.getParent() || undefined;
-    pendingProtect = req.getProtect();
-    return original(req, callback);
-  };
+  const monitor = captureRegistrations((request) => {
+    pendingParent = request.parent;
+    pendingProtect = request.protect ?? false;
+  });
 
-  // waitForRPCs is internal to the SDK but exported by its settings module.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-
-  const settle = () => settings.waitForRPCs();
+  const settle = () => waitForRPCs();
   // Let registrations still in flight finish inside the test file, not after its globals are gone.
   afterAll(settle);
 

@@ -33,6 +33,9 @@ async function run(argv: string[]) {
   return { code, out, err };
 }
 
+/** The command line reference page, whose usage blocks must equal the generated help. */
+const cliDoc = () => fs.readFileSync(path.resolve(__dirname, "../../../docs/cli.md"), "utf8");
+
 /** The verbs `platform --help` lists, read from its text. */
 const listedVerbs = () => [...usage().matchAll(/^ {2}platform (\S+)/gm)].map((m) => m[1]);
 
@@ -80,9 +83,34 @@ describe("platform --help and <verb> --help", () => {
     expect(usage()).not.toContain("--concurrency");
   });
 
-  test("the README's command section shows the generated usage", () => {
-    const readme = fs.readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
-    expect(readme).toContain(`## The \`platform\` command\n\n\`\`\`\n${usage()}\`\`\`\n`);
+  test("docs/cli.md shows the generated usage", () => {
+    expect(cliDoc()).toContain(`## Usage\n\n\`\`\`\n${usage()}\`\`\`\n`);
+  });
+
+  test.each(shapes().map((s) => [s.argv.join(" "), s.argv] as const))(
+    "docs/cli.md shows the generated help of platform %s",
+    async (name, argv) => {
+      const r = await run([...argv, "--help"]);
+      expect(cliDoc()).toContain(`### \`platform ${name}\`\n\n\`\`\`\n${r.out}\`\`\`\n`);
+    },
+  );
+
+  test("every usage line quoted in docs/ is one the command prints", () => {
+    const printed = [usage().split("\n")[0], ...shapes().map((s) => usageLine(s.spec))];
+    const docs = path.resolve(__dirname, "../../../docs");
+    const quoted = fs
+      .readdirSync(docs)
+      .filter((f) => f.endsWith(".md"))
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(docs, f), "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("usage: platform "))
+          .map((line) => ({ file: f, line })),
+      );
+    expect(quoted.length).toBeGreaterThan(printed.length);
+    for (const q of quoted)
+      expect({ ...q, printed: printed.includes(q.line) }).toEqual({ ...q, printed: true });
   });
 
   test("--version prints the package version", async () => {
