@@ -304,6 +304,10 @@ test("a tenant overlay adding a ClusterRoleBinding is refused before anything is
     (b) => b.metadata.name as string,
   );
   expect(bindings).not.toContain("admin-invoices-admin");
+  // `up --yes` went on to the update after its preview failed, which recorded the refused
+  // workload's (empty) components in the state: the next up with the spec put back removes them.
+  const again = await ws.platform(["up", "local", "--yes"]);
+  expect(again.code).toBe(0);
 });
 
 test("kubectl scale on a chart's Deployment is drift under its workload; remediation puts it back", async () => {
