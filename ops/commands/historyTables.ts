@@ -24,6 +24,7 @@ export const HISTORY = command({
       value: "N",
       description: "at most N updates",
       default: "all of them",
+      needs: "a whole number of updates, 1 or more",
       verbChecksValue: true,
     },
     json: { type: "boolean", description: "print the updates as JSON (schema in README)" },
