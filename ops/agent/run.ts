@@ -17,6 +17,7 @@ import { GitSource, SourceError } from "./source";
 import type { Failure } from "./classify";
 import { SignatureVerifier } from "./signature";
 import { DriftSummary, loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
+import { after } from "../timers";
 
 /** How the agent runs. */
 export interface AgentOptions {
@@ -92,7 +93,7 @@ function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Prom
       wake.fn = undefined;
       resolve();
     };
-    const timer = setTimeout(done, Math.max(0, ms));
+    const timer = after(ms, done);
     signal.addEventListener("abort", done, { once: true });
     wake.fn = done;
   });

@@ -12,6 +12,7 @@ import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
+import { DURATION_RANGES } from "../../model/durations";
 import { EnvironmentNameError } from "../../model/environment";
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
@@ -36,7 +37,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Parses `platform agent` arguments. Defaults: `--branch main`, `--path .`, `--interval 1m`,
  * `--drift-interval 10m`, `--listen 127.0.0.1:8080`, `--namespace platform-system`, `--identity
- * <hostname>-<pid>`, `--lease-duration 15s` (at least 3s), no `--require-signed-commits` (unsigned
+ * <hostname>-<pid>`, `--lease-duration 15s`; the ranges are model/durations' DURATION_RANGES (`--interval` 1s – 24h, `--drift-interval` 1m – 24h, `--lease-duration` 3s – 1h), no `--require-signed-commits` (unsigned
  * commits are applied; with it, a missing or unreadable KEYRING is a usage error). `--webhook-secret-env NAME` reads the secret
  * from `processEnv[NAME]` (an unset or empty variable is a usage error). Throws {@link UsageError}.
  */
@@ -75,11 +76,11 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     throw new UsageError(
       `--identity takes 1 to 128 letters, digits, ".", "_", ":" or "-" (got "${identity}")`,
     );
-  const leaseDurationMs = parseDuration(flags["lease-duration"] ?? "15s", "--lease-duration");
-  if (leaseDurationMs < 3000)
-    throw new UsageError(
-      `--lease-duration must be at least 3s (renewed every third of it; got "${flags["lease-duration"]}")`,
-    );
+  const leaseDurationMs = parseDuration(
+    flags["lease-duration"] ?? "15s",
+    "--lease-duration",
+    DURATION_RANGES.leaseDuration,
+  );
   return {
     envs,
     kubeconfig: flags.kubeconfig ? path.resolve(flags.kubeconfig) : undefined,
@@ -89,8 +90,12 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     repo: flags.repo,
     branch,
     subdir,
-    intervalMs: parseDuration(flags.interval ?? "1m", "--interval"),
-    driftIntervalMs: parseDuration(flags["drift-interval"] ?? "10m", "--drift-interval"),
+    intervalMs: parseDuration(flags.interval ?? "1m", "--interval", DURATION_RANGES.interval),
+    driftIntervalMs: parseDuration(
+      flags["drift-interval"] ?? "10m",
+      "--drift-interval",
+      DURATION_RANGES.driftInterval,
+    ),
     listen,
     once: flags.once,
     webhookSecret,

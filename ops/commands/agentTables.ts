@@ -20,13 +20,13 @@ export const AGENT = command({
     interval: {
       type: "string",
       value: "DURATION",
-      description: "how often to ask for the branch head",
+      description: "how often to ask for the branch head (1s – 24h)",
       default: "1m",
     },
     "drift-interval": {
       type: "string",
       value: "DURATION",
-      description: "how often to check drift (from the last applied revision)",
+      description: "how often to check drift (from the last applied revision; 1m – 24h)",
       default: "10m",
     },
     listen: {
@@ -62,7 +62,7 @@ export const AGENT = command({
     "lease-duration": {
       type: "string",
       value: "DURATION",
-      description: "Lease duration (renewed every third of it; a standby takes over after it)",
+      description: "Lease duration (renewed every third of it; a standby takes over after it; 3s – 1h)",
       default: "15s",
     },
     "require-signed-commits": {

@@ -15,6 +15,7 @@ import type { KubeTarget } from "./config";
 import { eventsFor, fromCrStatus, statusFingerprint, toCrStatus } from "./crStatus";
 import { LeaseElector } from "./lease";
 import { ensureCrd, ensureObject, patchStatus, PlatformEnvironmentObject, recordEvent } from "./objects";
+import { every } from "../../timers";
 
 /** How the link runs. */
 export interface ClusterLinkOptions {
@@ -89,7 +90,7 @@ export class ClusterLink {
   async start(): Promise<void> {
     await this.tick();
     if (this.tickMs) {
-      this.timer = setInterval(() => void this.tick(), this.tickMs);
+      this.timer = every(this.tickMs, () => void this.tick());
       this.timer.unref();
     }
   }
