@@ -10,6 +10,7 @@ import { recoveryFacts } from "../engine/preflight";
 import { dashboardRoutes } from "../dashboard/routes";
 import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
+import { gitTokenEnv, redactUrl } from "../agent/source";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
 import { DURATION_RANGES } from "../../model/durations";
@@ -24,6 +25,8 @@ export type AgentArgs = Omit<
   AgentOptions,
   "home" | "ownRoot" | "processEnv" | "signal" | "log" | "kube" | "pendingOperations"
 > & {
+  /** `--repo-token-env`: what git needs in its environment to send the token (see gitTokenEnv). */
+  gitEnv?: NodeJS.ProcessEnv;
   /** `--kubeconfig` (absolute), or undefined for the default (in-cluster, else the environment's). */
   kubeconfig?: string;
   namespace: string;
@@ -68,6 +71,21 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     if (!webhookSecret)
       throw new UsageError(`--webhook-secret-env ${secretEnv}: the variable is unset or empty`);
   }
+  let gitEnv: NodeJS.ProcessEnv | undefined;
+  const tokenEnv = flags["repo-token-env"];
+  if (tokenEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv))
+      throw new UsageError(`--repo-token-env takes the NAME of an env var, not a token; ${USAGE}`);
+    const token = processEnv[tokenEnv];
+    if (!token) throw new UsageError(`--repo-token-env ${tokenEnv}: the variable is unset or empty`);
+    if (!/^https:\/\//i.test(flags.repo))
+      throw new UsageError(`--repo-token-env needs an https --repo (got ${redactUrl(flags.repo)})`);
+    if (redactUrl(flags.repo) !== flags.repo)
+      throw new UsageError(
+        "--repo carries credentials and --repo-token-env is given: keep the token in the variable only",
+      );
+    gitEnv = gitTokenEnv(flags.repo, token);
+  }
   const namespace = flags.namespace ?? AGENT_DEFAULT_NAMESPACE;
   if (!DNS_LABEL.test(namespace))
     throw new UsageError(`--namespace takes a namespace name, such as platform-system (got "${namespace}")`);
@@ -99,6 +117,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     listen,
     once: flags.once,
     webhookSecret,
+    ...(gitEnv ? { gitEnv } : {}),
     ...(flags["require-signed-commits"] !== undefined
       ? { requireSignedCommits: requireKeyring(flags["require-signed-commits"]) }
       : {}),
@@ -139,7 +158,8 @@ export const agent: Command = async (argv, io) => {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const { kubeconfig, namespace, identity, leaseDurationMs, ...loop } = args;
+  const { kubeconfig, namespace, identity, leaseDurationMs, gitEnv, ...loop } = args;
+  const processEnv = { ...io.processEnv, ...gitEnv };
   try {
     return await runAgent({
       ...loop,
@@ -156,12 +176,12 @@ export const agent: Command = async (argv, io) => {
           ...ctx,
           home,
           repo: args.repo,
-          processEnv: io.processEnv,
+          processEnv,
           signal: controller.signal,
         }),
       home,
       ownRoot: io.root,
-      processEnv: io.processEnv,
+      processEnv,
       signal: controller.signal,
       pendingOperations: (name) =>
         recoveryFacts(environments[args.envs.indexOf(name)]).pendingOperations.length,

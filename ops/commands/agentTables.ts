@@ -36,6 +36,12 @@ export const AGENT = command({
       default: "127.0.0.1:8080",
     },
     once: { type: "boolean", description: "one pass (apply if needed, then one drift check), then exit" },
+    "repo-token-env": {
+      type: "string",
+      value: "NAME",
+      description:
+        "the env var holding a token for an https --repo (kept out of the URL, which `ps` shows to everyone)",
+    },
     "webhook-secret-env": {
       type: "string",
       value: "NAME",
