@@ -27,6 +27,8 @@ import {
   rulesOfStandard,
   standardCoverage,
 } from "../policy/standards";
+import { writeOutput } from "../files";
+import { readBoundedFile } from "../../model/specFile";
 
 const USAGE = usageLine(POLICY_CHECK);
 
@@ -109,11 +111,13 @@ function readConfig(root: string, env: string): object {
   const file = path.join(root, "policies", "config", `${env}.json`);
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(
-      `no policy config for environment "${env}": ${path.relative(root, file)} does not exist`,
-    );
+    text = readBoundedFile(file, { root, what: "a policy config" });
+  } catch (err) {
+    if (!fs.existsSync(file))
+      throw new UsageError(
+        `no policy config for environment "${env}": ${path.relative(root, file)} does not exist`,
+      );
+    throw new UsageError(`${path.relative(root, file)}: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text) as object;
@@ -188,7 +192,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       violations,
       ...(coverage ? { podSecurityStandards: coverage } : {}),
     };
-    fs.writeFileSync(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`);
+    writeOutput(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`, "--json");
   }
   return mandatory > 0 ? EXIT.failure : EXIT.ok;
 }

@@ -30,6 +30,7 @@ import {
 } from "./remoteState";
 import { BackendSettings, backendFor } from "./settings";
 import { PreflightCheck, PreflightError } from "../errors";
+import { readKubeconfigFile } from "../../model/specFile";
 
 export { PreflightError };
 export type { PreflightCheck };
@@ -220,7 +221,7 @@ export async function checkRemoteBackend(
 }
 
 /** The API server URL of a kubeconfig's current context. */
-export function kubeconfigServer(file: string, text: string = fs.readFileSync(file, "utf8")): string {
+export function kubeconfigServer(file: string, text: string = readKubeconfigFile(file)): string {
   const doc = parse(text) as {
     "current-context"?: string;
     contexts?: Array<{ name: string; context: { cluster: string } }>;

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { describeFsError } from "../../model/specFile";
+import { describeFsError, readBoundedFile } from "../../model/specFile";
 import type { OfflineResource } from "./evaluate";
 
 /** `apps/v1` + `Deployment` → `kubernetes:apps/v1:Deployment`; `v1` + `Pod` → `kubernetes:core/v1:Pod`. */
@@ -17,7 +17,12 @@ export function typeToken(apiVersion: string, kind: string): string {
 }
 
 /** A manifest that could not be read: the command reports these and exits 2. */
-export class ManifestError extends Error {}
+export class ManifestError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ManifestError";
+  }
+}
 
 /** Largest manifest file read: far above a real chart's render, far below what exhausts memory. */
 export const MANIFEST_MAX_BYTES = 16 * 1024 * 1024;
@@ -32,9 +37,13 @@ function manifestFiles(target: string): string[] {
   try {
     stat = fs.statSync(target);
   } catch (err) {
-    throw new ManifestError(`manifest path ${target} cannot be read: ${describeFsError(err)}`);
+    throw new ManifestError(`--manifests ${target} cannot be read: ${describeFsError(err)}`);
   }
   if (stat.isFile()) return [target];
+  if (!stat.isDirectory())
+    throw new ManifestError(
+      `--manifests ${target} is not a regular file or folder (a device or pipe): point it at the rendered manifests`,
+    );
   const out: string[] = [];
   const seen = new Set<string>();
   const walk = (dir: string) => {
@@ -47,18 +56,17 @@ function manifestFiles(target: string): string[] {
       if (entry.name.startsWith(".")) continue;
       const full = path.join(dir, entry.name);
       let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         try {
           const linked = fs.statSync(full);
           isDir = linked.isDirectory();
-          isFile = linked.isFile();
         } catch (err) {
           throw new ManifestError(`${full} is a symlink that cannot be followed: ${describeFsError(err)}`);
         }
       }
       if (isDir) walk(full);
-      else if (isFile && /\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
+      // a FIFO or device named like a manifest goes to the reader, which refuses it by name
+      else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
     }
   };
   walk(target);
@@ -114,16 +122,11 @@ export function loadManifests(target: string): OfflineResource[] {
   for (const file of manifestFiles(target)) {
     let text: string;
     try {
-      const size = fs.statSync(file).size;
-      if (size > MANIFEST_MAX_BYTES) {
-        throw new ManifestError(
-          `${file} is ${size} bytes, over the ${MANIFEST_MAX_BYTES}-byte limit of one manifest file: split it into several files`,
-        );
-      }
-      text = fs.readFileSync(file, "utf8");
+      text = readBoundedFile(file, { maxBytes: MANIFEST_MAX_BYTES, what: "a manifest file" });
     } catch (err) {
-      if (err instanceof ManifestError) throw err;
-      throw new ManifestError(`cannot read ${file}: ${describeFsError(err)}`);
+      throw new ManifestError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
     out.push(...parseManifests(text, file));
   }

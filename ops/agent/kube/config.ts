@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { readKubeconfigFile } from "../../../model/specFile";
 
 /** How to talk to one API server. */
 export interface KubeTarget {
@@ -78,7 +79,7 @@ interface RawKubeconfig {
  * The target of the current context of the kubeconfig at `file` (relative file references are
  * resolved against its folder). Throws {@link KubeConfigError} naming the file and what is wrong.
  */
-export function kubeconfigTarget(file: string, text = fs.readFileSync(file, "utf8")): KubeTarget {
+export function kubeconfigTarget(file: string, text = readKubeconfigFile(file)): KubeTarget {
   let raw: RawKubeconfig;
   try {
     raw = (parse(text) ?? {}) as RawKubeconfig;

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import type { Environment } from "../../../model/environment";
 import { inClusterTarget, KubeConfigError, kubeconfigTarget, KubeTarget } from "./config";
+import { readKubeconfigFile } from "../../../model/specFile";
 
 /** The target for `environment`. Throws {@link KubeConfigError} naming the file or flag. */
 export function agentKubeTarget(
@@ -25,7 +26,7 @@ export function agentKubeTarget(
     if (source.kind !== "file") continue;
     if (!fs.existsSync(source.file))
       throw new KubeConfigError(`cluster "${cluster}": no kubeconfig at ${source.file} (${source.hint})`);
-    return kubeconfigTarget(source.file, fs.readFileSync(source.file, "utf8"));
+    return kubeconfigTarget(source.file, readKubeconfigFile(source.file));
   }
   throw new KubeConfigError(
     `${environment.name}: no cluster of the spec is reached through a kubeconfig file (eks/gke ones are stack secrets); pass --kubeconfig PATH`,
