@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { displayText } from "../model/display";
 
 /** A file or folder that could not be written; `message` names it and says why. */
 export class OutputError extends Error {
@@ -47,7 +48,7 @@ export function ensureDir(dir: string): void {
 }
 
 /**
- * Writes `text` to `file` atomically (a temporary file beside it, then a rename: a reader never
+ * Writes `text` (through the one sanitizer, model/display) to `file` atomically (a temporary file beside it, then a rename: a reader never
  * sees half a report), creating its folder. Refuses a target that exists and is not a regular
  * file (a folder, a FIFO that would block forever, a device, a symlink), before writing anything.
  * Throws {@link OutputError} naming `flag` (when given) and the file, and saying the fix.
@@ -68,7 +69,7 @@ export function writeOutput(file: string, text: string, flag?: string): void {
   ensureDir(path.dirname(file));
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, text, { flag: "wx" });
+    fs.writeFileSync(tmp, displayText(text), { flag: "wx" });
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
