@@ -152,12 +152,15 @@ export const agent: Command = async (argv, io) => {
   }
   const home = environments[0].home;
   const controller = new AbortController();
+  // SIGHUP too (a closed terminal, a wrapper passing it on); a repeated signal (the terminal's
+  // SIGINT and a wrapper's) is not the default action that would kill it holding its Lease
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
     io.stderr(`agent: ${signal}: stopping after the running step\n`);
     controller.abort();
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  for (const signal of signals) process.on(signal, stop);
   const { kubeconfig, namespace, identity, leaseDurationMs, gitEnv, ...loop } = args;
   const processEnv = { ...io.processEnv, ...gitEnv };
   try {
@@ -188,7 +191,6 @@ export const agent: Command = async (argv, io) => {
       log: (line) => io.stderr(`agent: ${line}\n`),
     });
   } finally {
-    process.off("SIGTERM", stop);
-    process.off("SIGINT", stop);
+    for (const signal of signals) process.off(signal, stop);
   }
 };
