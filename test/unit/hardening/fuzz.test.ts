@@ -14,7 +14,8 @@ const RAW = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 function checkedWithin(text: string): void {
   const started = Date.now();
   const result = checkSpec(text, "stacks/staging/platform.yaml");
-  expect(Date.now() - started).toBeLessThan(1000);
+  // a hang, not a slow machine: generous for a core shared with other jobs
+  expect(Date.now() - started).toBeLessThan(5000);
   if (result.spec) expect(result.problems).toEqual([]);
   else expect(result.problems.length).toBeGreaterThan(0);
   for (const p of result.problems) {
@@ -23,6 +24,9 @@ function checkedWithin(text: string): void {
     expect(p.message.length).toBeGreaterThan(0);
   }
 }
+
+// the first check compiles the schema: not part of any run's time
+beforeAll(() => checkSpec(BASE, "stacks/staging/platform.yaml"));
 
 describe("the spec loader under fuzzing", () => {
   test("any text: a spec or positioned problems, never a throw", () => {
