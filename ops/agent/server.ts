@@ -193,14 +193,15 @@ export async function startServer(opts: ServerOptions): Promise<http.Server> {
       const url = (req.url ?? "/").split("?")[0];
       const cap = url === "/hooks/git" ? limits.webhookMaxBytes : limits.otherMaxBytes;
       const tooLarge = () => {
-        req.pause();
-        res.setHeader("connection", "close");
+        // what keeps arriving is read and dropped (memory stays flat), so the sender gets to read
+        // the 413 before the connection is cut a second later; the request timeout bounds the rest
+        req.resume();
         send(
           res,
           413,
           "application/json",
           `${JSON.stringify({ error: `the body is larger than ${cap} bytes, the most ${url} takes` })}\n`,
-          () => req.socket.destroy(),
+          () => setTimeout(() => req.socket.destroy(), 1000).unref(),
         );
       };
       const declared = Number(req.headers["content-length"] ?? 0);
