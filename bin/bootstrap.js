@@ -39,9 +39,5 @@ if (have !== want) {
 }
 
 const args = process.argv.slice(2);
-const res = spawnSync(node, [path.join(root, "bin", "platform.js"), ...args], {
-  cwd: root,
-  stdio: "inherit",
-  env,
-});
-process.exit(res.status === null ? 1 : res.status);
+// SIGTERM, SIGINT and SIGHUP are passed on to `platform`; this process exits as it did
+runtime.runForwardingSignals(node, [path.join(root, "bin", "platform.js"), ...args], { cwd: root, env });

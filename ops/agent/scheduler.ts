@@ -19,6 +19,7 @@ import { AgentMetrics, startServer } from "./server";
 import type { SignatureVerifier } from "./signature";
 import { GitSource, SourceError } from "./source";
 import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
+import { after } from "../timers";
 
 /** Waits `ms`, or until aborted or woken; resolves either way. */
 function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Promise<void> {
@@ -29,7 +30,7 @@ function sleep(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Prom
       wake.fn = undefined;
       resolve();
     };
-    const timer = setTimeout(done, Math.max(0, ms));
+    const timer = after(ms, done);
     signal.addEventListener("abort", done, { once: true });
     wake.fn = done;
   });

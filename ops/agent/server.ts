@@ -2,7 +2,9 @@
  * The agent's HTTP endpoints (node:http): `GET /healthz`, `GET /readyz`, `GET /status`,
  * `GET /metrics` (Prometheus text format, prom-client) and `POST /hooks/git`, a GitHub-style push
  * webhook whose `X-Hub-Signature-256` is checked in constant time; a bad or missing signature is
- * 401 and triggers nothing.
+ * 401 and triggers nothing. `HEAD` answers like `GET` without a body; another method on a known
+ * path is 405 with `Allow`. Bodies are capped while they arrive (413) and slow senders are cut
+ * off ({@link SERVER_LIMITS}).
  */
 import * as crypto from "crypto";
 import * as http from "http";
@@ -101,6 +103,35 @@ export class AgentMetrics {
   }
 }
 
+/** How much a request may send and how long it may take. */
+export interface ServerLimits {
+  /** Largest `POST /hooks/git` body. @default 25 MiB: GitHub caps webhook payloads at 25 MB */
+  webhookMaxBytes: number;
+  /** Largest body of any other request (none of them reads one). @default 64 KiB */
+  otherMaxBytes: number;
+  /** Time to receive a request's headers. @default 10 s */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body. @default 30 s */
+  requestTimeoutMs: number;
+}
+
+/** The limits the agent runs with (see {@link ServerLimits} for each). */
+export const SERVER_LIMITS: ServerLimits = {
+  webhookMaxBytes: 25 * 1024 * 1024,
+  otherMaxBytes: 64 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+/** The methods each of the server's own paths answers (HEAD with GET). */
+const ALLOWED: Record<string, readonly string[]> = {
+  "/healthz": ["GET", "HEAD"],
+  "/readyz": ["GET", "HEAD"],
+  "/status": ["GET", "HEAD"],
+  "/metrics": ["GET", "HEAD"],
+  "/hooks/git": ["POST"],
+};
+
 /** What the server serves and whom it tells about a push. */
 export interface ServerOptions {
   /** `host:port` (port 0: any free one). */
@@ -115,6 +146,8 @@ export interface ServerOptions {
   onPush: () => void;
   /** More routes (the dashboard, ops/dashboard/routes.ts), tried first. */
   routes?: RouteHandler;
+  /** Body caps and timeouts, each replacing its default. @default {@link SERVER_LIMITS} */
+  limits?: Partial<ServerLimits>;
 }
 
 /** A request handler: true when it answered the request. */
@@ -139,29 +172,65 @@ export function parseListen(raw: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[(.*)\]$/, "$1"), port };
 }
 
-function send(res: http.ServerResponse, code: number, type: string, body: string): void {
+/** Answers with `body` (Node leaves it out for HEAD); `then` runs once it is written. */
+function send(res: http.ServerResponse, code: number, type: string, body: string, then?: () => void): void {
   res.writeHead(code, { "content-type": type });
-  res.end(body);
+  res.end(body, then);
 }
 
 /** Starts the server; resolves once it listens. A port in use is an error naming `--listen`. */
 export async function startServer(opts: ServerOptions): Promise<http.Server> {
   const { host, port } = parseListen(opts.listen);
-  const server = http.createServer((req, res) => {
-    const url = (req.url ?? "/").split("?")[0];
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      void (async () => {
-        if (opts.routes && (await opts.routes(req, res))) return;
-        await handle(req.method ?? "GET", url, Buffer.concat(chunks), req.headers, res);
-      })().catch((err: unknown) => {
-        if (!res.headersSent)
-          send(res, 500, "text/plain", `${err instanceof Error ? err.message : String(err)}\n`);
-        else res.end();
+  const limits = { ...SERVER_LIMITS, ...opts.limits };
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // how often Node looks for requests past those timeouts (its default, 30 s, let a slow sender hold on)
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 2)),
+    },
+    (req, res) => {
+      const url = (req.url ?? "/").split("?")[0];
+      const cap = url === "/hooks/git" ? limits.webhookMaxBytes : limits.otherMaxBytes;
+      const tooLarge = () => {
+        // what keeps arriving is read and dropped (memory stays flat), so the sender gets to read
+        // the 413 before the connection is cut a second later; the request timeout bounds the rest
+        req.resume();
+        send(
+          res,
+          413,
+          "application/json",
+          `${JSON.stringify({ error: `the body is larger than ${cap} bytes, the most ${url} takes` })}\n`,
+          () => setTimeout(() => req.socket.destroy(), 1000).unref(),
+        );
+      };
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > cap) return tooLarge();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let over = false;
+      req.on("data", (c: Buffer) => {
+        if (over) return;
+        size += c.length;
+        if (size > cap) {
+          over = true;
+          return tooLarge();
+        }
+        chunks.push(c);
       });
-    });
-  });
+      req.on("end", () => {
+        if (over) return;
+        void (async () => {
+          if (opts.routes && (await opts.routes(req, res))) return;
+          await handle(req.method ?? "GET", url, Buffer.concat(chunks), req.headers, res);
+        })().catch((err: unknown) => {
+          if (!res.headersSent)
+            send(res, 500, "text/plain", `${err instanceof Error ? err.message : String(err)}\n`);
+          else res.end();
+        });
+      });
+    },
+  );
   async function handle(
     method: string,
     url: string,
@@ -170,6 +239,12 @@ export async function startServer(opts: ServerOptions): Promise<http.Server> {
     res: http.ServerResponse,
   ): Promise<void> {
     const json = "application/json";
+    const allowed = Object.hasOwn(ALLOWED, url) ? ALLOWED[url] : undefined;
+    if (allowed && !allowed.includes(method)) {
+      res.setHeader("allow", allowed.join(", "));
+      return send(res, 405, json, `${JSON.stringify({ error: `${url} takes ${allowed.join(" or ")}` })}\n`);
+    }
+    if (method === "HEAD") method = "GET"; // the same answer; Node sends no body for HEAD
     if (method === "GET" && url === "/healthz") return send(res, 200, "text/plain", "ok\n");
     if (method === "GET" && url === "/readyz")
       return opts.ready()

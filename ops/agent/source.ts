@@ -12,6 +12,21 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
 }
 
+/**
+ * The environment that has git send `token` to `repo` (an https URL) and nowhere else, as GitHub
+ * and GitLab take it (`Authorization: Basic` of `x-access-token:<token>`), through git's
+ * `GIT_CONFIG_*` variables: unlike a token in the URL, it is not in any process's arguments
+ * (`ps` shows those to every user; the environment only to the same user).
+ */
+export function gitTokenEnv(repo: string, token: string): NodeJS.ProcessEnv {
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return {
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: `http.${redactUrl(repo)}.extraHeader`,
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
 /** A failure of the source (unreadable repository, missing branch): the message names both. */
 export class SourceError extends Error {
   override name = "SourceError";

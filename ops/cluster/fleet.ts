@@ -9,6 +9,7 @@ import * as path from "path";
 import { listEnvironments } from "../../model/load";
 import { specFileOf } from "../../model/names";
 import { CLUSTER_NAME_PATTERN, DEFAULT_CLUSTER, platformHome } from "../../model/paths";
+import { readSpecFile } from "../../model/specFile";
 import { parseYamlMap } from "../../model/stackConfig";
 import { ClusterContext, ClusterPorts, dirOf, readState } from "./cluster";
 import { clusterDown, ClusterStatus, clusterUp } from "./lifecycle";
@@ -19,14 +20,15 @@ export type ClusterNameProblem = "invalid" | "undeclared";
 /**
  * The `kind: local` clusters every environment under `stacks/` declares (spec keys), sorted, the
  * default one always included. Read leniently: a spec that is not valid YAML declares nothing here
- * (its own verbs report it, positioned).
+ * (its own verbs report it, positioned), nor does one the platform's one reader refuses (a FIFO,
+ * a device, a link out of the repository, over the size cap).
  */
 export function declaredLocalClusters(root: string): string[] {
   const names = new Set<string>([DEFAULT_CLUSTER]);
   for (const env of listEnvironments(root)) {
     let doc: Record<string, unknown>;
     try {
-      doc = parseYamlMap(fs.readFileSync(path.join(root, specFileOf(env)), "utf8"), specFileOf(env));
+      doc = parseYamlMap(readSpecFile(path.join(root, specFileOf(env)), root), specFileOf(env));
     } catch {
       continue;
     }

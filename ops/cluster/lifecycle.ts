@@ -22,8 +22,9 @@ import {
 import { kineSocket, secureClusterDir } from "./permissions";
 import { DEFAULT_CLUSTER } from "../../model/paths";
 import { isAlive, ProcessRecord, startDetached, stopProcess } from "./procs";
+import { delay } from "../timers";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => delay(ms);
 
 async function waitFor(
   what: string,

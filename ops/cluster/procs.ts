@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
+import { delay } from "../timers";
 
 /** A process the platform started, identified by pid AND kernel start time (pids get reused). */
 export interface ProcessRecord {
@@ -44,7 +45,7 @@ export function startDetached(
   return { name, pid: child.pid, startTime, argv, log };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => delay(ms);
 
 /** SIGTERM, then SIGKILL after `graceMs`; only if the pid still belongs to the recorded process. */
 export async function stopProcess(rec: ProcessRecord, graceMs = 10_000): Promise<"stopped" | "gone"> {

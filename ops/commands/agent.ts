@@ -11,8 +11,10 @@ import { dashboardRoutes } from "../dashboard/routes";
 import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
 import { createAgentLog, LOG_FORMATS, LogFormat } from "../agent/log";
+import { gitTokenEnv, redactUrl } from "../agent/source";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
+import { DURATION_RANGES } from "../../model/durations";
 import { EnvironmentNameError } from "../../model/environment";
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
@@ -26,6 +28,8 @@ export type AgentArgs = Omit<
 > & {
   /** `--log-format`: text (the default) or json. */
   logFormat: LogFormat;
+  /** `--repo-token-env`: what git needs in its environment to send the token (see gitTokenEnv). */
+  gitEnv?: NodeJS.ProcessEnv;
   /** `--kubeconfig` (absolute), or undefined for the default (in-cluster, else the environment's). */
   kubeconfig?: string;
   namespace: string;
@@ -39,7 +43,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Parses `platform agent` arguments. Defaults: `--branch main`, `--path .`, `--interval 1m`,
  * `--drift-interval 10m`, `--listen 127.0.0.1:8080`, `--namespace platform-system`, `--identity
- * <hostname>-<pid>`, `--lease-duration 15s` (at least 3s), no `--require-signed-commits` (unsigned
+ * <hostname>-<pid>`, `--lease-duration 15s`; the ranges are model/durations' DURATION_RANGES (`--interval` 1s – 24h, `--drift-interval` 1m – 24h, `--lease-duration` 3s – 1h), no `--require-signed-commits` (unsigned
  * commits are applied; with it, a missing or unreadable KEYRING is a usage error). `--webhook-secret-env NAME` reads the secret
  * from `processEnv[NAME]` (an unset or empty variable is a usage error). Throws {@link UsageError}.
  */
@@ -70,6 +74,21 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     if (!webhookSecret)
       throw new UsageError(`--webhook-secret-env ${secretEnv}: the variable is unset or empty`);
   }
+  let gitEnv: NodeJS.ProcessEnv | undefined;
+  const tokenEnv = flags["repo-token-env"];
+  if (tokenEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv))
+      throw new UsageError(`--repo-token-env takes the NAME of an env var, not a token; ${USAGE}`);
+    const token = processEnv[tokenEnv];
+    if (!token) throw new UsageError(`--repo-token-env ${tokenEnv}: the variable is unset or empty`);
+    if (!/^https:\/\//i.test(flags.repo))
+      throw new UsageError(`--repo-token-env needs an https --repo (got ${redactUrl(flags.repo)})`);
+    if (redactUrl(flags.repo) !== flags.repo)
+      throw new UsageError(
+        "--repo carries credentials and --repo-token-env is given: keep the token in the variable only",
+      );
+    gitEnv = gitTokenEnv(flags.repo, token);
+  }
   const namespace = flags.namespace ?? AGENT_DEFAULT_NAMESPACE;
   if (!DNS_LABEL.test(namespace))
     throw new UsageError(`--namespace takes a namespace name, such as platform-system (got "${namespace}")`);
@@ -78,11 +97,11 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     throw new UsageError(
       `--identity takes 1 to 128 letters, digits, ".", "_", ":" or "-" (got "${identity}")`,
     );
-  const leaseDurationMs = parseDuration(flags["lease-duration"] ?? "15s", "--lease-duration");
-  if (leaseDurationMs < 3000)
-    throw new UsageError(
-      `--lease-duration must be at least 3s (renewed every third of it; got "${flags["lease-duration"]}")`,
-    );
+  const leaseDurationMs = parseDuration(
+    flags["lease-duration"] ?? "15s",
+    "--lease-duration",
+    DURATION_RANGES.leaseDuration,
+  );
   const logFormat = LOG_FORMATS.find((f) => f === (flags["log-format"] ?? "text"));
   if (!logFormat)
     throw new UsageError(`--log-format takes ${LOG_FORMATS.join(" or ")} (got "${flags["log-format"]}")`);
@@ -96,11 +115,16 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     repo: flags.repo,
     branch,
     subdir,
-    intervalMs: parseDuration(flags.interval ?? "1m", "--interval"),
-    driftIntervalMs: parseDuration(flags["drift-interval"] ?? "10m", "--drift-interval"),
+    intervalMs: parseDuration(flags.interval ?? "1m", "--interval", DURATION_RANGES.interval),
+    driftIntervalMs: parseDuration(
+      flags["drift-interval"] ?? "10m",
+      "--drift-interval",
+      DURATION_RANGES.driftInterval,
+    ),
     listen,
     once: flags.once,
     webhookSecret,
+    ...(gitEnv ? { gitEnv } : {}),
     ...(flags["require-signed-commits"] !== undefined
       ? { requireSignedCommits: requireKeyring(flags["require-signed-commits"]) }
       : {}),
@@ -136,15 +160,19 @@ export const agent: Command = async (argv, io) => {
     }
   }
   const home = environments[0].home;
-  const { kubeconfig, namespace, identity, leaseDurationMs, logFormat, ...loop } = args;
+  const { kubeconfig, namespace, identity, leaseDurationMs, logFormat, gitEnv, ...loop } = args;
   const controller = new AbortController();
   const log = createAgentLog(logFormat, io.stderr);
+  // SIGHUP too (a closed terminal, a wrapper passing it on); a repeated signal (the terminal's
+  // SIGINT and a wrapper's) is not the default action that would kill it holding its Lease
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
     log(`${signal}: stopping after the running step`);
     controller.abort();
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  for (const signal of signals) process.on(signal, stop);
+  const processEnv = { ...io.processEnv, ...gitEnv };
   try {
     return await runAgent({
       ...loop,
@@ -161,19 +189,18 @@ export const agent: Command = async (argv, io) => {
           ...ctx,
           home,
           repo: args.repo,
-          processEnv: io.processEnv,
+          processEnv,
           signal: controller.signal,
         }),
       home,
       ownRoot: io.root,
-      processEnv: io.processEnv,
+      processEnv,
       signal: controller.signal,
       pendingOperations: (name) =>
         recoveryFacts(environments[args.envs.indexOf(name)]).pendingOperations.length,
       log,
     });
   } finally {
-    process.off("SIGTERM", stop);
-    process.off("SIGINT", stop);
+    for (const signal of signals) process.off(signal, stop);
   }
 };

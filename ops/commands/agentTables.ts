@@ -20,13 +20,13 @@ export const AGENT = command({
     interval: {
       type: "string",
       value: "DURATION",
-      description: "how often to ask for the branch head",
+      description: "how often to ask for the branch head (1s – 24h)",
       default: "1m",
     },
     "drift-interval": {
       type: "string",
       value: "DURATION",
-      description: "how often to check drift (from the last applied revision)",
+      description: "how often to check drift (from the last applied revision; 1m – 24h)",
       default: "10m",
     },
     listen: {
@@ -36,6 +36,12 @@ export const AGENT = command({
       default: "127.0.0.1:8080",
     },
     once: { type: "boolean", description: "one pass (apply if needed, then one drift check), then exit" },
+    "repo-token-env": {
+      type: "string",
+      value: "NAME",
+      description:
+        "the env var holding a token for an https --repo (kept out of the URL, which `ps` shows to everyone)",
+    },
     "webhook-secret-env": {
       type: "string",
       value: "NAME",
@@ -62,7 +68,7 @@ export const AGENT = command({
     "lease-duration": {
       type: "string",
       value: "DURATION",
-      description: "Lease duration (renewed every third of it; a standby takes over after it)",
+      description: "Lease duration (renewed every third of it; a standby takes over after it; 3s – 1h)",
       default: "15s",
     },
     "log-format": {

@@ -43,9 +43,10 @@ export interface StringFlag {
   /** What the error says a bare flag lacks: `--json needs a file`. @default "a value" */
   needs?: string;
   /**
-   * The verb checks the value itself, missing or not: a number flag reports what it got
-   * (`(got nothing)`, `(got --yes)`). Without it a missing value, or a separate one that starts
-   * with `-` (but is not a negative number), is a usage error naming the flag. @default false
+   * The verb checks a given value itself, even one that starts with `-`: a number flag reports
+   * what it got (`(got -3)`, `(got --yes)`). A missing value is refused here for every value flag,
+   * this one included (`--limit needs a number`, exit 2). Without it a separate value that starts
+   * with `-` (but is not a negative number) is a usage error naming the flag too. @default false
    */
   verbChecksValue?: boolean;
   /** Left out of the usage line. */
@@ -270,7 +271,7 @@ export function parseCommand<F extends Flags>(spec: CommandSpec<F>, argv: string
     } else {
       const value = token.value;
       const looksLikeFlag = value !== undefined && !token.inlineValue && /^-(?!\d)/.test(value);
-      if (!flag.verbChecksValue && (value === undefined || looksLikeFlag)) {
+      if (value === undefined || (looksLikeFlag && !flag.verbChecksValue)) {
         throw new UsageError(`${token.rawName} needs ${flag.needs ?? "a value"}${sep}${usage}`);
       }
       if (flag.multiple) (values[token.name] as string[]).push(value as string);

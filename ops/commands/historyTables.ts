@@ -29,6 +29,7 @@ export const HISTORY = command({
       value: "N",
       description: "at most N updates",
       default: "all of them",
+      needs: "a whole number of updates, 1 or more",
       verbChecksValue: true,
     },
     json: {

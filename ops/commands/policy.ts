@@ -41,6 +41,8 @@ import {
   rulesOfStandard,
   standardCoverage,
 } from "../policy/standards";
+import { writeOutput } from "../files";
+import { readBoundedFile } from "../../model/specFile";
 
 const USAGE = usageLine(POLICY_CHECK);
 
@@ -130,12 +132,14 @@ function readConfig(root: string, env: string): object {
   const file = path.join(root, "policies", "config", `${env}.json`);
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readBoundedFile(file, { root, what: "a policy config" });
   } catch (err) {
-    throw new UsageError(
-      `no policy config for environment "${env}": ${path.relative(root, file)} does not exist`,
-      { cause: err },
-    );
+    if (!fs.existsSync(file))
+      throw new UsageError(
+        `no policy config for environment "${env}": ${path.relative(root, file)} does not exist`,
+        { cause: err },
+      );
+    throw new UsageError(`${path.relative(root, file)}: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text) as object;
@@ -237,7 +241,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       ...(coverage ? { podSecurityStandards: coverage } : {}),
       ...(workloads.length ? { workloads } : {}),
     };
-    fs.writeFileSync(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`);
+    writeOutput(path.resolve(parsed.json), `${JSON.stringify(report, null, 2)}\n`, "--json");
   }
   const broken = workloads.filter((w) => w.error !== undefined);
   if (broken.length > 0) {

@@ -48,9 +48,9 @@ export function parsePreviewArgs(argv: string[]): PreviewArgs {
 }
 
 /** Writes an output file; a failure is reported on stderr (never thrown: the PR comment still goes out). */
-function write(io: CommandIO, file: string, text: string): boolean {
+function write(io: CommandIO, file: string, text: string, flag: string): boolean {
   try {
-    writeOutput(path.resolve(io.root, file), text);
+    writeOutput(path.resolve(io.root, file), text, flag);
     return true;
   } catch (err) {
     io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -92,9 +92,9 @@ export const preview: Command = async (argv, io) => {
   });
   const markdown = renderMarkdown(report, { limit: Number.MAX_SAFE_INTEGER });
   io.stdout(markdown);
-  const wroteMarkdown = args.markdown ? write(io, args.markdown, markdown) : true;
-  const wroteJson = args.json ? write(io, args.json, toJson(report)) : true;
-  const wroteHtml = args.html ? write(io, args.html, renderPreviewHtml(report)) : true;
+  const wroteMarkdown = args.markdown ? write(io, args.markdown, markdown, "--markdown") : true;
+  const wroteJson = args.json ? write(io, args.json, toJson(report), "--json") : true;
+  const wroteHtml = args.html ? write(io, args.html, renderPreviewHtml(report), "--html") : true;
   const code = exitCodeOf(report);
   if (report.error) io.stderr(`\n${args.env}: preview failed:\n${report.error}\n`);
   const commented = args.comment ? await postComment(report, io, args.html) : true;

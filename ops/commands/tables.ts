@@ -57,6 +57,7 @@ const port = (what: string) =>
     type: "string",
     value: "N",
     description: `${what} port (default: kept, else a free one)`,
+    needs: "a port number between 1 and 65535",
     verbChecksValue: true,
   }) as const;
 
@@ -128,6 +129,7 @@ export const UP = command({
       value: "N",
       description: "at most N resource operations at once (1: one after another)",
       default: "the engine's",
+      needs: "a positive integer",
       verbChecksValue: true,
     },
     "allow-mass-deletion": {

@@ -11,6 +11,7 @@ import {
   checkSpec,
   displayPath,
   formatProblem,
+  badEnvironmentFolders,
   listEnvironments,
   resolveSpecPath,
 } from "../../model/load";
@@ -41,9 +42,25 @@ export const validate: Command = async (argv, io) => {
   const USAGE = usageLine(VALIDATE);
 
   let files: string[];
+  const shown: string[] = [];
+  const problems: SpecProblem[] = [];
   if (targets.length === 0) {
     const envs = listEnvironments(io.root);
-    if (envs.length === 0) throw new UsageError(`no environments found under ${io.root}/stacks\n${USAGE}`);
+    const bad = badEnvironmentFolders(io.root);
+    if (envs.length === 0 && bad.length === 0)
+      throw new UsageError(`no environments found under ${io.root}/stacks\n${USAGE}`);
+    for (const { folder, message } of bad) {
+      const problem: SpecProblem = {
+        file: `${folder}/platform.yaml`,
+        line: 1,
+        col: 1,
+        path: "(folder)",
+        message,
+      };
+      shown.push(problem.file);
+      problems.push(problem);
+      if (!json) io.stderr(`${formatProblem(problem)}\n`);
+    }
     files = envs.map((env) => resolveSpecPath(env, io.root));
   } else {
     files = targets.map((target) => {
@@ -55,8 +72,6 @@ export const validate: Command = async (argv, io) => {
     });
   }
 
-  const shown: string[] = [];
-  const problems: SpecProblem[] = [];
   for (const file of files) {
     const name = displayPath(file, io.root);
     shown.push(name);

@@ -10,6 +10,7 @@ import type { RouteHandler } from "../agent/server";
 import { CSS } from "../report/html";
 import { LIVE_JS, renderEnvironment, renderOverview } from "./pages";
 import { DashboardReader, DashboardSource, driftReportFile } from "./view";
+import { every } from "../timers";
 
 /** The CSP of every dashboard response. */
 export const CONTENT_SECURITY_POLICY = [
@@ -122,7 +123,7 @@ export function dashboardRoutes(opts: DashboardOptions): RouteHandler {
       res.writeHead(200, { ...HEADERS, "content-type": "text/event-stream", connection: "keep-alive" });
       res.write("retry: 2000\n\n");
       let last = fingerprint(opts);
-      const timer = setInterval(() => {
+      const timer = every(opts.pollMs ?? 1000, () => {
         const now = fingerprint(opts);
         if (now === last) {
           res.write(": idle\n\n");
@@ -130,7 +131,7 @@ export function dashboardRoutes(opts: DashboardOptions): RouteHandler {
         }
         last = now;
         res.write(`event: message\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
-      }, opts.pollMs ?? 1000);
+      });
       streams.add(res);
       res.on("close", () => {
         clearInterval(timer);

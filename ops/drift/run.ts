@@ -2,6 +2,7 @@
  * `platform drift <env>` end to end: detect → report on disk → notify (alert first) → remediate or
  * accept when asked and safe → report updated. Returns the exit code (see {@link exitCodeFor}).
  */
+import * as fs from "fs";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { auditInfo } from "../engine/audit";
@@ -118,6 +119,26 @@ async function act(
   };
 }
 
+/**
+ * A message per cluster reached through a kubeconfig file that is not there (in the platform's
+ * voice: which cluster, which file, how to fix it), so drift says so instead of the engine's trace.
+ */
+export function missingKubeconfigs(environment: DriftRunOptions["environment"]): string[] {
+  const out: string[] = [];
+  for (const cluster of Object.keys(environment.spec.clusters)) {
+    const source = environment.kubeconfigSource(cluster);
+    if (source.kind === "missing") out.push(`cluster "${cluster}": ${source.message}; nothing was checked`);
+    else if (source.kind === "file" && !fs.existsSync(source.file)) {
+      const start =
+        environment.spec.clusters[cluster].kind === "local" ? "start it with `platform cluster up` or " : "";
+      out.push(
+        `cluster "${cluster}" has no kubeconfig at ${source.file}; nothing was checked: ${start}fix the kubeconfig of cluster "${cluster}"`,
+      );
+    }
+  }
+  return out;
+}
+
 /** Runs drift for one environment; returns the exit code. Throws only for an unreadable spec. */
 export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<number> {
   const { environment } = opts;
@@ -132,21 +153,24 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
   const started = Date.now();
   let stack: Stack | undefined;
   let detection: Detection = { errors: [] };
-  try {
-    if (environment.name === "local")
-      await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
-    // With it, an unreachable cluster reads as "every resource deleted": drift must never guess,
-    // so the engine and its plugins run with it off, whatever the caller's environment says.
-    // The ignore rules reach the program as `ignoreChanges`: the code preview and a remediation
-    // leave an ignored field where the live world has it.
-    const ignore = { ignoreRules: spec.drift?.ignore ?? [] };
-    stack = await openStack(environment, async () => runPlatform(environment, ignore), {
-      PULUMI_K8S_DELETE_UNREACHABLE: "false",
-    });
-    detection = await detect(stack);
-  } catch (err) {
-    detection.errors.push(`opening the stack failed: ${errorText(err)}`);
-  }
+  const missing = missingKubeconfigs(environment);
+  if (missing.length > 0) detection.errors.push(...missing);
+  else
+    try {
+      if (environment.name === "local")
+        await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
+      // With it, an unreachable cluster reads as "every resource deleted": drift must never guess,
+      // so the engine and its plugins run with it off, whatever the caller's environment says.
+      // The ignore rules reach the program as `ignoreChanges`: the code preview and a remediation
+      // leave an ignored field where the live world has it.
+      const ignore = { ignoreRules: spec.drift?.ignore ?? [] };
+      stack = await openStack(environment, async () => runPlatform(environment, ignore), {
+        PULUMI_K8S_DELETE_UNREACHABLE: "false",
+      });
+      detection = await detect(stack);
+    } catch (err) {
+      detection.errors.push(`opening the stack failed: ${errorText(err)}`);
+    }
   const report = buildDriftReport({
     environment: environment.name,
     clusters: Object.keys(spec.clusters),

@@ -30,7 +30,7 @@ export function occurredCauses(text: string): string[] {
  * log into the exception), else the first line. Bounded in size.
  */
 export function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = withoutUnsafeHints(err instanceof Error ? err.message : String(err));
   const lines = text
     .split("\n")
     .map((l) => l.trim().replace(/^stderr: /, ""))
@@ -44,11 +44,27 @@ export function errorText(err: unknown): string {
 }
 
 /**
+ * The engine's hint to set `PULUMI_K8S_DELETE_UNREACHABLE` would drop live resources from the
+ * state: it is never passed on; the platform's own advice replaces it.
+ */
+export function withoutUnsafeHints(text: string): string {
+  if (!text.includes("PULUMI_K8S_DELETE_UNREACHABLE")) return text;
+  const kept = text
+    .split("\n")
+    .map((line) => line.replace(/[^.;\n]*PULUMI_K8S_DELETE_UNREACHABLE[^.;\n]*[.;]?/g, "").trimEnd())
+    .filter((line) => line.trim() !== "");
+  kept.push(
+    "error: the cluster is unreachable; the platform never drops unreachable resources from the state: start the cluster or fix its kubeconfig, then run again",
+  );
+  return kept.join("\n");
+}
+
+/**
  * The few lines of an engine error worth showing: `error:` lines from the CLI's output, else the
  * first lines of the message. Long lines are cut; the CLI never prints secret values in errors.
  */
 export function errorCause(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = withoutUnsafeHints(err instanceof Error ? err.message : String(err));
   const lines = text
     .split("\n")
     .map((l) => l.trim())

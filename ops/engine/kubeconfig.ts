@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { KubeConfig, type User } from "@kubernetes/client-node";
 import { parse } from "yaml";
+import { readKubeconfigFile } from "../../model/specFile";
 import { ExecCredentialStatus, ExecPlugin, runExecPlugin } from "./execCredential";
 
 /** A kubeconfig that cannot be used: the message names the file and the key. */
@@ -127,14 +128,10 @@ export function readKubeconfig(
 
 function readText(file: string): string {
   try {
-    return fs.readFileSync(file, "utf8");
+    // the one hardened reader: a regular file within its size cap, never a FIFO or a device
+    return readKubeconfigFile(file);
   } catch (err) {
-    throw new KubeconfigError(
-      `${file}: cannot read the kubeconfig (${(err as NodeJS.ErrnoException).code ?? err})`,
-      {
-        cause: err,
-      },
-    );
+    throw new KubeconfigError(`${file}: cannot read the kubeconfig (${(err as Error).message})`, { cause: err });
   }
 }
 

@@ -8,6 +8,7 @@
  * the API base are injectable so tests can point it at a local server.
  */
 import { retryAfterMs } from "../retryAfter";
+import { delay } from "../timers";
 
 /** What the client needs: a token, the API base and (in tests) a fetch implementation. */
 export interface GitHubClientOptions {
@@ -120,7 +121,7 @@ export class GitHubClient {
         );
       }
       await res?.arrayBuffer().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, wait));
+      await delay(wait);
     }
   }
 

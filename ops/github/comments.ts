@@ -4,6 +4,7 @@
  * collects duplicates and parallel matrix jobs never overwrite each other.
  */
 import { GitHubClient, GitHubError } from "./client";
+import { displayText } from "../../model/display";
 
 /** GitHub rejects comment bodies longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -93,7 +94,7 @@ export async function upsertStickyComment(
   author?: string,
 ): Promise<StickyResult> {
   const marker = commentMarker(key);
-  const full = body.includes(marker) ? body : `${marker}\n${body}`;
+  const full = displayText(body.includes(marker) ? body : `${marker}\n${body}`);
   if (full.length > GITHUB_COMMENT_LIMIT) {
     throw new Error(
       `comment body is ${full.length} characters, over GitHub's limit of ${GITHUB_COMMENT_LIMIT}`,

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { describeFsError } from "../../model/specFile";
+import { describeFsError, readBoundedFile } from "../../model/specFile";
 import type { OfflineResource } from "./evaluate";
 
 /** `apps/v1` + `Deployment` → `kubernetes:apps/v1:Deployment`; `v1` + `Pod` → `kubernetes:core/v1:Pod`. */
@@ -34,11 +34,13 @@ function manifestFiles(target: string): string[] {
   try {
     stat = fs.statSync(target);
   } catch (err) {
-    throw new ManifestError(`manifest path ${target} cannot be read: ${describeFsError(err)}`, {
-      cause: err,
-    });
+    throw new ManifestError(`--manifests ${target} cannot be read: ${describeFsError(err)}`, { cause: err });
   }
   if (stat.isFile()) return [target];
+  if (!stat.isDirectory())
+    throw new ManifestError(
+      `--manifests ${target} is not a regular file or folder (a device or pipe): point it at the rendered manifests`,
+    );
   const out: string[] = [];
   const seen = new Set<string>();
   const walk = (dir: string) => {
@@ -51,12 +53,10 @@ function manifestFiles(target: string): string[] {
       if (entry.name.startsWith(".")) continue;
       const full = path.join(dir, entry.name);
       let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         try {
           const linked = fs.statSync(full);
           isDir = linked.isDirectory();
-          isFile = linked.isFile();
         } catch (err) {
           throw new ManifestError(`${full} is a symlink that cannot be followed: ${describeFsError(err)}`, {
             cause: err,
@@ -64,7 +64,8 @@ function manifestFiles(target: string): string[] {
         }
       }
       if (isDir) walk(full);
-      else if (isFile && /\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
+      // a FIFO or device named like a manifest goes to the reader, which refuses it by name
+      else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
     }
   };
   walk(target);
@@ -127,13 +128,7 @@ export function loadManifests(target: string): OfflineResource[] {
   for (const file of manifestFiles(target)) {
     let text: string;
     try {
-      const size = fs.statSync(file).size;
-      if (size > MANIFEST_MAX_BYTES) {
-        throw new ManifestError(
-          `${file} is ${size} bytes, over the ${MANIFEST_MAX_BYTES}-byte limit of one manifest file: split it into several files`,
-        );
-      }
-      text = fs.readFileSync(file, "utf8");
+      text = readBoundedFile(file, { maxBytes: MANIFEST_MAX_BYTES, what: "a manifest file" });
     } catch (err) {
       if (err instanceof ManifestError) throw err;
       throw new ManifestError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });

@@ -2,6 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AgentScope } from "./rbac";
+import { DURATION_RANGES, durationProblem } from "../../../model/durations";
 
 /** Arguments of `Agent`. */
 export interface AgentArgs {
@@ -60,7 +61,6 @@ export interface AgentArgs {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DURATION = /^[1-9]\d*(s|m|h)$/;
 
 /** Throws naming the component and the argument when `args` cannot make a working agent. */
 export function checkAgentArgs(name: string, args: AgentArgs): void {
@@ -82,9 +82,10 @@ export function checkAgentArgs(name: string, args: AgentArgs): void {
   for (const [key, value] of [
     ["interval", args.interval],
     ["driftInterval", args.driftInterval],
-  ] as const)
-    if (value !== undefined && !DURATION.test(value))
-      fail(`${key} "${value}" must be a duration such as 30s, 1m or 10m`);
+  ] as const) {
+    const problem = value === undefined ? undefined : durationProblem(value, DURATION_RANGES[key]);
+    if (problem) fail(`${key} "${value}" ${problem}`);
+  }
   if (args.branch !== undefined && (!/^[A-Za-z0-9._/-]+$/.test(args.branch) || args.branch.startsWith("-")))
     fail(`branch "${args.branch}" is not a branch name`);
   if (args.path !== undefined && (args.path.startsWith("/") || args.path.split("/").includes("..")))

@@ -26,6 +26,7 @@ import {
   recordEvent,
 } from "./objects";
 import { ResilientWatch } from "./watch";
+import { every } from "../../timers";
 
 /** How the link runs. */
 export interface ClusterLinkOptions {
@@ -103,7 +104,7 @@ export class ClusterLink {
   async start(): Promise<void> {
     await this.tick();
     if (this.tickMs) {
-      this.timer = setInterval(() => void this.tick(), this.tickMs);
+      this.timer = every(this.tickMs, () => void this.tick());
       this.timer.unref();
     }
   }

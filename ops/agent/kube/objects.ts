@@ -17,6 +17,7 @@ import {
 import { KubeApiError, KubeClient } from "./client";
 import type { AgentEvent, CrStatus } from "./crStatus";
 import { microTime } from "./lease";
+import { delay } from "../../timers";
 
 /** A `PlatformEnvironment` as read. */
 export interface PlatformEnvironmentObject {
@@ -150,7 +151,7 @@ export async function ensureCrd(client: KubeClient, log: (line: string) => void)
   for (let i = 0; i < 80; i++) {
     crd = await client.getOptional(CRD_PATH);
     if (established()) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await delay(250);
   }
   throw new Error(`the CRD ${AGENT_CRD_NAME} was not Established within 20 s`);
 }

@@ -25,7 +25,7 @@ export function agentKubeTarget(
     if (source.kind !== "file") continue;
     if (!fs.existsSync(source.file))
       throw new KubeConfigError(`cluster "${cluster}": no kubeconfig at ${source.file} (${source.hint})`);
-    return kubeconfigTarget(source.file, opts.processEnv, fs.readFileSync(source.file, "utf8"));
+    return kubeconfigTarget(source.file, opts.processEnv);
   }
   throw new KubeConfigError(
     `${environment.name}: no cluster of the spec is reached through a kubeconfig file (eks/gke ones are stack secrets); pass --kubeconfig PATH`,

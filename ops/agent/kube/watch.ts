@@ -6,6 +6,7 @@
  */
 import { makeInformer, type Informer, type KubernetesObject } from "@kubernetes/client-node";
 import type { KubeClient } from "./client";
+import { after } from "../../timers";
 
 /** Backoff between relists after a failed watch. */
 export interface Backoff {
@@ -97,10 +98,10 @@ export class ResilientWatch<T extends KubernetesObject> {
     const error = err instanceof Error ? err : new Error(String(err ?? "the watch ended"));
     if ((error as { statusCode?: number }).statusCode === 401) this.client.target.forgetCredential();
     this.handlers.onError?.(error, wait);
-    this.retry = setTimeout(() => {
+    this.retry = after(wait, () => {
       this.retry = undefined;
       this.start();
-    }, wait);
+    });
     this.retry.unref();
   }
 

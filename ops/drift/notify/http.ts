@@ -5,6 +5,7 @@
  * Never logs the URL (a Slack webhook URL is a secret) nor the body.
  */
 import { retryAfterMs } from "../../retryAfter";
+import { delay } from "../../timers";
 
 /** Retry settings. Defaults come from {@link retryPolicyFromEnv}. */
 export interface RetryPolicy {
@@ -95,6 +96,6 @@ export async function postWithRetry(
         error: `${last.error}; Retry-After ${Math.ceil(asked / 1000)} s is past the total timeout`,
       };
     const wait = Math.min(Math.max(policy.baseDelayMs * 2 ** (attempts - 1), asked ?? 0), left);
-    await new Promise((r) => setTimeout(r, wait));
+    await delay(wait);
   }
 }

@@ -1,6 +1,7 @@
 import { backoffMs, decide, driftArgs, MAX_RETRIES, ReconcileFacts } from "../../../ops/agent/reconcile";
 import { parseDuration } from "../../../ops/agent/duration";
 import { worst } from "../../../ops/agent/run";
+import { DURATION_RANGES } from "../../../model/durations";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -72,10 +73,12 @@ describe("parseDuration", () => {
     ["1m", 60_000],
     ["10m", 600_000],
     ["2h", 7_200_000],
-  ])("%s", (raw, ms) => expect(parseDuration(raw, "--interval")).toBe(ms));
+  ])("%s", (raw, ms) => expect(parseDuration(raw, "--interval", DURATION_RANGES.interval)).toBe(ms));
 
   test.each(["5", "1.5m", "0s", "1d", "", "-1m", "m"])("refuses %p naming the flag", (raw) => {
-    expect(() => parseDuration(raw, "--drift-interval")).toThrow(/--drift-interval takes a duration .*got/);
+    expect(() => parseDuration(raw, "--drift-interval", DURATION_RANGES.driftInterval)).toThrow(
+      /--drift-interval must be .*got/,
+    );
   });
 });
 

@@ -149,13 +149,19 @@ describe("parseAgentArgs", () => {
   test.each<[string[], RegExp]>([
     [["local"], /--repo is required/],
     [["--repo", "r"], /which environment|missing <env>/],
-    [["local", "--repo", "r", "--interval", "90"], /--interval takes a duration .*got "90"/],
-    [["local", "--repo", "r", "--drift-interval", "1d"], /--drift-interval takes a duration/],
+    [
+      ["local", "--repo", "r", "--interval", "90"],
+      /--interval must be a duration between 1s and 24h.*got "90"/,
+    ],
+    [
+      ["local", "--repo", "r", "--drift-interval", "1d"],
+      /--drift-interval must be a duration between 1m and 24h/,
+    ],
     [["local", "--repo", "r", "--listen", "8080"], /--listen takes HOST:PORT/],
     [["local", "--repo", "r", "--namespace", "Ops_1"], /--namespace takes a namespace name/],
     [["local", "--repo", "r", "--identity", "a b"], /--identity takes 1 to 128/],
-    [["local", "--repo", "r", "--lease-duration", "2s"], /--lease-duration must be at least 3s/],
-    [["local", "--repo", "r", "--lease-duration", "15"], /--lease-duration takes a duration/],
+    [["local", "--repo", "r", "--lease-duration", "2s"], /--lease-duration must be between 3s and 1h/],
+    [["local", "--repo", "r", "--lease-duration", "15"], /--lease-duration must be a duration/],
     [["local", "--repo", "r", "--path", "../x"], /--path is a folder inside the repository/],
     [
       ["local", "--repo", "r", "--webhook-secret-env", "UNSET_VAR"],

@@ -12,7 +12,7 @@ describe("cluster port flags", () => {
   });
   test.each([
     [["--apiserver-port", "0"], "--apiserver-port must be a port number between 1 and 65535 (got 0)"],
-    [["--kine-port"], "--kine-port must be a port number between 1 and 65535 (got nothing)"],
+    [["--kine-port"], "--kine-port needs a port number between 1 and 65535"],
     [["--api-port", "1"], "unknown flag --api-port"],
   ])("%j is refused: %s", (args, message) => {
     expect(() => parsePortFlags(args)).toThrow(UsageError);
@@ -51,7 +51,7 @@ describe("deploy arguments", () => {
     [["local", "--parallel", "two"], "--parallel must be a positive integer (got two)"],
     [["local", "--parallel", "0x10"], "--parallel must be a positive integer (got 0x10)"],
     [["local", "--parallel="], '--parallel must be a positive integer (got "")'],
-    [["local", "--parallel"], "--parallel must be a positive integer (got nothing)"],
+    [["local", "--parallel"], "--parallel needs a positive integer"],
   ])("up %j is a usage error", (args, message) => {
     expect(() => parseDeployArgs("up", args)).toThrow(UsageError);
     expect(() => parseDeployArgs("up", args)).toThrow(message);
