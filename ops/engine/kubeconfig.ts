@@ -131,7 +131,9 @@ function readText(file: string): string {
     // the one hardened reader: a regular file within its size cap, never a FIFO or a device
     return readKubeconfigFile(file);
   } catch (err) {
-    throw new KubeconfigError(`${file}: cannot read the kubeconfig (${(err as Error).message})`, { cause: err });
+    throw new KubeconfigError(`${file}: cannot read the kubeconfig (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 
