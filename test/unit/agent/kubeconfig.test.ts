@@ -92,7 +92,7 @@ test.each<[string, string, RegExp]>([
 
 test("a missing kubeconfig file is named", () => {
   expect(() => kubeconfigTarget(path.join(dir, "none.yaml"), {})).toThrow(
-    /none\.yaml: cannot read the kubeconfig \(ENOENT\)/,
+    /none\.yaml: cannot read the kubeconfig \(cannot read the file: it does not exist\)/,
   );
 });
 
