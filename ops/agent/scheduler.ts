@@ -14,7 +14,7 @@ import { runPlatformChild } from "./child";
 import type { Failure } from "./classify";
 import { ClusterLink, withClusterNote } from "./kube/link";
 import { reconcile, ReconcilerDeps, RevisionSource } from "./reconciler";
-import type { AgentOptions } from "./run";
+import type { AgentOptions } from "./options";
 import { AgentMetrics, startServer } from "./server";
 import type { SignatureVerifier } from "./signature";
 import { GitSource, SourceError } from "./source";
