@@ -23,6 +23,28 @@ function isDir(p: string): boolean | undefined {
   }
 }
 
+/**
+ * Why `dir` cannot be a folder to write into (the first existing path on the way up is not a
+ * folder: a file, a FIFO, a device), or undefined when it can. Reads only; creates nothing.
+ */
+export function outputDirProblem(dir: string): string | undefined {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const state = isDir(current);
+    if (state === true) return undefined;
+    if (state === false) return `${current} is ${kindAt(current)}, not a folder`;
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+function kindAt(p: string): string {
+  try {
+    const stat = fs.statSync(p);
+    return stat.isFile() ? "a file" : kindOf(stat);
+  } catch {
+    return "not readable";
+  }
+}
+
 /** Creates `dir` and its missing parents with one bounded `mkdir` each; throws {@link OutputError}. */
 export function ensureDir(dir: string): void {
   const missing: string[] = [];
@@ -31,7 +53,7 @@ export function ensureDir(dir: string): void {
     const state = isDir(current);
     if (state === true) break;
     if (state === false)
-      throw new OutputError(`cannot write into ${dir}: ${current} is a file, not a folder`);
+      throw new OutputError(`cannot write into ${dir}: ${current} is ${kindAt(current)}, not a folder`);
     missing.push(current);
     const parent = path.dirname(current);
     if (parent === current) break;

@@ -1,4 +1,5 @@
 import { DEFAULT_CONCURRENCY, DriftManyOptions, runDriftMany } from "../drift/fanout";
+import { outputDirProblem } from "../files";
 import { environmentOf } from "./environment";
 import { DriftAction, DriftIO, DriftRunOptions, runDrift } from "../drift/run";
 import { parseCommand, usageLine } from "./grammar";
@@ -48,6 +49,9 @@ export function parseDriftArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     throw new UsageError(`--webhook-url must be an http(s) URL; ${USAGE}`);
   if (webhookSecretEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(webhookSecretEnv))
     throw new UsageError(`--webhook-secret-env takes the NAME of an env var, not a value; ${USAGE}`);
+  const outProblem = flags.out !== undefined ? outputDirProblem(flags.out) : undefined;
+  if (outProblem)
+    throw new UsageError(`--out ${flags.out}: ${outProblem}; give a folder to write the reports into`);
   return {
     envs,
     all,

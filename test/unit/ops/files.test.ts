@@ -6,7 +6,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OutputError, ensureDir, writeOutput } from "../../../ops/files";
+import { OutputError, ensureDir, outputDirProblem, writeOutput } from "../../../ops/files";
+import { parseDriftArgs } from "../../../ops/commands/drift";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
@@ -41,6 +42,27 @@ catch (e) { console.log(e.name + ": " + e.message); }`);
       );
       writeOutput(path.join(dir, "a", "b", "r.json"), "{}");
       expect(fs.readFileSync(path.join(dir, "a", "b", "r.json"), "utf8")).toBe("{}");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("drift --out that is a FIFO or a file is refused before anything runs, naming the flag and the kind", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "files-"));
+    try {
+      const fifo = path.join(dir, "pipe");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      fs.writeFileSync(path.join(dir, "f"), "x");
+      expect(outputDirProblem(fifo)).toBe(`${fifo} is a FIFO, not a folder`);
+      expect(outputDirProblem(path.join(dir, "f", "reports"))).toBe(
+        `${path.join(dir, "f")} is a file, not a folder`,
+      );
+      expect(outputDirProblem(path.join(dir, "new", "reports"))).toBeUndefined();
+      expect(() => parseDriftArgs(["local", "--out", fifo])).toThrow(
+        `--out ${fifo}: ${fifo} is a FIFO, not a folder; give a folder to write the reports into`,
+      );
+      expect(() => ensureDir(path.join(fifo, "sub"))).toThrow(`${fifo} is a FIFO, not a folder`);
+      expect(parseDriftArgs(["local", "--out", path.join(dir, "new")]).outDir).toBe(path.join(dir, "new"));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
