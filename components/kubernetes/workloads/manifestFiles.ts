@@ -7,6 +7,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments, LineCounter } from "yaml";
 import type { RenderedObject } from "./placement";
+import { readBoundedFile } from "../../../model/specFile";
+
+/** Largest manifest file of a workload read: far above a real one, far below what exhausts memory. */
+const WORKLOAD_MANIFEST_MAX_BYTES = 16 * 1024 * 1024;
 
 /** A manifest object and where it was written (`manifests/web.yaml:12`, relative to `root`). */
 export interface ManifestObject {
@@ -66,7 +70,13 @@ export function readManifests(files: readonly string[], root: string): ManifestO
   const objects: ManifestObject[] = [];
   for (const file of files) {
     const shown = path.relative(root, file);
-    const text = fs.readFileSync(file, "utf8");
+    let text: string;
+    try {
+      // the one hardened reader: a regular file of the repository, size-capped, never a FIFO
+      text = readBoundedFile(file, { root, maxBytes: WORKLOAD_MANIFEST_MAX_BYTES, what: "a manifest file" });
+    } catch (err) {
+      throw new ManifestError(`${shown}: ${(err as Error).message}`, { cause: err });
+    }
     const lines = new LineCounter();
     const docs = parseAllDocuments(text, { lineCounter: lines });
     if (!Array.isArray(docs))

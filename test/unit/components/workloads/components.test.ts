@@ -2,6 +2,7 @@
  * The workload components under strict mocks: validation before any child, the renderer as the
  * component's child through its provider, and the manifests reader's errors (file and line).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -131,6 +132,17 @@ describe("ManifestsWorkload and its reader", () => {
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it("reads through the one hardened reader: a FIFO named .yaml is refused at once, naming it", () => {
+    fs.mkdirSync(path.join(dir, "m"));
+    const fifo = path.join(dir, "m", "pipe.yaml");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const started = Date.now();
+    expect(() => wl.readManifests([fifo], dir)).toThrow(
+      /^m\/pipe\.yaml: it is not a regular file \(a device, pipe or folder\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("refuses an empty folder", () => {
