@@ -16,8 +16,11 @@ export interface DurationRange {
 export const DURATION_RANGES = {
   /** How often the agent asks for the branch head: 1 s – 24 h. */
   interval: { minMs: 1000, maxMs: 24 * 3_600_000 },
-  /** How often the agent checks drift: 1 m – 24 h (a check runs a refresh of every cluster). */
-  driftInterval: { minMs: 60_000, maxMs: 24 * 3_600_000 },
+  /**
+   * How often the agent checks drift: 5 s – 24 h (a check refreshes every cluster and takes longer
+   * than that; the clock counts from the end of one check to the start of the next).
+   */
+  driftInterval: { minMs: 5000, maxMs: 24 * 3_600_000 },
   /** The agent's Lease: 3 s (renewed every third of it) – 1 h. */
   leaseDuration: { minMs: 3000, maxMs: 3_600_000 },
 } as const satisfies Record<string, DurationRange>;

@@ -43,7 +43,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Parses `platform agent` arguments. Defaults: `--branch main`, `--path .`, `--interval 1m`,
  * `--drift-interval 10m`, `--listen 127.0.0.1:8080`, `--namespace platform-system`, `--identity
- * <hostname>-<pid>`, `--lease-duration 15s`; the ranges are model/durations' DURATION_RANGES (`--interval` 1s – 24h, `--drift-interval` 1m – 24h, `--lease-duration` 3s – 1h), no `--require-signed-commits` (unsigned
+ * <hostname>-<pid>`, `--lease-duration 15s`; the ranges are model/durations' DURATION_RANGES (`--interval` 1s – 24h, `--drift-interval` 5s – 24h, `--lease-duration` 3s – 1h), no `--require-signed-commits` (unsigned
  * commits are applied; with it, a missing or unreadable KEYRING is a usage error). `--webhook-secret-env NAME` reads the secret
  * from `processEnv[NAME]` (an unset or empty variable is a usage error). Throws {@link UsageError}.
  */

@@ -26,7 +26,7 @@ export const AGENT = command({
     "drift-interval": {
       type: "string",
       value: "DURATION",
-      description: "how often to check drift (from the last applied revision; 1m – 24h)",
+      description: "how often to check drift (from the last applied revision; 5s – 24h)",
       default: "10m",
     },
     listen: {

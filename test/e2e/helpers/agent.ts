@@ -184,8 +184,9 @@ export class AgentProcess {
     if (options.identity !== undefined) args.push("--identity", options.identity);
     const agent = new AgentProcess([...args, ...flags], ws, options);
     AgentProcess.running.add(agent);
-    for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(agent.log); i++) await sleep(100);
-    const url = /listening on (http:\S+)/.exec(agent.log)?.[1];
+    // a text line or a JSON one (--log-format json)
+    for (let i = 0; i < 600 && !/listening on (http:[^\s"]+)/.test(agent.log); i++) await sleep(100);
+    const url = /listening on (http:[^\s"]+)/.exec(agent.log)?.[1];
     if (!url) throw new Error(`agent ${agent.identity} did not start:\n${agent.log}`);
     agent.base = url;
     return agent;
@@ -221,15 +222,22 @@ export class AgentProcess {
     return (await fetch(`${this.base}/metrics`)).text();
   }
 
-  /** Polls `/status` until `ok` holds and returns that status; throws with the log after `ms`. */
-  async waitFor(ok: (s: EnvironmentStatus) => boolean, ms: number): Promise<EnvironmentStatus> {
+  /**
+   * Polls `/status` until `ok` holds and returns that status; throws with the log after `ms`.
+   * @param everyMs the poll period of this wait @default the agent's `pollMs` (250 ms)
+   */
+  async waitFor(
+    ok: (s: EnvironmentStatus) => boolean,
+    ms: number,
+    everyMs = this.options.pollMs ?? 250,
+  ): Promise<EnvironmentStatus> {
     const end = Date.now() + ms;
     for (;;) {
       const s = await this.status();
       if (ok(s)) return s;
       if (Date.now() > end)
         throw new Error(`agent ${this.identity}: timed out; status ${JSON.stringify(s)}\n${this.log}`);
-      await sleep(this.options.pollMs ?? 250);
+      await sleep(everyMs);
     }
   }
 

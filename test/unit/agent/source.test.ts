@@ -155,7 +155,7 @@ describe("parseAgentArgs", () => {
     ],
     [
       ["local", "--repo", "r", "--drift-interval", "1d"],
-      /--drift-interval must be a duration between 1m and 24h/,
+      /--drift-interval must be a duration between 5s and 24h/,
     ],
     [["local", "--repo", "r", "--listen", "8080"], /--listen takes HOST:PORT/],
     [["local", "--repo", "r", "--namespace", "Ops_1"], /--namespace takes a namespace name/],

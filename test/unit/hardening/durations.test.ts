@@ -14,8 +14,8 @@ describe("duration flags have a range", () => {
     ["--interval", "99999999h", "--interval must be between 1s and 24h"],
     ["--interval", "1000h", "--interval must be between 1s and 24h"],
     ["--interval", "0s", "--interval must be between 1s and 24h"],
-    ["--drift-interval", "25h", "--drift-interval must be between 1m and 24h"],
-    ["--drift-interval", "10s", "--drift-interval must be between 1m and 24h"],
+    ["--drift-interval", "25h", "--drift-interval must be between 5s and 24h"],
+    ["--drift-interval", "4s", "--drift-interval must be between 5s and 24h"],
     ["--lease-duration", "2s", "--lease-duration must be between 3s and 1h"],
     ["--lease-duration", "2h", "--lease-duration must be between 3s and 1h"],
     ["--interval", "99999999999999999999s", "--interval must be a duration between 1s and 24h"],
@@ -48,7 +48,7 @@ describe("duration fields of the spec have the same range", () => {
     `${BASE}agent:\n  image: registry.acme.io/platform/agent:1.0.0\n  repo: ${repo}\n${fields}`;
   test.each([
     ["  interval: 99999999h\n", "agent.interval: must be between 1s and 24h"],
-    ["  driftInterval: 30s\n", "agent.driftInterval: must be between 1m and 24h"],
+    ["  driftInterval: 4s\n", "agent.driftInterval: must be between 5s and 24h"],
   ])("%j is a problem at validate", (fields, message) => {
     expect(problemsOf(withAgent(fields)).join("\n")).toContain(message);
   });
