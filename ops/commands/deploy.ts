@@ -149,41 +149,47 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
   const onOutput = (s: string) => io.stderr(s);
   const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
   // The mass-deletion check reads the engine's own preview: the one shown before the question,
-  // or with --yes one of its own (without policy packs: it only needs the planned deletes). A
-  // preview that fails stops the deploy before anything is applied: the update would fail the
-  // same way, but only after applying whatever registered before the failure (another
-  // workload's objects ahead of a refused one), leaving the environment half-applied.
+  // or with --yes one of its own (without policy packs: it only needs the planned deletes).
   const planned = new ChangeCollector("preview");
   const checkStarted = Date.now();
-  await stack.preview({
-    color: "never",
-    onEvent: planned.onEvent,
-    ...parallel,
-    ...(args.yes ? {} : { onOutput, ...policyPackArgs(environment) }),
-  });
-  const decision = decideMassDeletion(appInstanceSteps(planned.model()), {
-    flag: args.allowMassDeletion === true,
-    spec: environment.spec.allowMassDeletion === true,
-  });
-  if (args.yes)
-    io.stderr(
-      `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
-    );
-  if (decision.refused) {
-    const message = refusalMessage(decision);
-    io.stderr(`platform up ${args.env}: ${message}\n`);
-    writeResult(io.processEnv, {
-      outcome: "failed",
-      reason: "MassDeletion",
-      check: MASS_DELETION_CHECK,
-      message,
+  let previewed = true;
+  try {
+    await stack.preview({
+      color: "never",
+      onEvent: planned.onEvent,
+      ...parallel,
+      ...(args.yes ? {} : { onOutput, ...policyPackArgs(environment) }),
     });
-    return EXIT.failure;
+  } catch (err) {
+    // The update below fails the same way; deletes are its last steps, after every registration.
+    if (!args.yes) throw err;
+    previewed = false;
   }
-  if (decision.allowed)
-    io.stderr(
-      `mass deletion allowed by ${decision.allowedBy === "flag" ? ALLOW_FLAG : ALLOW_FIELD}: ${decision.deletes.join(", ")}\n`,
-    );
+  if (previewed) {
+    const decision = decideMassDeletion(appInstanceSteps(planned.model()), {
+      flag: args.allowMassDeletion === true,
+      spec: environment.spec.allowMassDeletion === true,
+    });
+    if (args.yes)
+      io.stderr(
+        `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
+      );
+    if (decision.refused) {
+      const message = refusalMessage(decision);
+      io.stderr(`platform up ${args.env}: ${message}\n`);
+      writeResult(io.processEnv, {
+        outcome: "failed",
+        reason: "MassDeletion",
+        check: MASS_DELETION_CHECK,
+        message,
+      });
+      return EXIT.failure;
+    }
+    if (decision.allowed)
+      io.stderr(
+        `mass deletion allowed by ${decision.allowedBy === "flag" ? ALLOW_FLAG : ALLOW_FIELD}: ${decision.deletes.join(", ")}\n`,
+      );
+  }
   if (!args.yes && !(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
     io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
     return EXIT.failure;
