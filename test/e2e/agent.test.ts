@@ -88,10 +88,20 @@ test("a pushed replicas change is applied within one poll interval", async () =>
 });
 
 describe("with a 10-minute poll interval, only the webhook triggers", () => {
-  beforeAll(() => startAgent(["--interval", "10m", "--webhook-secret-env", "AGENT_HOOK_SECRET"]));
+  let startedAt = 0;
+  beforeAll(() => {
+    startedAt = Date.now();
+    return startAgent(["--interval", "10m", "--webhook-secret-env", "AGENT_HOOK_SECRET"]);
+  });
 
   test("a bad or missing signature is 401 and triggers nothing; a good one applies the push now", async () => {
-    const ready = await agent.waitFor((s) => s.phase === "Ready", 120_000);
+    // Ready alone may be the previous agent's record on the cluster object: wait for this agent's
+    // own first pass (it ends with a drift check), else the push below races its first poll
+    const ready = await agent.waitFor(
+      (s) =>
+        s.phase === "Ready" && s.drift.checkedAt !== undefined && Date.parse(s.drift.checkedAt) >= startedAt,
+      300_000,
+    );
     setReplicas(3, 4);
     const sha = source.commitAndPush("checkout: 4 replicas");
     const body = JSON.stringify({ ref: "refs/heads/main", after: sha });
