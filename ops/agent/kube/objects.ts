@@ -15,25 +15,13 @@ import {
   AGENT_MANAGED_BY,
 } from "../../../components/kubernetes/agent/crd";
 import { KubeApiError, KubeClient } from "./client";
+import type { PlatformEnvironment } from "../../../model/agentApi";
 import type { AgentEvent, CrStatus } from "./crStatus";
 import { microTime } from "./lease";
 import { delay } from "../../timers";
 
-/** A `PlatformEnvironment` as read. */
-export interface PlatformEnvironmentObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid: string;
-    generation?: number;
-    resourceVersion?: string;
-    annotations?: Record<string, string>;
-  };
-  spec?: { environment?: string; suspend?: boolean };
-  status?: Partial<CrStatus>;
-}
+/** A `PlatformEnvironment` as read: the API module's one type (model/agentApi). */
+export type PlatformEnvironmentObject = PlatformEnvironment;
 
 const CRD_PATH = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${AGENT_CRD_NAME}`;
 const LABELS = { "app.kubernetes.io/managed-by": AGENT_MANAGED_BY };
