@@ -28,6 +28,8 @@ const versionArgs: Record<string, string[] | undefined> = {
   kwok: ["--version"],
   actionlint: ["-version"],
   helm: ["version", "--template", "{{.Version}}"],
+  oras: ["version"],
+  sops: ["--version", "--disable-version-check"],
 };
 
 function firstLine(file: string, args: string[] | undefined): string | undefined {

@@ -38,6 +38,10 @@ export const ACTIONLINT_VERSION = "1.7.12";
 export const FLUX_SOURCE_CONTROLLER_VERSION = "1.9.6";
 export const FLUX_KUSTOMIZE_CONTROLLER_VERSION = "1.9.6";
 export const HELM_VERSION = "4.3.2";
+/** The OCI client: `platform publish`, the agent's `oci://` source and image tag listing. */
+export const ORAS_VERSION = "1.3.6";
+/** Decrypts SOPS-encrypted secret files (age keys) at deploy time. */
+export const SOPS_VERSION = "3.13.3";
 
 const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
@@ -117,6 +121,28 @@ export const TOOLS: ToolSpec[] = [
     probe: {
       args: ["version", "--template", "{{.Version}}"],
       expect: new RegExp(`^v${HELM_VERSION.replace(/\./g, "\\.")}\\s*$`),
+    },
+  },
+  {
+    name: "oras",
+    version: ORAS_VERSION,
+    moduleDir: "oras",
+    goPackage: "oras.land/oras/cmd/oras",
+    ldflags: ["-X oras.land/oras/internal/version.BuildMetadata="],
+    probe: {
+      args: ["version"],
+      expect: new RegExp(`^Version:\\s+${ORAS_VERSION.replace(/\./g, "\\.")}\\s*$`, "m"),
+    },
+  },
+  {
+    name: "sops",
+    version: SOPS_VERSION,
+    moduleDir: "sops",
+    goPackage: "github.com/getsops/sops/v3/cmd/sops",
+    ldflags: [],
+    probe: {
+      args: ["--version", "--disable-version-check"],
+      expect: new RegExp(`^sops ${SOPS_VERSION.replace(/\./g, "\\.")}\\b`),
     },
   },
   // Flux's binaries carry no version stamp or flag: the pinned wrapper module is their version.

@@ -10,6 +10,8 @@ import {
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
   HELM_VERSION,
+  ORAS_VERSION,
+  SOPS_VERSION,
   KINE_VERSION,
   KUBE_VERSION,
   KUBERNETES_PROVIDER_VERSION,
@@ -90,6 +92,11 @@ describe("coupled pins", () => {
     expect(goMod("kwok").require.get("sigs.k8s.io/kwok")).toBe(`v${KWOK_VERSION}`);
     expect(goMod("actionlint").require.get("github.com/rhysd/actionlint")).toBe(`v${ACTIONLINT_VERSION}`);
     expect(goMod("helm").require.get("helm.sh/helm/v4")).toBe(`v${HELM_VERSION}`);
+  });
+
+  test("oras and sops are the versions tools.ts names", () => {
+    expect(goMod("oras").require.get("oras.land/oras")).toBe(`v${ORAS_VERSION}`);
+    expect(goMod("sops").require.get("github.com/getsops/sops/v3")).toBe(`v${SOPS_VERSION}`);
   });
 
   test("Flux's controllers are the versions tools.ts names, one Flux release", () => {

@@ -8,6 +8,8 @@ import {
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
   HELM_VERSION,
+  ORAS_VERSION,
+  SOPS_VERSION,
   PULUMI_VERSION,
   TOOLS,
   toolKey,
@@ -79,6 +81,16 @@ describe("tool pins", () => {
     expect(helm.probe!.expect.test(`v${HELM_VERSION}`)).toBe(true);
     expect(helm.probe!.expect.test(`v${HELM_VERSION}.1`)).toBe(false);
     expect(helm.probe!.expect.test("v3.19.0")).toBe(false);
+  });
+
+  test("oras and sops are probed by their exact versions and nothing else", () => {
+    const oras = TOOLS.find((t) => t.name === "oras")!;
+    expect(oras.probe!.expect.test(`Version:    ${ORAS_VERSION}\nGo version: go1.26.8`)).toBe(true);
+    expect(oras.probe!.expect.test(`Version:    ${ORAS_VERSION}+unreleased`)).toBe(false);
+    const sops = TOOLS.find((t) => t.name === "sops")!;
+    expect(sops.probe!.expect.test(`sops ${SOPS_VERSION} (latest)`)).toBe(true);
+    expect(sops.probe!.expect.test("sops 3.9.0")).toBe(false);
+    expect(selectTools(undefined).map((t) => t.name)).toEqual(expect.arrayContaining(["oras", "sops"]));
   });
 
   test("kwok's default stages cover nodes and pods", () => {
