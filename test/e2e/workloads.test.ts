@@ -1,10 +1,11 @@
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import type { DriftReport } from "../../ops/drift/model";
 import { groupResources } from "../../ops/drift/components";
+import { LocalRegistry } from "./helpers/registry";
 import { KubeObject, REPO_ROOT, TestWorkspace, toolchainBin } from "./helpers/workspace";
 
 /**
@@ -43,17 +44,6 @@ const namesOn = (cluster: string, kind: string, selector: string) =>
   );
 
 /** A free TCP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** The pinned helm CLI of the toolchain, with its config, cache and data in the scratch folder. */
 function helm(args: string[]): string {
   const res = spawnSync(path.join(toolchainBin(), "helm"), args, {
@@ -70,8 +60,7 @@ function helm(args: string[]): string {
   return res.stdout + res.stderr;
 }
 
-let registry: ChildProcess | undefined;
-let registryPort = 0;
+const registry = new LocalRegistry(scratch);
 let chartRepo: http.Server | undefined;
 let chartRepoPort = 0;
 /** Receives the drift notifications of remediation (the spec's webhook is a placeholder). */
@@ -85,41 +74,6 @@ const receiver = http.createServer((req, res) => {
     res.writeHead(200).end();
   });
 });
-
-/** Debian's docker-registry (CNCF distribution) on 127.0.0.1 with a temporary config and storage. */
-async function startRegistry(): Promise<void> {
-  registryPort = await freePort();
-  const config = path.join(scratch, "registry.yml");
-  fs.writeFileSync(
-    config,
-    [
-      "version: 0.1",
-      "log: { level: warn }",
-      `storage: { filesystem: { rootdirectory: ${path.join(scratch, "registry-data")} } }`,
-      `http: { addr: "127.0.0.1:${registryPort}" }`,
-      "",
-    ].join("\n"),
-  );
-  const out = fs.openSync(path.join(scratch, "registry.log"), "a");
-  registry = spawn("docker-registry", ["serve", config], { stdio: ["ignore", out, out] });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get(`http://127.0.0.1:${registryPort}/v2/`, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `docker-registry did not answer on 127.0.0.1:${registryPort}: ${fs.readFileSync(path.join(scratch, "registry.log"), "utf8")}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A static http:// chart repository: index.yaml and the packaged chart, served from a folder. */
 async function startChartRepo(folder: string): Promise<void> {
@@ -140,7 +94,7 @@ workloads:
     kind: helm
     tenant: payments
     clusters: [local, local-b]
-    chart: oci://127.0.0.1:${registryPort}/charts/web
+    chart: oci://${registry.host}/charts/web
     version: "0.1.0"
     values: { greeting: from-oci }
   web-http:
@@ -178,16 +132,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/drift`;
   let started = Date.now();
-  await startRegistry();
+  await registry.start();
   const packages = path.join(scratch, "packages");
   fs.mkdirSync(packages);
   helm(["package", ws.file("charts", "web"), "--destination", packages]);
-  helm([
-    "push",
-    path.join(packages, "web-0.1.0.tgz"),
-    `oci://127.0.0.1:${registryPort}/charts`,
-    "--plain-http",
-  ]);
+  helm(["push", path.join(packages, "web-0.1.0.tgz"), `oci://${registry.host}/charts`, "--plain-http"]);
   await startChartRepo(packages);
   log(`registry up and chart pushed (OCI + http repository) in ${seconds(started)} s`);
 
@@ -201,7 +150,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ws.platform(["cluster", "down"]);
-  registry?.kill("SIGTERM");
+  registry.stop();
   await new Promise((r) => (chartRepo ? chartRepo.close(r) : r(undefined)));
   await new Promise((r) => receiver.close(r));
   ws.remove();
