@@ -49,10 +49,13 @@ function isMap(value: unknown): value is Record<string, unknown> {
 export function parseSopsFile(
   file: string,
   text: string,
+  /** The key asking for the file, for the messages. */
+  key: string,
 ): { doc: Record<string, unknown>; meta: SopsMetadata } {
+  const where = `${file} (key ${key})`;
   if (!/\.(ya?ml|json)$/i.test(file)) {
     throw fail(
-      `${file}: only YAML (.yaml, .yml) and JSON (.json) SOPS files are supported; encrypt a YAML file`,
+      `${where}: only YAML (.yaml, .yml) and JSON (.json) SOPS files are supported; encrypt a YAML file`,
     );
   }
   let doc: unknown;
@@ -60,14 +63,14 @@ export function parseSopsFile(
     doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     throw fail(
-      `${file} does not parse (${(err as Error).message.split("\n")[0]}); is it the file sops wrote?`,
+      `${where} does not parse (${(err as Error).message.split("\n")[0]}); is it the file sops wrote?`,
       err,
     );
   }
   const sops = isMap(doc) ? doc.sops : undefined;
   if (!isMap(doc) || !isMap(sops) || typeof sops.mac !== "string") {
     throw fail(
-      `${file} is not SOPS-encrypted (no sops metadata); encrypt it in place with: sops encrypt --in-place --age <recipient> ${file}`,
+      `${where} is not SOPS-encrypted (no sops metadata); encrypt it in place with: sops encrypt --in-place --age <recipient> ${file}`,
     );
   }
   const age = Array.isArray(sops.age) ? sops.age : [];
@@ -257,7 +260,7 @@ function decryptAll(environment: Environment): SopsValueReader | undefined {
     } catch (err) {
       throw fail(`${file} (key ${keys[0]}): ${(err as Error).message}`, err);
     }
-    const { doc, meta } = parseSopsFile(file, text);
+    const { doc, meta } = parseSopsFile(file, text, keys[0]);
     for (const key of keys) checkSopsKey(file, doc, meta, key);
     return { file, keys, meta };
   });
