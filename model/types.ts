@@ -273,6 +273,8 @@ export interface AgentSpec {
   webhookSecretName?: string;
   /** ConfigMap (key `keys`) with the signers' keys. @default unsigned commits are applied */
   signersConfigMapName?: string;
+  /** Secret (key `keys.txt`) with the age keys for SOPS files. @default none: SOPS references stall */
+  sopsAgeKeySecretName?: string;
   /** IRSA role. @default none */
   awsRoleArn?: string;
   /** GKE workload identity service account. @default none */
