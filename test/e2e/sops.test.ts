@@ -165,7 +165,7 @@ test("the planted value is nowhere else: CLI output, agent log and up logs, drif
   ).toEqual([]);
 });
 
-test("a changed value previews as a [secret] change in the PR comment, and its value is not in the body", async () => {
+test("a changed value previews as a change of the Secret's key in the PR comment, and no value is in the body", async () => {
   await agent.stop(); // from here on the CLI alone works on the stack (no lock shared with its drift checks)
   writeSecret(NEXT);
   const gh = fakeGitHub();
@@ -185,7 +185,7 @@ test("a changed value previews as a [secret] change in the PR comment, and its v
     expect(preview.code).toBe(0);
     expect(gh.bodies).toHaveLength(1);
     expect(gh.bodies[0]).toContain("checkout-local-sops-secret");
-    expect(gh.bodies[0]).toMatch(/\[secret\]/);
+    expect(gh.bodies[0]).toContain("`data.DB_PASSWORD`"); // the key changes; its values are not shown
     expect(
       leaks([
         ["comment", gh.bodies[0]],
@@ -234,7 +234,7 @@ test("bad input is refused naming the file and key, nothing applied: a wrong age
   const policy = await ws.platform(["policy", "check", "local"]);
   expect(policy.code).toBe(1);
   expect(policy.stdout).toContain("repo-secrets-sops-encrypted");
-  expect(policy.stdout).toContain(`${FILE} (under secrets/) is not SOPS-encrypted`);
+  expect(policy.stdout).toContain(`${FILE} (named as a SOPS file by the spec) is not SOPS-encrypted`);
   expect(leaks([["policy", policy.stdout + policy.stderr]])).toEqual([]);
   writeSecret(PLANTED);
 });
