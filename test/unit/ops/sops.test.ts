@@ -159,6 +159,17 @@ test("refuses a wrong age key, naming the file, key and the file's recipients", 
   );
 });
 
+test("refuses a file changed without sops (its MAC does not match)", () => {
+  const text = fs.readFileSync(path.join(root, "secrets/payments.enc.yaml"), "utf8");
+  fs.writeFileSync(
+    path.join(root, "secrets/edited.enc.yaml"),
+    text.replace(/user_unencrypted: .*/, "user_unencrypted: edited"),
+  );
+  expect(refusal("{ source: sops, file: secrets/edited.enc.yaml, key: database.password }")).toMatch(
+    /^secrets\/edited\.enc\.yaml \(key database\.password\): sops cannot decrypt it: MAC mismatch.*the file was changed without sops/,
+  );
+});
+
 test("refuses a missing age key before running sops", () => {
   const ref = "{ source: sops, file: secrets/payments.enc.yaml, key: database.password }";
   expect(refusal(ref, { SOPS_AGE_KEY_FILE: "" })).toMatch(
