@@ -117,6 +117,11 @@ export interface RunOptions {
    * detection and remediation only: a plain `up` deploys every field). @default none
    */
   ignoreRules?: readonly DriftIgnoreRule[];
+  /**
+   * The decrypted value of a key of a SOPS file (ops/secrets/sops.ts decrypts them all before the
+   * program runs). @default none: an app reading a SOPS file fails, naming the file and key
+   */
+  sopsValue?: (file: string, key: string) => string;
 }
 
 /** A stack transform adding the paths of the rules covering a Kubernetes object to its `ignoreChanges`. */
@@ -156,6 +161,6 @@ export async function runPlatform(
     env: environment.processEnv,
     read: (file) => environment.read(file),
   });
-  const outputs = createPlatform(spec, ctx);
+  const outputs = createPlatform(spec, options.sopsValue ? { ...ctx, sopsValue: options.sopsValue } : ctx);
   return { ...outputs };
 }

@@ -80,6 +80,11 @@ export const REASONS = {
     summary: "the spec does not validate (file:line:col in the message)",
   },
   PolicyViolation: { kind: "terminal", phase: "apply", summary: "a mandatory policy refused a resource" },
+  SopsUndecryptable: {
+    kind: "terminal",
+    phase: "apply",
+    summary: "a SOPS-encrypted value cannot be read (file, key or age key named in the message)",
+  },
   CheckpointInvalid: { kind: "terminal", phase: "apply", summary: "the stack's checkpoint cannot be read" },
   MassDeletion: {
     kind: "terminal",

@@ -274,6 +274,7 @@ const REASON_PHASE = {
   PendingOperations: "gate",
   SpecInvalid: "apply",
   PolicyViolation: "apply",
+  SopsUndecryptable: "apply",
   CheckpointInvalid: "apply",
   MassDeletion: "apply",
   LockHeld: "apply",

@@ -10,6 +10,7 @@ import {
   HELM_VERSION,
   ORAS_VERSION,
   SOPS_VERSION,
+  AGE_VERSION,
   PULUMI_VERSION,
   TOOLS,
   toolKey,
@@ -91,6 +92,13 @@ describe("tool pins", () => {
     expect(sops.probe!.expect.test(`sops ${SOPS_VERSION} (latest)`)).toBe(true);
     expect(sops.probe!.expect.test("sops 3.9.0")).toBe(false);
     expect(selectTools(undefined).map((t) => t.name)).toEqual(expect.arrayContaining(["oras", "sops"]));
+  });
+
+  test("age-keygen is probed by its exact version", () => {
+    const age = TOOLS.find((t) => t.name === "age-keygen")!;
+    expect(age.probe!.expect.test(`v${AGE_VERSION}\n`)).toBe(true);
+    expect(age.probe!.expect.test("(devel)")).toBe(false);
+    expect(age.probe!.expect.test("v1.3.1")).toBe(false);
   });
 
   test("kwok's default stages cover nodes and pods", () => {
