@@ -18,7 +18,7 @@ import { RunResult, TestWorkspace, toolchainBin } from "./helpers/workspace";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-sops-");
+const ws = new TestWorkspace("platform-e2e-sops-").oneCluster(); // not about fan-out: one control plane
 const source = new GitSource(ws, "SOPS E2E");
 const keys = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-sops-keys-"));
 const PLANTED = "planted-sops-value-8c1f77e2";
