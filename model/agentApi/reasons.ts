@@ -64,6 +64,12 @@ export const REASONS = {
     phase: "verify",
     summary: "the head has no stacks/<env>/platform.yaml: the environment folder was deleted or renamed",
   },
+  ArtifactInvalid: {
+    kind: "terminal",
+    phase: "verify",
+    summary:
+      "an oci:// artifact failed its checks (digest, type, size limits, a path or link out of the work tree, a device): nothing of it is unpacked",
+  },
   Suspended: {
     kind: "terminal",
     phase: "gate",
