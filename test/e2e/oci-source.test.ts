@@ -48,6 +48,11 @@ let second = "";
 
 beforeAll(async () => {
   await registry.start();
+  // TestWorkspace copies with fs.cpSync, which makes the repository's relative link absolute
+  // (pointing into the checkout the test runs from): publish would rightly refuse that link
+  const link = ws.file("policies", "pack", "run-pack");
+  fs.rmSync(link);
+  fs.symlinkSync("../run-pack.sh", link);
   source.init("the platform, as it will be published");
   const res = await ws.platform(["up", "local", "--yes"]);
   if (res.code !== 0) throw new Error(`up local failed:\n${res.stdout}\n${res.stderr}`);
