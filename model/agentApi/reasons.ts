@@ -52,12 +52,13 @@ export const REASONS = {
   UnsignedRevision: {
     kind: "terminal",
     phase: "verify",
-    summary: "--require-signed-commits: the head carries no signature",
+    summary: "--require-signed-commits or --verify-key: the head carries no signature",
   },
   SignatureInvalid: {
     kind: "terminal",
     phase: "verify",
-    summary: "--require-signed-commits: the head's signature does not verify against the keyring",
+    summary:
+      "--require-signed-commits or --verify-key: the head's signature does not verify against the key(s)",
   },
   EnvironmentRemoved: {
     kind: "terminal",

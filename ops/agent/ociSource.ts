@@ -118,6 +118,11 @@ export class OciSource implements AgentSource {
     return out;
   }
 
+  /** `host/repo@<digest>`, as oras and cosign take it. */
+  target(digest: string): string {
+    return `${repositoryRef(this.opts.ref)}@${digest}`;
+  }
+
   private dirOf(digest: string): string {
     return path.join(this.revisions, digest.slice("sha256:".length));
   }

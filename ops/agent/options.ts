@@ -17,7 +17,16 @@ export interface AgentOptions {
    * (./ociSource.ts) instead of a branch; `branch` is unused then.
    * @default undefined: `repo` is a Git repository
    */
-  oci?: { ref: OciReference; selector: OciSelector; plainHttp: boolean };
+  oci?: {
+    ref: OciReference;
+    selector: OciSelector;
+    plainHttp: boolean;
+    /**
+     * `--verify-key`: a cosign public key; an artifact whose signature does not verify against it
+     * is never pulled. @default undefined: unsigned artifacts are applied
+     */
+    verifyKey?: string;
+  };
   /** The platform's folder inside the repository ("." for its root). */
   subdir: string;
   intervalMs: number;

@@ -5,6 +5,7 @@
  * artifact before anything of it is unpacked.
  */
 import * as path from "path";
+import { CosignError, verifyArtifactSignature } from "../artifact/cosign";
 import { SOURCE_ARTIFACT_ENV, SOURCE_COMMIT_ENV } from "../engine/audit";
 import type { Failure } from "./classify";
 import { ensureDeps } from "./deps";
@@ -24,6 +25,36 @@ async function withDeps(opts: AgentOptions, tree: string): Promise<string> {
     log: opts.log,
   });
   return root;
+}
+
+/**
+ * `--verify-key`: the artifact's cosign signature, before anything of it is pulled. A missing or
+ * bad signature refuses it (terminal); cosign failing to ask (registry unreachable) refuses it
+ * for now (SourceUnavailable, retried with backoff): an unverified artifact is never applied.
+ */
+async function signatureOf(
+  opts: AgentOptions,
+  source: OciSource,
+  digest: string,
+  keyFile: string,
+): Promise<Failure | undefined> {
+  const target = source.target(digest);
+  try {
+    const v = await verifyArtifactSignature(target, {
+      keyFile,
+      env: opts.processEnv,
+      plainHttp: opts.oci?.plainHttp ?? false,
+    });
+    opts.log(v.ok ? `${digest}: signature verified against ${keyFile}` : `${v.reason}: ${v.message}`, {
+      revision: digest,
+      phase: "verify",
+      ...(v.ok ? {} : { reason: v.reason }),
+    });
+    return v.ok ? undefined : { reason: v.reason, message: v.message, permanent: true };
+  } catch (err) {
+    if (!(err instanceof CosignError)) throw err;
+    return { reason: "SourceUnavailable", message: err.message, permanent: false };
+  }
 }
 
 /** Commits of a branch; with a verifier, each head's signature is checked once. */
@@ -62,9 +93,15 @@ export function gitRevisions(
  */
 export function ociRevisions(opts: AgentOptions, source: OciSource): RevisionSource {
   const verdicts = new Map<string, Failure>();
+  const keyFile = opts.oci?.verifyKey;
   return {
     async verify(digest) {
       if (verdicts.has(digest)) return verdicts.get(digest);
+      if (keyFile) {
+        const refused = await signatureOf(opts, source, digest, keyFile);
+        if (refused && refused.permanent) verdicts.set(digest, refused);
+        if (refused) return refused; // a transient one (cosign could not ask) is retried, never skipped
+      }
       try {
         await source.checkout(digest);
       } catch (err) {

@@ -25,6 +25,12 @@ export const AGENT = command({
       value: "DIGEST",
       description: "oci:// --repo: apply this sha256:<64 hex> only",
     },
+    "verify-key": {
+      type: "string",
+      value: "FILE",
+      description:
+        "oci:// --repo: apply only artifacts with a cosign signature that verifies against this public key",
+    },
     "plain-http": {
       type: "boolean",
       description: "oci:// --repo: plain HTTP to a registry that is not on loopback (loopback always is)",

@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { isLoopbackHost, parseOciReference, usePlainHttp } from "../../../ops/artifact/reference";
 import { ociAgentSource } from "../../../ops/commands/agentOci";
 
@@ -56,4 +59,24 @@ test("the agent's oci:// flags: exactly one selector, checked", () => {
   expect(() => ociAgentSource({ repo: "/srv/git/p", tag: "v1" })).toThrow(
     /--tag: only for an oci:\/\/ --repo/,
   );
+});
+
+test("--verify-key: a readable PEM public key, for an oci:// --repo only", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-key-"));
+  const pub = path.join(dir, "cosign.pub");
+  const priv = path.join(dir, "cosign.key");
+  fs.writeFileSync(pub, "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n");
+  fs.writeFileSync(priv, "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nx\n");
+  const repo = "oci://127.0.0.1:5000/p";
+  expect(ociAgentSource({ repo, tag: "v1", "verify-key": pub })?.verifyKey).toBe(pub);
+  expect(() => ociAgentSource({ repo, tag: "v1", "verify-key": priv })).toThrow(
+    /not a PEM public key.*never the private key/,
+  );
+  expect(() => ociAgentSource({ repo, tag: "v1", "verify-key": path.join(dir, "none") })).toThrow(
+    /--verify-key .*none: cannot read the public key \(no such file\)/,
+  );
+  expect(() => ociAgentSource({ repo: "/srv/git/p", "verify-key": pub })).toThrow(
+    /--verify-key: only for an oci/,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
 });
