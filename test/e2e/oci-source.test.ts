@@ -15,7 +15,8 @@ import { TestWorkspace } from "./helpers/workspace";
  * `--repo oci://127.0.0.1:PORT/platform --tag live`. One deployed stack for the whole file:
  * publish → applied (digest and commit in the status and the history); a second publish with a
  * replicas change → applied once; a hand-made artifact with a path escaping the archive → Stalled
- * ArtifactInvalid, nothing applied or unpacked.
+ * ArtifactInvalid, nothing applied or unpacked; with `--verify-key`, a cosign-signed artifact is
+ * applied and an unsigned one is Stalled UnsignedRevision, never pulled.
  */
 jest.setTimeout(600_000);
 
@@ -23,7 +24,11 @@ const ws = new TestWorkspace("platform-e2e-oci-");
 const source = new GitSource(ws, "OCI E2E");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-oci-registry-"));
 const registry = new LocalRegistry(scratch);
-const oras = path.join(os.homedir(), ".cache", "platform-toolchain", "bin", "oras");
+const toolchain = path.join(os.homedir(), ".cache", "platform-toolchain", "bin");
+const oras = path.join(toolchain, "oras");
+const cosign = path.join(toolchain, "cosign");
+/** The test key pair's password (a test value; cosign reads it from the environment). */
+const cosignEnv = { ...process.env, COSIGN_PASSWORD: "e2e-oci-cosign-pw" };
 
 const replicas = () =>
   ws.kubectlJson<{ spec: { replicas: number } }>(["get", "deploy", "checkout", "-n", "payments"]).spec
@@ -149,5 +154,57 @@ test("an artifact with a path escaping the archive is refused: Stalled ArtifactI
   expect(fs.readdirSync(path.join(artifacts, "..")).some((f) => f === "escaped.txt")).toBe(false);
   expect(fs.existsSync(path.join(artifacts, "escaped.txt"))).toBe(false);
   expect(replicas()).toBe(3);
+  expect(await agent.stop()).toBe(0);
+});
+
+test("--verify-key: a signed artifact is applied; an unsigned one is Stalled UnsignedRevision, never pulled", async () => {
+  const keys = path.join(scratch, "keys");
+  fs.mkdirSync(keys);
+  const run = (args: string[]) => {
+    const r = spawnSync(cosign, args, { cwd: keys, env: cosignEnv, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`cosign ${args[0]} failed: ${r.stderr}`);
+  };
+  run(["generate-key-pair"]);
+  setReplicas(3, 2);
+  const signedCommit = source.commitAndPush("checkout: 2 replicas, signed");
+  const signed = await publish();
+  run([
+    "sign",
+    "--key",
+    "cosign.key",
+    "--tlog-upload=false",
+    "--allow-http-registry",
+    "--allow-insecure-registry",
+    "-y",
+    `${registry.host}/platform@${signed}`,
+  ]);
+  agent = await AgentProcess.start(ws, `oci://${registry.host}/platform`, [
+    "--tag",
+    "live",
+    "--interval",
+    "2s",
+    "--drift-interval",
+    "10m",
+    "--verify-key",
+    path.join(keys, "cosign.pub"),
+  ]);
+  const s = await agent.waitFor((x) => x.lastAppliedRevision === signed, 300_000);
+  expect(s).toMatchObject({ phase: "Ready", lastAppliedCommit: signedCommit });
+  expect(agent.log).toContain(`${signed}: signature verified against`);
+  expect(replicas()).toBe(2);
+
+  setReplicas(2, 3);
+  source.commitAndPush("checkout: 3 replicas, unsigned");
+  const unsigned = await publish();
+  const stalled = await agent.waitFor(
+    (x) => x.lastAttemptedRevision === unsigned && x.phase === "Stalled",
+    120_000,
+  );
+  expect(stalled.lastAppliedRevision).toBe(signed);
+  const cond = stalled.conditions.find((c) => c.type === "Stalled");
+  expect(cond?.reason).toBe("UnsignedRevision");
+  expect(cond?.message).toContain(`${registry.host}/platform@${unsigned} carries no cosign signature`);
+  expect(fs.existsSync(ws.file(".platform", "agent", "artifacts", unsigned.slice(7)))).toBe(false);
+  expect(replicas()).toBe(2);
   expect(await agent.stop()).toBe(0);
 });
