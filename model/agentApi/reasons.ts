@@ -52,17 +52,24 @@ export const REASONS = {
   UnsignedRevision: {
     kind: "terminal",
     phase: "verify",
-    summary: "--require-signed-commits: the head carries no signature",
+    summary: "--require-signed-commits or --verify-key: the head carries no signature",
   },
   SignatureInvalid: {
     kind: "terminal",
     phase: "verify",
-    summary: "--require-signed-commits: the head's signature does not verify against the keyring",
+    summary:
+      "--require-signed-commits or --verify-key: the head's signature does not verify against the key(s)",
   },
   EnvironmentRemoved: {
     kind: "terminal",
     phase: "verify",
     summary: "the head has no stacks/<env>/platform.yaml: the environment folder was deleted or renamed",
+  },
+  ArtifactInvalid: {
+    kind: "terminal",
+    phase: "verify",
+    summary:
+      "an oci:// artifact failed its checks (digest, type, size limits, a path or link out of the work tree, a device): nothing of it is unpacked",
   },
   Suspended: {
     kind: "terminal",

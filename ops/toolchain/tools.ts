@@ -44,6 +44,8 @@ export const ORAS_VERSION = "1.3.6";
 export const SOPS_VERSION = "3.13.3";
 /** `age-keygen`: makes the age key pairs SOPS encrypts to (tests, docs, a new environment's key). */
 export const AGE_VERSION = "1.3.2";
+/** Verifies the signature of an oci:// artifact (`platform agent --verify-key`). */
+export const COSIGN_VERSION = "2.6.5";
 
 const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
@@ -156,6 +158,18 @@ export const TOOLS: ToolSpec[] = [
     probe: {
       args: ["--version"],
       expect: new RegExp(`^v${AGE_VERSION.replace(/\./g, "\\.")}\\s*$`),
+    },
+  },
+  {
+    name: "cosign",
+    version: COSIGN_VERSION,
+    moduleDir: "cosign",
+    goPackage: "github.com/sigstore/cosign/v2/cmd/cosign",
+    // the version comes from the module's build info (GitVersion v2.6.5)
+    ldflags: [],
+    probe: {
+      args: ["version"],
+      expect: new RegExp(`^GitVersion:\\s+v${COSIGN_VERSION.replace(/\./g, "\\.")}\\s*$`, "m"),
     },
   },
   // Flux's binaries carry no version stamp or flag: the pinned wrapper module is their version.

@@ -40,7 +40,9 @@ export class TestWorkspace {
       "tools",
     ]) {
       const src = path.join(REPO_ROOT, entry);
-      if (fs.existsSync(src)) fs.cpSync(src, path.join(this.root, entry), { recursive: true });
+      // verbatimSymlinks: the repository's relative links stay relative (not into the checkout)
+      if (fs.existsSync(src))
+        fs.cpSync(src, path.join(this.root, entry), { recursive: true, verbatimSymlinks: true });
     }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(this.root, "node_modules"));
     this.env = { ...process.env, CI: "true" };

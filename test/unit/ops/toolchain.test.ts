@@ -8,6 +8,7 @@ import {
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
   HELM_VERSION,
+  COSIGN_VERSION,
   ORAS_VERSION,
   SOPS_VERSION,
   AGE_VERSION,
@@ -99,6 +100,14 @@ describe("tool pins", () => {
     expect(age.probe!.expect.test(`v${AGE_VERSION}\n`)).toBe(true);
     expect(age.probe!.expect.test("(devel)")).toBe(false);
     expect(age.probe!.expect.test("v1.3.1")).toBe(false);
+  });
+
+  test("cosign is probed by its exact GitVersion and built by every install", () => {
+    const cosign = TOOLS.find((t) => t.name === "cosign")!;
+    expect(cosign.probe!.expect.test(`GitVersion:    v${COSIGN_VERSION}\nGitCommit:     unknown`)).toBe(true);
+    expect(cosign.probe!.expect.test("GitVersion:    v2.6.4")).toBe(false);
+    expect(cosign.probe!.expect.test(`GitVersion:    v${COSIGN_VERSION}-dirty`)).toBe(false);
+    expect(selectTools(undefined).map((t) => t.name)).toContain("cosign");
   });
 
   test("kwok's default stages cover nodes and pods", () => {
