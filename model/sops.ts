@@ -64,6 +64,17 @@ export function splitSecretRefs(secrets: Record<string, SecretRefSpec> | undefin
   return { store, sops };
 }
 
+/**
+ * The Secret type of an app's SOPS-decrypted values. Reserved: `k8s-no-plaintext-secret` lets a
+ * Secret of this type carry data only when the platform's AppSopsSecret component wrote it (at
+ * preview and deploy, by the resource's parent type, which no chart or overlay can take); the
+ * admission policy accepts the type.
+ */
+export const SOPS_SECRET_TYPE = "platform.dev/sops";
+
+/** The parent component type of the Secrets the platform writes from SOPS files. */
+export const APP_SOPS_SECRET_COMPONENT = "platform:kubernetes:AppSopsSecret";
+
 /** The Kubernetes Secret (in the app's namespace) holding an app's SOPS-decrypted values. */
 export function sopsSecretName(appName: string): string {
   return `${appName}-sops`;

@@ -5,10 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { sopsSecretName } from "../../model/sops";
+import { APP_SOPS_SECRET_COMPONENT, SOPS_SECRET_TYPE, sopsSecretName } from "../../model/sops";
 import { awaitAnnotations, isDnsLabel } from "./labels";
 
-export const APP_SOPS_SECRET_TYPE = "platform:kubernetes:AppSopsSecret";
+export const APP_SOPS_SECRET_TYPE = APP_SOPS_SECRET_COMPONENT;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -60,7 +60,8 @@ export class AppSopsSecret extends pulumi.ComponentResource {
           },
           annotations: awaitAnnotations(args.skipAwait),
         },
-        type: "Opaque",
+        // reserved: the one Secret type k8s-no-plaintext-secret lets carry data from this component
+        type: SOPS_SECRET_TYPE,
         data,
       },
       { parent: this },
