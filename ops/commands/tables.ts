@@ -6,9 +6,10 @@
 import { AGENT } from "./agentTables";
 import { command, CommandSpec } from "./grammar";
 import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
+import { IMAGE, IMAGE_UPDATE } from "./imageTables";
 import { ENV, oneEnvironment } from "./tableParts";
 
-export { AGENT, HISTORY, ROLLBACK, STATUS };
+export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, ROLLBACK, STATUS };
 
 export const VALIDATE = command({
   name: "validate",
@@ -393,6 +394,7 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  image: IMAGE,
   import: IMPORT,
   status: STATUS,
   history: HISTORY,
