@@ -309,13 +309,20 @@ export const PROMOTE = command({
   name: "promote",
   summary: "image-tag promotion as a one-line change on a branch / PR",
   positionals: [{ name: "app", description: "the app (a key of apps: in the spec)", required: false }],
-  argsSynopsis: "<app> --from <env> --to <env>",
+  argsSynopsis: "<app> --from <env> | --tag TAG --to <env>",
   flags: {
     from: {
       type: "string",
       value: "<env>",
       description: "the environment whose image is promoted",
       needs: "an environment",
+      synopsis: false,
+    },
+    tag: {
+      type: "string",
+      value: "TAG",
+      description: "set this tag, built elsewhere (an app repository's CI), instead of --from",
+      needs: "an image tag",
       synopsis: false,
     },
     to: {
