@@ -87,9 +87,14 @@ export function commitFile(
   }
 }
 
-/** The tips of `origin`'s branches under `prefix` (`git ls-remote --heads`), by branch name. */
-export function remoteHeads(root: string, prefix: string, env: NodeJS.ProcessEnv): Map<string, string> {
-  const out = gitOk(root, ["ls-remote", "--heads", "origin", `refs/heads/${prefix}*`], env);
+/** The tips of `remote`'s branches under `prefix` (`git ls-remote --heads`), by branch name. */
+export function remoteHeads(
+  root: string,
+  remote: string,
+  prefix: string,
+  env: NodeJS.ProcessEnv,
+): Map<string, string> {
+  const out = gitOk(root, ["ls-remote", "--heads", remote, `refs/heads/${prefix}*`], env);
   const heads = new Map<string, string>();
   for (const line of out.split("\n").filter(Boolean)) {
     const [sha, ref] = line.split("\t");
@@ -98,15 +103,16 @@ export function remoteHeads(root: string, prefix: string, env: NodeJS.ProcessEnv
   return heads;
 }
 
-/** The tree of `commit` after fetching it from origin, or undefined when it cannot be fetched. */
+/** The tree of `commit` after fetching it from `remote`, or undefined when it cannot be fetched. */
 export function remoteTree(
   root: string,
+  remote: string,
   branch: string,
   commit: string,
   env: NodeJS.ProcessEnv,
 ): string | undefined {
   if (git(root, ["cat-file", "-e", `${commit}^{commit}`], env).status !== 0) {
-    const fetched = git(root, ["fetch", "--quiet", "--no-tags", "origin", `refs/heads/${branch}`], env);
+    const fetched = git(root, ["fetch", "--quiet", "--no-tags", remote, `refs/heads/${branch}`], env);
     if (fetched.status !== 0) return undefined;
   }
   const tree = git(root, ["rev-parse", `${commit}^{tree}`], env);
@@ -114,22 +120,23 @@ export function remoteTree(
 }
 
 /**
- * Pushes `commit` to `branch` on origin, replacing what is there only if it is still `expected`
+ * Pushes `commit` to `branch` on `remote`, replacing what is there only if it is still `expected`
  * (`--force-with-lease`; undefined: the branch must not exist), so a commit someone pushed onto
  * the branch meanwhile is never lost.
  */
 export function pushBranch(
   root: string,
+  remote: string,
   branch: string,
   commit: string,
   expected: string | undefined,
   env: NodeJS.ProcessEnv,
 ): void {
   const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ""}`;
-  const res = git(root, ["push", "--quiet", lease, "origin", `${commit}:refs/heads/${branch}`], env);
+  const res = git(root, ["push", "--quiet", lease, remote, `${commit}:refs/heads/${branch}`], env);
   if (res.status !== 0) {
     throw new Error(
-      `pushing ${branch} to origin failed (${res.stderr.split("\n")[0]}): if someone pushed to it meanwhile, run again`,
+      `pushing ${branch} failed (${res.stderr.split("\n")[0]}): if someone pushed to it meanwhile, run again`,
     );
   }
 }

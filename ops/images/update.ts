@@ -5,7 +5,9 @@
  * push it and open the app's pull request, or update the one already open: never a second PR for
  * the same app and environment. A branch that already proposes exactly this change is left alone.
  */
+import * as path from "path";
 import { checkSpec, formatProblem } from "../../model/load";
+import { redactUrl } from "../agent/source";
 import type { PlatformSpec } from "../../model/types";
 import { repoContext } from "../github/context";
 import { findOpenPullRequest, openPullRequest, updatePullRequest } from "../github/pulls";
@@ -31,8 +33,14 @@ export class ImageUpdateRefused extends Error {
 
 /** What {@link imageUpdate} needs. */
 export interface ImageUpdateOptions {
-  /** A clone of the platform repository with `origin` (a work tree or a bare mirror). */
+  /** A clone of the platform repository (a work tree or a bare mirror). */
   root: string;
+  /** Where the default branch is fetched from and the branches pushed to. @default "origin" */
+  remote?: string;
+  /** The branch changes are made on. @default origin's HEAD, else PLATFORM_DEFAULT_BRANCH, else main */
+  baseBranch?: string;
+  /** The platform's folder inside the repository. @default "." */
+  subdir?: string;
   env: string;
   processEnv: NodeJS.ProcessEnv;
   /** Move apps pinned by digest (to the newest allowed tag's digest). @default refused */
@@ -56,8 +64,8 @@ export interface ImageUpdateResult {
   pulls: Array<{ app: string; number: number; url: string; action: "opened" | "updated" | "kept" }>;
 }
 
-function specAtBase(root: string, base: string, env: string, processEnv: NodeJS.ProcessEnv) {
-  const file = `stacks/${env}/platform.yaml`;
+function specAtBase(root: string, base: string, env: string, subdir: string, processEnv: NodeJS.ProcessEnv) {
+  const file = path.posix.join(subdir, "stacks", env, "platform.yaml");
   const text = fileAt(root, base, file, processEnv);
   if (text === undefined)
     throw new ImageUpdateRefused(`no environment "${env}": ${file} is not on the default branch`);
@@ -91,19 +99,20 @@ function prBody(env: string, change: Change): string {
 export async function imageUpdate(opts: ImageUpdateOptions): Promise<ImageUpdateResult> {
   const { root, env, log } = opts;
   const processEnv = withIdentity(root, opts.processEnv);
-  const baseBranch = defaultBranch(root, processEnv);
+  const remote = opts.remote ?? "origin";
+  const baseBranch = opts.baseBranch ?? defaultBranch(root, processEnv);
   const fetched = git(
     root,
-    ["fetch", "--quiet", "--no-tags", "origin", `refs/heads/${baseBranch}`],
+    ["fetch", "--quiet", "--no-tags", remote, `refs/heads/${baseBranch}`],
     processEnv,
   );
   if (fetched.status !== 0) {
     throw new ImageUpdateRefused(
-      `cannot fetch ${baseBranch} from origin (${fetched.stderr.split("\n")[0]}): image update works on the default branch's tip`,
+      `cannot fetch ${baseBranch} from ${redactUrl(remote)} (${fetched.stderr.split("\n")[0]}): image update works on the default branch's tip`,
     );
   }
   const base = gitOk(root, ["rev-parse", "FETCH_HEAD"], processEnv);
-  const { file, text, spec } = specAtBase(root, base, env, processEnv);
+  const { file, text, spec } = specAtBase(root, base, env, opts.subdir ?? ".", processEnv);
   const listOpts = { env: processEnv, maxTags: opts.maxTags ?? DEFAULT_MAX_TAGS };
   const registry: Registry = opts.registry ?? {
     tags: (repository) => listTags(repository, listOpts),
@@ -147,7 +156,7 @@ export async function imageUpdate(opts: ImageUpdateOptions): Promise<ImageUpdate
   }
   if (opts.dryRun) return result;
   const gh = repoContext(processEnv);
-  const heads = remoteHeads(root, `image-update/${env}/`, processEnv);
+  const heads = remoteHeads(root, remote, `image-update/${env}/`, processEnv);
   for (const [i, change] of plan.changes.entries()) {
     const branch = updateBranch(env, change.app);
     const title = `image update: ${change.app} ${change.to.kind === "tag" ? change.to.value : change.tag} in ${env}`;
@@ -158,8 +167,9 @@ export async function imageUpdate(opts: ImageUpdateOptions): Promise<ImageUpdate
       processEnv,
     );
     const existing = heads.get(branch);
-    const proposed = existing !== undefined && remoteTree(root, branch, existing, processEnv) === tree;
-    if (!proposed) pushBranch(root, branch, commit, existing, processEnv);
+    const proposed =
+      existing !== undefined && remoteTree(root, remote, branch, existing, processEnv) === tree;
+    if (!proposed) pushBranch(root, remote, branch, commit, existing, processEnv);
     const open = await findOpenPullRequest(gh.client, gh.owner, gh.repo, branch);
     if (open && proposed) {
       log(`  ${branch} already proposes it: PR #${open.number} kept (${open.url})`);

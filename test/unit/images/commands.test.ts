@@ -1,0 +1,74 @@
+/** The flags of `platform image update` and of `platform promote --tag`. */
+import { parseImageUpdateArgs } from "../../../ops/commands/image";
+import { parsePromoteArgs } from "../../../ops/commands/promote";
+import { UsageError } from "../../../ops/commands/types";
+
+describe("platform image update", () => {
+  test("defaults and every flag", () => {
+    expect(parseImageUpdateArgs(["local"])).toEqual({
+      env: "local",
+      apps: undefined,
+      moveDigestPinned: false,
+      maxTags: 10000,
+      dryRun: false,
+    });
+    expect(
+      parseImageUpdateArgs([
+        "staging",
+        "--app",
+        "a",
+        "--app",
+        "b",
+        "--move-digest-pinned",
+        "--max-tags",
+        "50",
+        "--dry-run",
+      ]),
+    ).toEqual({ env: "staging", apps: ["a", "b"], moveDigestPinned: true, maxTags: 50, dryRun: true });
+  });
+
+  test.each([
+    [[], /which environment\?/],
+    [["local", "staging"], /one environment at a time/],
+    [["local", "--max-tags", "0"], /--max-tags takes a whole number of tags, 1 or more \(got "0"\)/],
+    [["local", "--max-tags", "-3"], /--max-tags takes a whole number of tags, 1 or more \(got "-3"\)/],
+    [["local", "--max-tags", "many"], /got "many"/],
+    [["local", "--latest"], /unknown flag --latest/],
+  ])("%j is a usage error", (argv, message) => {
+    expect(() => parseImageUpdateArgs(argv)).toThrow(UsageError);
+    expect(() => parseImageUpdateArgs(argv)).toThrow(message);
+  });
+});
+
+describe("platform promote --tag", () => {
+  test("--tag instead of --from", () => {
+    expect(parsePromoteArgs(["checkout", "--tag", "1.4.2", "--to", "staging", "--open-pr"])).toEqual({
+      app: "checkout",
+      from: undefined,
+      tag: "1.4.2",
+      to: "staging",
+      tagFromSpec: false,
+      openPr: true,
+    });
+  });
+
+  test.each([
+    [["checkout", "--to", "staging"], /one of --from or --tag are required/],
+    [["checkout", "--from", "local", "--tag", "1.0", "--to", "staging"], /give --from or --tag, not both/],
+    [
+      ["checkout", "--tag", "1.0", "--to", "staging", "--tag-from-spec"],
+      /--tag-from-spec reads --from's spec/,
+    ],
+    [["checkout", "--tag", "latest", "--to", "staging"], /--tag "latest" is not a valid pinned image tag/],
+    [["checkout", "--tag", "LATEST", "--to", "staging"], /never latest/],
+    [
+      ["checkout", "--tag", "1.4.2;rm", "--to", "staging"],
+      /--tag "1.4.2;rm" is not a valid pinned image tag/,
+    ],
+    [["checkout", "--tag", ".hidden", "--to", "staging"], /not a valid pinned image tag/],
+    [["checkout", "--tag", "x".repeat(129), "--to", "staging"], /at most 128/],
+  ])("%j is refused", (argv, message) => {
+    expect(() => parsePromoteArgs(argv)).toThrow(UsageError);
+    expect(() => parsePromoteArgs(argv)).toThrow(message);
+  });
+});
