@@ -177,18 +177,20 @@ test("an app already at its newest allowed tag: nothing to do, exit 0", async ()
   );
 });
 
-describe("bad input is named and changes nothing", () => {
-  let tip = "";
-  let pulls = "";
-  beforeEach(() => {
-    tip = originTip(BRANCH);
-    pulls = JSON.stringify(github.pulls);
+/** What a refused run must leave as it was: the update branch, the PRs, the work tree. */
+function snapshot(): string {
+  return JSON.stringify({
+    tip: originTip(BRANCH),
+    pulls: github.pulls,
+    branch: git("branch", "--show-current"),
+    status: git("status", "--porcelain"),
   });
-  afterEach(() => {
-    expect(originTip(BRANCH)).toBe(tip);
-    expect(JSON.stringify(github.pulls)).toBe(pulls);
-    expect(git("branch", "--show-current")).toBe("main");
-    expect(git("status", "--porcelain")).toBe("");
+}
+
+describe("bad input is named and changes nothing", () => {
+  let before = "";
+  beforeEach(() => {
+    before = snapshot();
   });
 
   test("a policy that matches nothing", async () => {
@@ -203,6 +205,7 @@ describe("bad input is named and changes nothing", () => {
         expect(res.stderr).toContain("1 of 1 apps refused, so nothing was updated: checkout (NoTagMatches)");
       },
     );
+    expect(snapshot()).toBe(before);
   });
 
   test("an unreachable registry", async () => {
@@ -222,6 +225,7 @@ describe("bad input is named and changes nothing", () => {
         );
       },
     );
+    expect(snapshot()).toBe(before);
   });
 
   test("more tags than --max-tags: the listing is stopped and named", async () => {
@@ -230,6 +234,7 @@ describe("bad input is named and changes nothing", () => {
     expect(res.stdout).toContain(
       `refused (TooManyTags): ${repository} lists more than 3 tags: the listing was stopped there`,
     );
+    expect(snapshot()).toBe(before);
   });
 
   test("a digest-pinned app is refused unless --move-digest-pinned", async () => {
@@ -249,12 +254,14 @@ describe("bad input is named and changes nothing", () => {
         expect(moved.stdout).toContain(`checkout: ${digest} → ${resolved.stdout.trim()}`);
       },
     );
+    expect(snapshot()).toBe(before);
   });
 
   test("promote --tag refuses a tag that is not a valid tag", async () => {
     const res = await ws.platform(["promote", "checkout", "--tag", "1.4.2;rm", "--to", "local"]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--tag "1.4.2;rm" is not a valid pinned image tag');
+    expect(snapshot()).toBe(before);
   });
 });
 
