@@ -121,6 +121,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
       "--drift-interval",
       DURATION_RANGES.driftInterval,
     ),
+    ...imageInterval(flags["image-interval"], processEnv),
     listen,
     once: flags.once,
     webhookSecret,
@@ -129,6 +130,20 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
       ? { requireSignedCommits: requireKeyring(flags["require-signed-commits"]) }
       : {}),
   };
+}
+
+/** `--image-interval`: off when not given; with it, the GitHub variables the PRs need must be set. */
+function imageInterval(
+  value: string | undefined,
+  processEnv: NodeJS.ProcessEnv,
+): { imageIntervalMs?: number } {
+  if (value === undefined) return {};
+  const missing = ["GITHUB_TOKEN", "GITHUB_REPOSITORY"].filter((name) => !processEnv[name]);
+  if (missing.length)
+    throw new UsageError(
+      `--image-interval opens pull requests: set ${missing.join(" and ")} (a token that may push branches and open PRs, and owner/name)`,
+    );
+  return { imageIntervalMs: parseDuration(value, "--image-interval", DURATION_RANGES.imageInterval) };
 }
 
 /** `--require-signed-commits KEYRING`: the file must exist and be readable (its content is checked when the agent starts). */

@@ -1,4 +1,5 @@
 /** The flags of `platform image update` and of `platform promote --tag`. */
+import { parseAgentArgs } from "../../../ops/commands/agent";
 import { parseImageUpdateArgs } from "../../../ops/commands/image";
 import { parsePromoteArgs } from "../../../ops/commands/promote";
 import { UsageError } from "../../../ops/commands/types";
@@ -70,5 +71,25 @@ describe("platform promote --tag", () => {
   ])("%j is refused", (argv, message) => {
     expect(() => parsePromoteArgs(argv)).toThrow(UsageError);
     expect(() => parsePromoteArgs(argv)).toThrow(message);
+  });
+});
+
+describe("platform agent --image-interval", () => {
+  const gh = { GITHUB_TOKEN: "t", GITHUB_REPOSITORY: "acme/platform" };
+  const base = ["local", "--repo", "https://git.example/acme/platform.git"];
+
+  test("off by default; a duration with the GitHub variables set", () => {
+    expect(parseAgentArgs(base, gh).imageIntervalMs).toBeUndefined();
+    expect(parseAgentArgs([...base, "--image-interval", "15m"], gh).imageIntervalMs).toBe(900_000);
+  });
+
+  test.each([
+    [["--image-interval", "30s"], gh, /--image-interval/],
+    [["--image-interval", "8d"], gh, /--image-interval/],
+    [["--image-interval", "10m"], {}, /set GITHUB_TOKEN and GITHUB_REPOSITORY/],
+    [["--image-interval", "10m"], { GITHUB_TOKEN: "t" }, /set GITHUB_REPOSITORY \(/],
+  ])("%j with %j is a usage error", (flags, env, message) => {
+    expect(() => parseAgentArgs([...base, ...flags], env)).toThrow(UsageError);
+    expect(() => parseAgentArgs([...base, ...flags], env)).toThrow(message);
   });
 });
