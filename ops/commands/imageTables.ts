@@ -13,7 +13,7 @@ export const IMAGE_UPDATE = command({
       type: "string",
       value: "NAME",
       multiple: true,
-      description: "only this app (repeatable)",
+      description: "only this app",
       default: "every app with update:",
       needs: "an app name",
     },
