@@ -187,7 +187,8 @@ export async function imageUpdate(opts: ImageUpdateOptions): Promise<ImageUpdate
         title,
         body,
       });
-      log(`  pushed ${branch}; opened PR #${pr.number}: ${pr.url}`);
+      // no open PR for a branch that already proposes this: it was closed, or the last run stopped before opening it
+      log(`  ${proposed ? `${branch} unchanged` : `pushed ${branch}`}; opened PR #${pr.number}: ${pr.url}`);
       result.pulls.push({ app: change.app, ...pr, action: "opened" });
     }
   }
