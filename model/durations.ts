@@ -21,6 +21,8 @@ export const DURATION_RANGES = {
    * than that; the clock counts from the end of one check to the start of the next).
    */
   driftInterval: { minMs: 5000, maxMs: 24 * 3_600_000 },
+  /** How often the agent runs `platform image update`: 1 min – 7 days (each run lists every registry). */
+  imageInterval: { minMs: 60_000, maxMs: 7 * 24 * 3_600_000 },
   /** The agent's Lease: 3 s (renewed every third of it) – 1 h. */
   leaseDuration: { minMs: 3000, maxMs: 3_600_000 },
 } as const satisfies Record<string, DurationRange>;

@@ -13,6 +13,7 @@ import { isSopsRef, secretRefShapeProblem, SOPS_SOURCE, sopsFileProblem, sopsKey
 import { productionEndpointProblem } from "./endpoints";
 import { checkWorkloads } from "./workloadChecks";
 import { checkLimits } from "./limits";
+import { policyProblems } from "./imageUpdate";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -164,6 +165,8 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
       if (problem) add([...at, "secrets", env, "path"], problem);
     }
     checkImage(spec, app, at, add);
+    for (const p of app.update ? policyProblems(app.update) : [])
+      add(p.key ? [...at, "update", p.key] : [...at, "update"], p.message, p.key ? "value" : "key");
     checkEnv(app.env ?? {}, app, [...at, "env"], add);
     checkScaling(app, at, add);
     if (app.ingress) {

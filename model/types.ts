@@ -202,6 +202,23 @@ export interface AppSpec {
   /** Tenants whose pods may call this app (NetworkPolicy). @default only its own tenant */
   allowFrom?: string[];
   overrides?: Record<string, AppOverrideSpec>;
+  /** How `platform image update` moves `tag` to newer releases. @default never moved automatically */
+  update?: ImageUpdateSpec;
+}
+
+/**
+ * Which registry tags an app may move to, and which of them is newest (as Flux's ImagePolicy):
+ * a semver range, or a tag pattern with a numerical or alphabetical order. `latest` never counts.
+ */
+export interface ImageUpdateSpec {
+  /** A semver range (`">=1.4.0 <2"`): the highest release in it wins. Give this or `order`. */
+  semver?: string;
+  /** A regular expression the whole tag must match. @default every tag (semver only) */
+  pattern?: string;
+  /** What of a matching tag is compared: `$name`/`$1` groups of `pattern`. @default the whole tag */
+  extract?: string;
+  /** Compare the extracted values as numbers or as text; the highest wins. Needs `pattern`. */
+  order?: "numerical" | "alphabetical";
 }
 
 export interface DatabaseSpec {

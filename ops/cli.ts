@@ -28,6 +28,7 @@ const verbs: Record<string, Verb> = {
   drift: { module: "drift", exportName: "drift" },
   policy: { module: "policy", exportName: "policy" },
   promote: { module: "promote", exportName: "promote" },
+  image: { module: "image", exportName: "image" },
   import: { module: "import", exportName: "importCommand" },
   status: { module: "history", exportName: "status" },
   history: { module: "history", exportName: "history" },

@@ -31,6 +31,8 @@ export interface AgentOptions {
   subdir: string;
   intervalMs: number;
   driftIntervalMs: number;
+  /** `--image-interval`: how often to run `platform image update` per environment. @default off */
+  imageIntervalMs?: number;
   /** `host:port` of the HTTP endpoints; not served with `once`. */
   listen: string;
   /** One pass (apply if needed, one drift check), then return the exit code. */

@@ -17,6 +17,7 @@ import { gitRevisions, ociRevisions } from "./revisions";
 import type { AgentOptions } from "./options";
 import { AgentMetrics, startServer } from "./server";
 import type { SignatureVerifier } from "./signature";
+import { imagePass } from "./images";
 import { GitSource, SourceError } from "./source";
 import { loadStatus, PersistedStatus, publicStatus, saveStatus } from "./status";
 import { after } from "../timers";
@@ -155,6 +156,7 @@ export async function schedule(opts: AgentOptions, verifier: SignatureVerifier |
     }
   };
   let nextDriftAt = 0;
+  let nextImageAt = opts.imageIntervalMs === undefined ? Infinity : 0;
   let driftCode = 0;
   try {
     await link?.start();
@@ -197,10 +199,24 @@ export async function schedule(opts: AgentOptions, verifier: SignatureVerifier |
       }
       ready = true;
       if (checkDrift) nextDriftAt = Date.now() + opts.driftIntervalMs;
+      if (opts.imageIntervalMs !== undefined && Date.now() >= nextImageAt) {
+        // image update works on the followed branch's head: without one (the source failed), retry at the next poll
+        nextImageAt = Date.now() + (head ? opts.imageIntervalMs : opts.intervalMs);
+        if (head && source instanceof GitSource) {
+          // the mirror the update branches are written in (an oci:// source has none: refused at parse)
+          const fetched = await source.fetch(head).then(
+            () => true,
+            (err: unknown) => (opts.log(`image update: ${(err as Error).message}`), false),
+          );
+          for (const env of opts.envs)
+            if (fetched && !opts.signal.aborted && acts(env)) await imagePass(env, source.mirror, opts);
+          nextImageAt = Date.now() + opts.imageIntervalMs;
+        }
+      }
       if (opts.once) break;
       if (pushed) continue;
       await sleep(
-        Math.min(opts.intervalMs, nextDriftAt - Date.now(), requeueAt - Date.now()),
+        Math.min(opts.intervalMs, nextDriftAt - Date.now(), nextImageAt - Date.now(), requeueAt - Date.now()),
         opts.signal,
         wake,
       );

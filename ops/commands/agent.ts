@@ -108,6 +108,10 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     "--lease-duration",
     DURATION_RANGES.leaseDuration,
   );
+  if (oci && flags["image-interval"] !== undefined)
+    throw new UsageError(
+      "--image-interval commits tag changes to a Git --repo and opens pull requests; an oci:// --repo is read-only: run `platform image update` where the Git repository is",
+    );
   if (oci && flags["require-signed-commits"] !== undefined)
     throw new UsageError(
       "--require-signed-commits checks the commit signatures of a Git --repo; an oci:// --repo has none to check",
@@ -132,6 +136,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
       "--drift-interval",
       DURATION_RANGES.driftInterval,
     ),
+    ...imageInterval(flags["image-interval"], processEnv),
     listen,
     once: flags.once,
     webhookSecret,
@@ -140,6 +145,20 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
       ? { requireSignedCommits: requireKeyring(flags["require-signed-commits"]) }
       : {}),
   };
+}
+
+/** `--image-interval`: off when not given; with it, the GitHub variables the PRs need must be set. */
+function imageInterval(
+  value: string | undefined,
+  processEnv: NodeJS.ProcessEnv,
+): { imageIntervalMs?: number } {
+  if (value === undefined) return {};
+  const missing = ["GITHUB_TOKEN", "GITHUB_REPOSITORY"].filter((name) => !processEnv[name]);
+  if (missing.length)
+    throw new UsageError(
+      `--image-interval opens pull requests: set ${missing.join(" and ")} (a token that may push branches and open PRs, and owner/name)`,
+    );
+  return { imageIntervalMs: parseDuration(value, "--image-interval", DURATION_RANGES.imageInterval) };
 }
 
 /** `--require-signed-commits KEYRING`: the file must exist and be readable (its content is checked when the agent starts). */

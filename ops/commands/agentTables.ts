@@ -54,6 +54,13 @@ export const AGENT = command({
       description: "how often to check drift (from the last applied revision; 5s – 24h)",
       default: "10m",
     },
+    "image-interval": {
+      type: "string",
+      value: "DURATION",
+      description:
+        "run `platform image update` for each environment on this clock (1m – 7d; needs GITHUB_TOKEN, GITHUB_REPOSITORY and push access)",
+      default: "off",
+    },
     listen: {
       type: "string",
       value: "HOST:PORT",

@@ -1,7 +1,8 @@
 /**
- * `platform promote <app> --from <env> --to <env> [--tag-from-spec] [--open-pr]`: takes the image
- * tag (or digest) `app` runs in the source environment and writes it into the target spec, one
- * line changed, on a new branch `promote/<app>-<tag>` with one commit.
+ * `platform promote <app> --from <env> | --tag TAG --to <env> [--tag-from-spec] [--open-pr]`: takes
+ * the image tag (or digest) `app` runs in the source environment, or a tag built elsewhere
+ * (`--tag`, from an app repository's CI), and writes it into the target spec, one line changed,
+ * on a new branch `promote/<app>-<tag>` with one commit.
  * - The tag comes from the source stack (its last update must have succeeded); `--tag-from-spec`
  *   reads the source spec instead (offline: no state, so no check of the last deploy).
  * - `--open-pr` pushes the branch to `origin` and opens a pull request through the REST API.
@@ -24,13 +25,17 @@ import { checkSameRepository, declaredRepository, validSpec } from "../promote/c
 import { listEnvironments } from "../../model/load";
 import { readSpecFile } from "../../model/specFile";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
+import { IMAGE_TAG, isLatest } from "../../model/imageUpdate";
 
 const USAGE = usageLine(PROMOTE);
 
 /** Parsed flags of `platform promote`. */
 export interface PromoteArgs {
   app: string;
-  from: string;
+  /** The source environment; undefined when `tag` is given. */
+  from?: string;
+  /** A tag built elsewhere; undefined when `from` is given. */
+  tag?: string;
   to: string;
   tagFromSpec: boolean;
   openPr: boolean;
@@ -40,14 +45,24 @@ export interface PromoteArgs {
 export function parsePromoteArgs(argv: string[]): PromoteArgs {
   const { flags, positionals } = parseCommand(PROMOTE, argv);
   const [app] = positionals;
-  const { from, to } = flags;
-  if (!app || !from || !to) throw new UsageError(`app, --from and --to are required\n${USAGE}`);
-  for (const env of [from, to]) {
+  const { from, to, tag } = flags;
+  if (!app || !to || (from === undefined && tag === undefined))
+    throw new UsageError(`app, --to and one of --from or --tag are required\n${USAGE}`);
+  if (from !== undefined && tag !== undefined)
+    throw new UsageError(`give --from or --tag, not both: --tag sets a tag built elsewhere\n${USAGE}`);
+  for (const env of from === undefined ? [to] : [from, to]) {
     const problem = environmentNameProblem(env);
     if (problem) throw new UsageError(problem);
   }
   if (from === to) throw new UsageError(`--from and --to are both "${from}"`);
-  return { app, from, to, tagFromSpec: flags["tag-from-spec"], openPr: flags["open-pr"] };
+  if (tag !== undefined) {
+    if (flags["tag-from-spec"]) throw new UsageError(`--tag-from-spec reads --from's spec: not with --tag`);
+    if (!IMAGE_TAG.test(tag) || isLatest(tag))
+      throw new UsageError(
+        `--tag ${JSON.stringify(tag.slice(0, 140))} is not a valid pinned image tag: letters, digits, "_", "." and "-" (at most 128, not starting with "." or "-"), never latest, e.g. 1.4.2`,
+      );
+  }
+  return { app, from, tag, to, tagFromSpec: flags["tag-from-spec"], openPr: flags["open-pr"] };
 }
 
 function specPath(root: string, env: string): string {
@@ -73,7 +88,11 @@ function readEnvSpec(root: string, env: string): { file: string; text: string } 
 async function sourceImage(
   args: PromoteArgs,
   io: CommandIO,
+  targetRepository: string,
 ): Promise<{ ref: ImageRef; deploy?: DeployedImage; repository: string }> {
+  if (args.from === undefined) {
+    return { ref: { kind: "tag", value: args.tag as string }, repository: targetRepository };
+  }
   if (args.tagFromSpec) {
     const { file, text } = readEnvSpec(io.root, args.from);
     const spec = validSpec(text, file, io.root, `the source spec stacks/${args.from}/platform.yaml`);
@@ -95,6 +114,13 @@ async function sourceImage(
 }
 
 function prBody(args: PromoteArgs, ref: ImageRef, deploy?: DeployedImage): string {
+  if (args.from === undefined) {
+    return [
+      `Sets **${args.app}** in \`${args.to}\` to tag \`${ref.value}\`, built elsewhere (\`--tag\`).`,
+      "",
+      "Opened by `platform promote --tag`.",
+    ].join("\n");
+  }
   const lines = [
     `Promotes **${args.app}** from \`${args.from}\` to \`${args.to}\`: ${ref.kind} \`${ref.value}\`.`,
     "",
@@ -152,22 +178,18 @@ function commitOnNewBranch(
 export const promote: Command = async (argv, io) => {
   const args = parsePromoteArgs(argv);
   const target = readEnvSpec(io.root, args.to).file;
-  if (!args.tagFromSpec) readEnvSpec(io.root, args.from); // an unknown source is named, not an engine error
+  if (args.from !== undefined && !args.tagFromSpec) readEnvSpec(io.root, args.from); // an unknown source is named, not an engine error
   const rel = path.relative(io.root, target);
   const gitRel = gitOk(io.root, ["ls-files", "--full-name", "--error-unmatch", rel], io.processEnv);
   if (dirtyFiles(io.root, io.processEnv).includes(gitRel)) {
     throw new Error(`${rel} has uncommitted changes: commit or discard them before promoting into it`);
   }
-  const { ref, deploy, repository } = await sourceImage(args, io);
   const before = readEnvSpec(io.root, args.to).text;
   const targetSpec = validSpec(before, target, io.root, `the target spec ${rel}`);
-  checkSameRepository(
-    args.app,
-    args.from,
-    repository,
-    args.to,
-    declaredRepository(targetSpec, args.app, args.to),
-  );
+  const targetRepository = declaredRepository(targetSpec, args.app, args.to);
+  const { ref, deploy, repository } = await sourceImage(args, io, targetRepository);
+  if (args.from !== undefined)
+    checkSameRepository(args.app, args.from, repository, args.to, targetRepository);
   const after = setImageRef(before, args.app, ref);
   if (after === before) {
     io.stdout(`${args.app} already runs ${ref.kind} ${ref.value} in ${args.to}'s spec: nothing to promote\n`);
@@ -187,7 +209,10 @@ export const promote: Command = async (argv, io) => {
     io.root,
     `${rel} with ${args.app}'s ${ref.kind} set to ${JSON.stringify(ref.value)}`,
   );
-  const title = `promote ${args.app} ${ref.value} from ${args.from} to ${args.to}`;
+  const title =
+    args.from === undefined
+      ? `promote ${args.app} ${ref.value} to ${args.to}`
+      : `promote ${args.app} ${ref.value} from ${args.from} to ${args.to}`;
   commitOnNewBranch(io, branch, target, after, ["-m", title, "-m", prBody(args, ref, deploy), "--", rel]);
   io.stdout(`${rel}:${diff[0].line}: ${diff[0].from.trim()}  →  ${diff[0].to.trim()}\n`);
   io.stdout(`committed on branch ${branch}: ${title}\n`);

@@ -6,10 +6,11 @@
 import { AGENT } from "./agentTables";
 import { command, CommandSpec } from "./grammar";
 import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
+import { IMAGE, IMAGE_UPDATE } from "./imageTables";
 import { PUBLISH } from "./publishTables";
 import { ENV, oneEnvironment } from "./tableParts";
 
-export { AGENT, HISTORY, PUBLISH, ROLLBACK, STATUS };
+export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, PUBLISH, ROLLBACK, STATUS };
 
 export const VALIDATE = command({
   name: "validate",
@@ -309,13 +310,20 @@ export const PROMOTE = command({
   name: "promote",
   summary: "image-tag promotion as a one-line change on a branch / PR",
   positionals: [{ name: "app", description: "the app (a key of apps: in the spec)", required: false }],
-  argsSynopsis: "<app> --from <env> --to <env>",
+  argsSynopsis: "<app> --from <env> | --tag TAG --to <env>",
   flags: {
     from: {
       type: "string",
       value: "<env>",
       description: "the environment whose image is promoted",
       needs: "an environment",
+      synopsis: false,
+    },
+    tag: {
+      type: "string",
+      value: "TAG",
+      description: "set this tag, built elsewhere (an app repository's CI), instead of --from",
+      needs: "an image tag",
       synopsis: false,
     },
     to: {
@@ -394,6 +402,7 @@ export const TABLES: Record<string, CommandSpec> = {
   drift: DRIFT,
   policy: POLICY,
   promote: PROMOTE,
+  image: IMAGE,
   import: IMPORT,
   status: STATUS,
   history: HISTORY,

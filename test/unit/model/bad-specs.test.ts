@@ -22,7 +22,7 @@ const cases: Case[] = [
     name: "unknown key without hint",
     text: edit(BASE, "    port: 8080", "    port: 8080\n    flavour: vanilla"),
     expected: [
-      '25:5 apps.checkout.flavour: unknown key "flavour"; allowed keys here: tenant, image, tag, digest, clusters, replicas, port, env, secrets, resources, probes, ingress, autoscaling, allowFrom, overrides',
+      '25:5 apps.checkout.flavour: unknown key "flavour"; allowed keys here: tenant, image, tag, digest, clusters, replicas, port, env, secrets, resources, probes, ingress, autoscaling, allowFrom, overrides, update',
     ],
   },
   {

@@ -110,6 +110,7 @@ const pairs: Array<[string, string, SchemaObject]> = [
   ["$defs/app resources", "ResourcesSpec", (defs.app.properties ?? {}).resources],
   ["$defs/app autoscaling", "AutoscalingSpec", (defs.app.properties ?? {}).autoscaling],
   ["$defs/appOverride", "AppOverrideSpec", defs.appOverride],
+  ["$defs/imageUpdate", "ImageUpdateSpec", defs.imageUpdate],
   ["$defs/secretRef", "SecretRefSpec", defs.secretRef],
   ["$defs/database", "DatabaseSpec", defs.database],
   ["$defs/bucket", "BucketSpec", defs.bucket],
