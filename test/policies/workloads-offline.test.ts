@@ -159,9 +159,9 @@ describe("rendering an environment's workloads without helm or kubectl", () => {
     const again = byName("again");
     expect(again.objects.map((o) => o.refused)).toEqual([
       expect.stringMatching(
-        /^core\/ConfigMap search\/search-settings on cluster "local-b": workloads "search-config" and "again" both render it/,
+        /^core\/ConfigMap search\/search-settings on cluster "local-b": workload "search-config" and workload "again" both render it/,
       ),
-      expect.stringMatching(/search-synonyms on cluster "local-b": workloads "search-config" and "again"/),
+      expect.stringMatching(/search-synonyms on cluster "local-b": workload "search-config" and workload "again"/),
     ]);
   });
 
