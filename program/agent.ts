@@ -8,6 +8,7 @@ import type { AgentScope } from "../components/kubernetes/agent/rbac";
 import type { Tenant } from "../components/kubernetes/tenant";
 import type { PlatformSpec } from "../model/types";
 import type { PlatformContext } from "./cloud";
+import type { Workloads } from "./workloads";
 import { tenantPlacement } from "../model/tenancy";
 
 /**
@@ -48,6 +49,7 @@ export function createAgents(
   ctx: PlatformContext,
   providers: Record<string, k8s.Provider>,
   tenants: Record<string, Record<string, Tenant>>,
+  workloads?: Workloads,
 ): Record<string, Agent> {
   const agents: Record<string, Agent> = {};
   const a = spec.agent;
@@ -61,6 +63,7 @@ export function createAgents(
         repo: a.repo,
         image: a.image,
         manages,
+        ...(workloads ? { workloadRules: workloads.rulesOn(cluster, manages.namespaces) } : {}),
         namespaceDependsOn: Object.fromEntries(
           manages.namespaces.map((ns) => [ns, tenants[cluster]?.[ns] ? [tenants[cluster][ns]] : []]),
         ),

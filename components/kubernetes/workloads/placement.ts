@@ -174,7 +174,7 @@ export function objectIdentity(object: RenderedObject): string {
  * (they would overwrite each other on every deploy). One instance per program run.
  */
 export class ObjectClaims {
-  private readonly owners = new Map<string, { workload: string; resource: string }>();
+  private readonly owners = new Map<string, { workload: string; resource: string; object: ClaimedObject }>();
 
   /**
    * Records that `workload` manages `object` on `cluster`; throws naming both workloads when
@@ -185,7 +185,7 @@ export class ObjectClaims {
     const key = `${cluster}\u0000${identity}`;
     const owner = this.owners.get(key);
     if (!owner) {
-      this.owners.set(key, { workload, resource });
+      this.owners.set(key, { workload, resource, object: claimedObject(object, workload) });
       return;
     }
     if (owner.resource === resource) return;
@@ -197,6 +197,41 @@ export class ObjectClaims {
       `${identity} on cluster "${cluster}": ${both}; one object can have one owner: remove it from one of them (or rename it)`,
     );
   }
+
+  /** The objects claimed on `cluster` so far, placed (in claim order). */
+  objectsOn(cluster: string): ClaimedObject[] {
+    const prefix = `${cluster}\u0000`;
+    return [...this.owners.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v.object);
+  }
+}
+
+/** What the agent's RBAC needs to know of a placed object (see components/kubernetes/agent/workloadRbac.ts). */
+export interface ClaimedObject {
+  /** `apps/v1`, `v1`. */
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Absent for a cluster-scoped object. */
+  namespace?: string;
+  /** The workload that renders it. */
+  workload: string;
+  /** A RoleBinding's or ClusterRoleBinding's `roleRef` (the role it binds). */
+  roleRef?: { kind: string; name: string };
+}
+
+function claimedObject(object: RenderedObject, workload: string): ClaimedObject {
+  const md = object.metadata ?? {};
+  const roleRef = (object as { roleRef?: { kind?: unknown; name?: unknown } }).roleRef;
+  return {
+    apiVersion: typeof object.apiVersion === "string" ? object.apiVersion : "",
+    kind: String(object.kind),
+    name: String(md.name),
+    ...(typeof md.namespace === "string" && md.namespace !== "" ? { namespace: md.namespace } : {}),
+    workload,
+    ...(roleRef && typeof roleRef.kind === "string" && typeof roleRef.name === "string"
+      ? { roleRef: { kind: roleRef.kind, name: roleRef.name } }
+      : {}),
+  };
 }
 
 /** A `kubernetes:<group>/<version>:<Kind>` resource type (not a component or provider). */
