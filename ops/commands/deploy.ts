@@ -14,6 +14,7 @@ import {
   refusalMessage,
 } from "../engine/massDeletion";
 import { ChangeCollector } from "../report/collector";
+import { changedWorkloads, workloadComponentNames } from "../report/changedWorkloads";
 import { appliedStacksTree, checkSuspended, SUSPENDED_TAG } from "../engine/suspension";
 import { withEngineErrors } from "./engineErrors";
 import { collectMandatory, PolicyRefusal, policyResult, writeResult } from "../result";
@@ -213,7 +214,12 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
       onOutput,
       onEvent: collectMandatory(refusals),
       color: "never",
-      message: updateMessage("up", args.env, audit),
+      message: updateMessage(
+        "up",
+        args.env,
+        audit,
+        changedWorkloads(planned.model(), workloadComponentNames(environment.spec.workloads)),
+      ),
       ...parallel,
       ...policyPackArgs(environment),
     })
