@@ -8,7 +8,12 @@
  * - the offline check of 1,000 rendered objects (a manifests workload of 1,000 objects).
  * Medians of `rounds` runs; the ratios compare each kind with its plain manifests.
  *
- *   npx tsx bench/workloads.ts [rounds, default 5]
+ * Then the real engine: `platform preview local` (policy packs included, against the local
+ * control plane, started by a first preview that is not counted) of the 200-object chart and of
+ * the same objects as a manifests folder, alternating (the order flips every round), medians of
+ * `previewRounds` each, and their ratio (the issue's goal: at most 1.2x).
+ *
+ *   npx tsx bench/workloads.ts [rounds, default 5] [previewRounds, default 3; 0: offline only]
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -18,9 +23,10 @@ import { loadEnvironment } from "../model/environment";
 import { evaluate } from "../ops/policy/evaluate";
 import { renderWorkloads, workloadResources } from "../ops/policy/workloads";
 import { toolchainBinDir } from "../ops/toolchain/install";
-import { REPO_ROOT } from "../test/e2e/helpers/workspace";
+import { REPO_ROOT, TestWorkspace } from "../test/e2e/helpers/workspace";
 
 const rounds = Number(process.argv[2] ?? 5);
+const previewRounds = Number(process.argv[3] ?? 3);
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-bench-workloads-"));
 const config = JSON.parse(
@@ -135,16 +141,17 @@ function repository(): string {
 }
 
 function spec(root: string, workload: string): void {
-  fs.writeFileSync(
-    path.join(root, "stacks/local/platform.yaml"),
-    `environment: local
+  fs.writeFileSync(path.join(root, "stacks/local/platform.yaml"), specText(workload));
+}
+
+function specText(workload: string): string {
+  return `environment: local
 tier: development
 clusters: { local: { kind: local } }
 tenants: { payments: { owners: [group:payments-eng], costCenter: cc-104 } }
 workloads:
   ${workload}
-`,
-  );
+`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -198,4 +205,57 @@ const lines = [
   `offline check of 1,000 rendered objects: ${(results.thousand.checkMs / 1000).toFixed(2)} s (${(results.thousand.checkMs / results.thousand.objects).toFixed(2)} ms per object)`,
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
-fs.rmSync(tmp, { recursive: true, force: true });
+
+/**
+ * The real engine's preview of each workload, in a workspace of its own (its own local control
+ * plane): medians of wall time of `platform preview local`, alternating.
+ */
+async function enginePreviews(): Promise<void> {
+  const ws = new TestWorkspace("platform-bench-workloads-engine-");
+  try {
+    for (const folder of ["chart", "manifests"])
+      fs.cpSync(path.join(root, "deploy", folder), ws.file("deploy", folder), { recursive: true });
+    const variants = {
+      manifests: `plain: { kind: manifests, path: deploy/manifests, ${owner} }`,
+      chart: `chart: { kind: helm, path: deploy/chart, ${owner} }`,
+    };
+    const preview = async (kind: keyof typeof variants): Promise<number> => {
+      fs.writeFileSync(ws.file("stacks", "local", "platform.yaml"), specText(variants[kind]));
+      const t0 = performance.now();
+      const res = await ws.platform(["preview", "local"], 1_200_000);
+      const ms = performance.now() - t0;
+      if (res.code !== 0)
+        throw new Error(`preview of the ${kind} failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
+      const creates = /(\d+) to create/.exec(res.stdout + res.stderr)?.[1];
+      log(`preview ${kind}: ${(ms / 1000).toFixed(1)} s${creates ? ` (${creates} to create)` : ""}`);
+      return ms;
+    };
+    log("first preview (starts the local control plane; not counted)");
+    await preview("manifests");
+    const times: Record<keyof typeof variants, number[]> = { manifests: [], chart: [] };
+    for (let r = 0; r < previewRounds; r++) {
+      const order: (keyof typeof variants)[] = r % 2 ? ["chart", "manifests"] : ["manifests", "chart"];
+      for (const kind of order) times[kind].push(await preview(kind));
+    }
+    const m = median(times.manifests);
+    const c = median(times.chart);
+    process.stdout.write(
+      [
+        `real engine, platform preview local (policy packs, local control plane), median of ${previewRounds}:`,
+        `  200 objects as a manifests folder: ${(m / 1000).toFixed(1)} s`,
+        `  the same 200 objects as a helm chart folder: ${(c / 1000).toFixed(1)} s`,
+        `  chart / manifests: ${(c / m).toFixed(2)}x (goal: at most 1.2x)`,
+      ].join("\n") + "\n",
+    );
+  } finally {
+    await ws.platform(["cluster", "down"]);
+    ws.remove();
+  }
+}
+
+(previewRounds > 0 ? enginePreviews() : Promise.resolve())
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -9,6 +9,7 @@ import type { Tenant } from "../components/kubernetes/tenant";
 import type { AppSpec, PlatformSpec } from "../model/types";
 import { sopsSecretName, splitSecretRefs } from "../model/sops";
 import type { PlatformContext } from "./cloud";
+import type { Workloads } from "./workloads";
 import { tenantPlacement } from "../model/tenancy";
 
 /**
@@ -58,6 +59,7 @@ export function createAgents(
   ctx: PlatformContext,
   providers: Record<string, k8s.Provider>,
   tenants: Record<string, Record<string, Tenant>>,
+  workloads?: Workloads,
 ): Record<string, Agent> {
   const agents: Record<string, Agent> = {};
   const a = spec.agent;
@@ -71,6 +73,7 @@ export function createAgents(
         repo: a.repo,
         image: a.image,
         manages,
+        ...(workloads ? { workloadRules: workloads.rulesOn(cluster, manages.namespaces) } : {}),
         namespaceDependsOn: Object.fromEntries(
           manages.namespaces.map((ns) => [ns, tenants[cluster]?.[ns] ? [tenants[cluster][ns]] : []]),
         ),

@@ -108,7 +108,7 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
   }
 
   // Helm charts, Kustomize folders and manifests, each on its clusters after its tenant's namespace.
-  createWorkloads(spec, {
+  const workloads = createWorkloads(spec, {
     root: ctx.repositoryRoot ?? process.cwd(),
     providers,
     tenants,
@@ -128,7 +128,7 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
   }
 
   // The pull-based agent, when the spec asks for it (RBAC derived from what the stack manages).
-  createAgents(spec, ctx, providers, tenants);
+  createAgents(spec, ctx, providers, tenants, workloads);
 
   const namespaces = pulumi.all(
     Object.fromEntries(

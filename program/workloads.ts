@@ -17,6 +17,8 @@ import {
   ObjectClaims,
   WorkloadCommonArgs,
 } from "../components/kubernetes/workloads";
+import { workloadRules } from "../components/kubernetes/agent/workloadRbac";
+import type { WorkloadRules } from "../components/kubernetes/agent/workloadRbac";
 
 /** A workload's file or folder that is missing, unreadable or outside the repository. */
 export class WorkloadSourceError extends Error {
@@ -84,14 +86,25 @@ export interface WorkloadInputs {
   skipAwait?: boolean;
 }
 
+/** A workload component: each reports how many objects it rendered once all are registered. */
+type WorkloadComponent = HelmWorkload | KustomizeWorkload | ManifestsWorkload;
+
+/** The workloads of the environment, and what the agent's RBAC needs of them. */
+export interface Workloads {
+  /** The components, by workload then cluster. */
+  components: Record<string, Record<string, WorkloadComponent>>;
+  /**
+   * The agent's rules for the workloads on `cluster` (see `workloadRules`): known once every
+   * workload on the cluster has rendered, as every object has then been placed and claimed.
+   */
+  rulesOn(cluster: string, tenantNamespaces: string[]): pulumi.Output<WorkloadRules>;
+}
+
 /** The workload components of the spec, by workload then cluster. */
-export function createWorkloads(
-  spec: PlatformSpec,
-  inputs: WorkloadInputs,
-): Record<string, Record<string, pulumi.ComponentResource>> {
+export function createWorkloads(spec: PlatformSpec, inputs: WorkloadInputs): Workloads {
   const claims = new ObjectClaims();
   reserveAppObjects(spec, claims);
-  const created: Record<string, Record<string, pulumi.ComponentResource>> = {};
+  const created: Record<string, Record<string, WorkloadComponent>> = {};
   for (const [name, workload] of Object.entries(spec.workloads ?? {})) {
     const where = `${spec.environment}: workload "${name}"`;
     const build = component(name, workload, where, inputs.root);
@@ -124,7 +137,18 @@ export function createWorkloads(
       });
     }
   }
-  return created;
+  return {
+    components: created,
+    rulesOn: (cluster, tenantNamespaces) =>
+      pulumi
+        .all(
+          Object.values(created)
+            .map((byCluster) => byCluster[cluster])
+            .filter((c) => c !== undefined)
+            .map((c) => c.rendered),
+        )
+        .apply(() => workloadRules(claims.objectsOn(cluster), tenantNamespaces)),
+  };
 }
 
 /**
@@ -160,7 +184,7 @@ type Build = (
   resourceName: string,
   common: WorkloadCommonArgs,
   opts: pulumi.ComponentResourceOptions,
-) => pulumi.ComponentResource;
+) => WorkloadComponent;
 
 /** The component builder of one workload, its paths resolved and checked once for all its clusters. */
 function component(name: string, workload: WorkloadSpec, where: string, root: string): Build {

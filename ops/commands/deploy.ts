@@ -14,6 +14,7 @@ import {
   refusalMessage,
 } from "../engine/massDeletion";
 import { ChangeCollector } from "../report/collector";
+import { changedWorkloads, workloadComponentNames } from "../report/changedWorkloads";
 import { appliedStacksTree, checkSuspended, SUSPENDED_TAG } from "../engine/suspension";
 import { withEngineErrors } from "./engineErrors";
 import { collectMandatory, PolicyRefusal, policyResult, writeResult } from "../result";
@@ -149,48 +150,60 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
   );
   const onOutput = (s: string) => io.stderr(s);
   const parallel = args.parallel !== undefined ? { parallel: args.parallel } : {};
-  // The mass-deletion check reads the engine's own preview: the one shown before the question,
-  // or with --yes one of its own (without policy packs: it only needs the planned deletes).
+  // The engine's own preview comes first, with the policy packs (mandatory), shown before the
+  // question or, with --yes, run quietly: it feeds the mass-deletion check, and a preview that
+  // fails stops the deploy before anything is applied (an update would fail the same way, but
+  // only after applying whatever registered before the failure: another workload's objects
+  // ahead of a refused one). A mandatory policy finding is named (PolicyViolation) before the
+  // provider's dry-run could fail on the cluster's admission policies (EngineError).
   const planned = new ChangeCollector("preview");
   const checkStarted = Date.now();
-  let previewed = true;
+  const previewRefusals: PolicyRefusal[] = [];
+  const collect = collectMandatory(previewRefusals);
   try {
     await stack.preview({
       color: "never",
-      onEvent: planned.onEvent,
+      onEvent: (event) => {
+        planned.onEvent(event);
+        collect(event);
+      },
       ...parallel,
-      ...(args.yes ? {} : { onOutput, ...policyPackArgs(environment) }),
+      ...(args.yes ? {} : { onOutput }),
+      ...policyPackArgs(environment),
     });
   } catch (err) {
-    // The update below fails the same way; deletes are its last steps, after every registration.
-    if (!args.yes) throw err;
-    previewed = false;
+    if (previewRefusals.length > 0) writeResult(io.processEnv, policyResult(previewRefusals));
+    throw err;
   }
-  if (previewed) {
-    const decision = decideMassDeletion(appInstanceSteps(planned.model()), {
-      flag: args.allowMassDeletion === true,
-      spec: environment.spec.allowMassDeletion === true,
+  if (previewRefusals.length > 0) {
+    const result = policyResult(previewRefusals);
+    writeResult(io.processEnv, result);
+    io.stderr(`platform up ${args.env}: ${result.message}\n`);
+    return EXIT.failure;
+  }
+  const decision = decideMassDeletion(appInstanceSteps(planned.model()), {
+    flag: args.allowMassDeletion === true,
+    spec: environment.spec.allowMassDeletion === true,
+  });
+  if (args.yes)
+    io.stderr(
+      `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
+    );
+  if (decision.refused) {
+    const message = refusalMessage(decision);
+    io.stderr(`platform up ${args.env}: ${message}\n`);
+    writeResult(io.processEnv, {
+      outcome: "failed",
+      reason: "MassDeletion",
+      check: MASS_DELETION_CHECK,
+      message,
     });
-    if (args.yes)
-      io.stderr(
-        `${MASS_DELETION_CHECK} check: ${decision.deletes.length} app instance(s) to delete; its preview took ${((Date.now() - checkStarted) / 1000).toFixed(1)} s\n`,
-      );
-    if (decision.refused) {
-      const message = refusalMessage(decision);
-      io.stderr(`platform up ${args.env}: ${message}\n`);
-      writeResult(io.processEnv, {
-        outcome: "failed",
-        reason: "MassDeletion",
-        check: MASS_DELETION_CHECK,
-        message,
-      });
-      return EXIT.failure;
-    }
-    if (decision.allowed)
-      io.stderr(
-        `mass deletion allowed by ${decision.allowedBy === "flag" ? ALLOW_FLAG : ALLOW_FIELD}: ${decision.deletes.join(", ")}\n`,
-      );
+    return EXIT.failure;
   }
+  if (decision.allowed)
+    io.stderr(
+      `mass deletion allowed by ${decision.allowedBy === "flag" ? ALLOW_FLAG : ALLOW_FIELD}: ${decision.deletes.join(", ")}\n`,
+    );
   if (!args.yes && !(await confirm(io, `Deploy these changes to ${args.env}? [y/N] `))) {
     io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
     return EXIT.failure;
@@ -202,7 +215,12 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
       onOutput,
       onEvent: collectMandatory(refusals),
       color: "never",
-      message: updateMessage("up", args.env, audit),
+      message: updateMessage(
+        "up",
+        args.env,
+        audit,
+        changedWorkloads(planned.model(), workloadComponentNames(environment.spec.workloads)),
+      ),
       ...parallel,
       ...policyPackArgs(environment),
     })

@@ -110,8 +110,9 @@ function historySection(v: EnvironmentView): string {
     h.pr ? `#${escapeHtml(h.pr)}` : "",
     escapeHtml(h.startTime ?? ""),
     h.durationSeconds !== undefined ? `${escapeHtml(h.durationSeconds.toFixed(1))} s` : "",
+    escapeHtml((h.workloads ?? []).join(", ")),
   ]);
-  const heads = ["kind", "result", "commit", "author", "PR", "started", "duration"];
+  const heads = ["kind", "result", "commit", "author", "PR", "started", "duration", "workloads changed"];
   return table(versions ? ["version", ...heads] : heads, rows);
 }
 

@@ -41,8 +41,16 @@ export function auditInfo(root: string, env: NodeJS.ProcessEnv): AuditInfo {
   return { commit, ...(artifact ? { artifact } : {}), author, dirty, pr, runUrl };
 }
 
-/** One line for `pulumi stack history`: the verb, environment, short commit, author and PR. */
-export function updateMessage(verb: string, envName: string, info: AuditInfo): string {
+/**
+ * One line for `pulumi stack history`: the verb, environment, short commit, author and PR.
+ * @param workloads the workloads the update changes (from its preview), as `workloads a, b`. @default none: no such part
+ */
+export function updateMessage(
+  verb: string,
+  envName: string,
+  info: AuditInfo,
+  workloads: string[] = [],
+): string {
   const parts = [
     `platform ${verb} ${envName}`,
     `commit ${info.commit.slice(0, 12)}${info.dirty ? "+dirty" : ""}`,
@@ -51,6 +59,7 @@ export function updateMessage(verb: string, envName: string, info: AuditInfo): s
   ];
   if (info.pr) parts.push(`PR #${info.pr}`);
   if (info.runUrl) parts.push(info.runUrl);
+  if (workloads.length) parts.push(`workloads ${workloads.join(", ")}`);
   return parts.join(" · ");
 }
 

@@ -49,6 +49,8 @@ export interface HistoryEntry {
   runUrl?: string;
   /** Counts per operation (`create`, `update`, `delete`, `same`, ...), as the engine recorded them. */
   resourceChanges: Record<string, number>;
+  /** The workloads (`workloads:` entries) the update changed, as its preview planned; absent when none or not recorded. */
+  workloads?: string[];
   /** The update's message, as recorded. */
   message: string;
 }
@@ -94,6 +96,7 @@ export function auditOf(message: string): {
   author?: string;
   pr?: string;
   runUrl?: string;
+  workloads?: string[];
 } {
   const parts = message.split(" · ");
   if (!/^platform /.test(parts[0] ?? "")) return { dirty: false };
@@ -106,6 +109,11 @@ export function auditOf(message: string): {
   const author = parts.find((p) => p.startsWith("by "))?.slice(3);
   const pr = /^PR #(\d+)$/.exec(parts.find((p) => p.startsWith("PR #")) ?? "")?.[1];
   const runUrl = parts.find((p) => /^https?:\/\//.test(p));
+  const workloads = parts
+    .find((p) => p.startsWith("workloads "))
+    ?.slice("workloads ".length)
+    .split(", ")
+    .filter(Boolean);
   return {
     ...(commit && commit[1] !== "unknown" ? { commit: commit[1] } : {}),
     ...(artifact ? { artifact } : {}),
@@ -113,6 +121,7 @@ export function auditOf(message: string): {
     ...(author ? { author } : {}),
     ...(pr ? { pr } : {}),
     ...(runUrl ? { runUrl } : {}),
+    ...(workloads?.length ? { workloads } : {}),
   };
 }
 
@@ -167,6 +176,7 @@ export function entryOf(
     ...(audit.pr ? { pr: audit.pr } : {}),
     ...(audit.runUrl ? { runUrl: audit.runUrl } : {}),
     resourceChanges: { ...(u.resourceChanges ?? {}) },
+    ...(audit.workloads ? { workloads: audit.workloads } : {}),
     message,
   };
 }
@@ -193,7 +203,7 @@ export function renderHistory(report: HistoryReport): string {
     u.author ?? "-",
     u.pr ? `PR #${u.pr}` : "-",
     u.durationSeconds !== undefined ? `${u.durationSeconds.toFixed(1)}s` : "-",
-    changesText(u.resourceChanges),
+    changesText(u.resourceChanges) + (u.workloads ? ` (workloads: ${u.workloads.join(", ")})` : ""),
   ]);
   const head = ["UPDATE", "TIME", "KIND", "RESULT", "COMMIT", "AUTHOR", "PR", "TOOK", "CHANGES"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

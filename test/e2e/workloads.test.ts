@@ -5,6 +5,9 @@ import * as net from "net";
 import * as path from "path";
 import type { DriftReport } from "../../ops/drift/model";
 import { groupResources } from "../../ops/drift/components";
+import type { HistoryReport } from "../../ops/history/entries";
+import { writeServiceAccountKubeconfig } from "../../ops/cluster/serviceAccountKubeconfig";
+import { AgentProcess, GitSource } from "./helpers/agent";
 import { LocalRegistry } from "./helpers/registry";
 import { KubeObject, REPO_ROOT, TestWorkspace, toolchainBin } from "./helpers/workspace";
 
@@ -14,7 +17,10 @@ import { KubeObject, REPO_ROOT, TestWorkspace, toolchainBin } from "./helpers/wo
  * chart from a static http:// chart repository and from its folder, a Kustomize overlay and a
  * manifests folder are deployed; then a privileged chart and an escalating overlay are refused
  * before anything is applied, and a scaled chart Deployment is reported as drift under its
- * workload and put back.
+ * workload and put back. Last, the agent (its component deployed by the stack, run as a process
+ * with its ServiceAccount's token, so with the RBAC derived from what the workloads render)
+ * applies a pushed chart version bump, history and the dashboard name the workload, a pushed
+ * privileged chart is refused (Stalled, PolicyViolation) and `rollback --now` restores 0.1.0.
  */
 jest.setTimeout(1_800_000);
 
@@ -61,6 +67,7 @@ function helm(args: string[]): string {
 }
 
 const registry = new LocalRegistry(scratch);
+const source = new GitSource(ws, "Workloads E2E");
 let chartRepo: http.Server | undefined;
 let chartRepoPort = 0;
 /** Receives the drift notifications of remediation (the spec's webhook is a placeholder). */
@@ -140,7 +147,12 @@ beforeAll(async () => {
   await startChartRepo(packages);
   log(`registry up and chart pushed (OCI + http repository) in ${seconds(started)} s`);
 
-  ws.editSpec("local", (t) => t.replace("\ndrift:", `${workloadsYaml()}\ndrift:`));
+  // the agent's component too (its image is never pulled: pods are simulated); the last case runs it
+  ws.editSpec("local", (t) =>
+    t
+      .replace("\ndrift:", `${workloadsYaml()}\ndrift:`)
+      .concat(`\nagent:\n  image: registry.acme.io/platform/agent:0.1.0\n  repo: ${source.bare}\n`),
+  );
   deployed = fs.readFileSync(SPEC, "utf8");
   started = Date.now();
   const up = await ws.platform(["up", "local", "--yes"]);
@@ -149,7 +161,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await AgentProcess.stopAll();
   await ws.platform(["cluster", "down"]);
+  source.remove();
   registry.stop();
   await new Promise((r) => (chartRepo ? chartRepo.close(r) : r(undefined)));
   await new Promise((r) => receiver.close(r));
@@ -236,6 +250,8 @@ test("a tenant overlay adding a ClusterRoleBinding is refused before anything is
       "  invoices-admin:\n    kind: kustomize\n    tenant: payments\n    clusters: [local]\n    path: clusters/staging/apps/invoices-admin\n\ndrift:",
     ),
   );
+  const checkpoint = ws.file(".platform", "state", ".pulumi", "stacks", "platform", "local.json");
+  const before = fs.readFileSync(checkpoint, "utf8");
   const started = Date.now();
   const res = await ws.platform(["up", "local", "--yes"]);
   log(`up refusing the escalating overlay: ${seconds(started)} s`);
@@ -253,10 +269,8 @@ test("a tenant overlay adding a ClusterRoleBinding is refused before anything is
     (b) => b.metadata.name as string,
   );
   expect(bindings).not.toContain("admin-invoices-admin");
-  // `up --yes` went on to the update after its preview failed, which recorded the refused
-  // workload's (empty) components in the state: the next up with the spec put back removes them.
-  const again = await ws.platform(["up", "local", "--yes"]);
-  expect(again.code).toBe(0);
+  // the refusal came at up's own preview, so no update ran: the state is exactly as it was
+  expect(fs.readFileSync(checkpoint, "utf8")).toBe(before);
 });
 
 test("kubectl scale on a chart's Deployment is drift under its workload; remediation puts it back", async () => {
@@ -309,4 +323,107 @@ test("kubectl scale on a chart's Deployment is drift under its workload; remedia
   expect(kubectlOn<KubeObject>("local-b", ["get", "deploy", "web-oci", "-n", "payments"]).spec.replicas).toBe(
     1,
   );
+});
+
+/** Packages the fixture chart as `version` (privileged by default when asked) and pushes it. */
+function pushChart(version: string, privileged = false): void {
+  const folder = path.join(scratch, `web-${version}`);
+  fs.cpSync(ws.file("charts", "web"), folder, { recursive: true });
+  if (privileged) {
+    const values = path.join(folder, "values.yaml");
+    fs.writeFileSync(
+      values,
+      fs.readFileSync(values, "utf8").replace("privileged: false", "privileged: true"),
+    );
+  }
+  const packages = path.join(scratch, "packages");
+  helm(["package", folder, "--version", version, "--destination", packages]);
+  helm(["push", path.join(packages, `web-${version}.tgz`), `oci://${registry.host}/charts`, "--plain-http"]);
+}
+const chartLabel = (cluster: string) =>
+  kubectlOn<KubeObject>(cluster, ["get", "deploy", "web-oci", "-n", "payments"]).metadata.labels?.[
+    "helm.sh/chart"
+  ];
+const setOciVersion = (from: string, to: string) =>
+  ws.editSpec("local", (t) =>
+    t.replace(
+      `version: "${from}"\n    values: { greeting: from-oci }`,
+      `version: "${to}"\n    values: { greeting: from-oci }`,
+    ),
+  );
+
+test("the agent applies a pushed chart bump (history and the dashboard name the workload), refuses a privileged chart keeping the cluster, rollback restores", async () => {
+  const saKubeconfig = ws.file(".platform", "agent-sa.kubeconfig");
+  writeServiceAccountKubeconfig({
+    root: ws.root,
+    env: ws.env,
+    namespace: "platform-system",
+    serviceAccount: "platform-agent-local",
+    out: saKubeconfig,
+  });
+  // from here on `local` is driven with the agent's identity (local-b keeps its own kubeconfig)
+  fs.appendFileSync(
+    ws.file("stacks", "Pulumi.local.yaml"),
+    `config:\n  platform:kubeconfig:\n    local: ${saKubeconfig}\n`,
+  );
+  source.init();
+  fs.appendFileSync(ws.file(".gitignore"), `${path.basename(scratch)}\n`);
+  const base = source.commitAndPush("workloads, followed by the agent");
+  const agent = await AgentProcess.start(ws, source, ["--interval", "2s", "--drift-interval", "10m"], {
+    detached: true,
+  });
+  let started = Date.now();
+  await agent.waitFor((s) => s.phase === "Ready" && s.lastAppliedRevision === base, 300_000);
+  log(`agent: first pass (its own identity) ready: ${seconds(started)} s`);
+
+  pushChart("0.2.0");
+  setOciVersion("0.1.0", "0.2.0");
+  const bump = source.commitAndPush("web-oci: chart 0.2.0");
+  started = Date.now();
+  const applied = await agent.waitFor(
+    (s) => s.lastAppliedRevision === bump || s.phase === "Stalled",
+    300_000,
+  );
+  log(`agent: chart bump applied: ${seconds(started)} s`);
+  expect({ phase: applied.phase, lastAppliedRevision: applied.lastAppliedRevision }).toEqual({
+    phase: "Ready",
+    lastAppliedRevision: bump,
+  });
+  for (const cluster of ["local", "local-b"]) expect(chartLabel(cluster)).toBe("web-0.2.0");
+  const history = await ws.platform(["history", "local", "--json"]);
+  const [newest] = (JSON.parse(history.stdout) as HistoryReport).updates;
+  expect(newest).toMatchObject({ kind: "up", result: "succeeded", commit: bump, workloads: ["web-oci"] });
+  const page = await (await fetch(`${agent.base}/environments/local`)).text();
+  expect(page).toContain("workloads changed");
+  expect(page).toMatch(/<td data-label="workloads changed">web-oci<\/td>/);
+
+  pushChart("0.3.0", true);
+  setOciVersion("0.2.0", "0.3.0");
+  const privileged = source.commitAndPush("web-oci: chart 0.3.0 (privileged: must be refused)");
+  started = Date.now();
+  const stalled = await agent.waitFor(
+    (s) => s.lastAttemptedRevision === privileged && s.phase === "Stalled",
+    300_000,
+  );
+  log(`agent: privileged chart refused: ${seconds(started)} s`);
+  const condition = stalled.conditions.find((c) => c.type === "Stalled");
+  expect(condition).toMatchObject({ status: "True", reason: "PolicyViolation" });
+  expect(condition?.message).toContain("k8s-no-privileged");
+  expect(condition?.message).toMatch(/Deployment: web-oci-local(-b)?-chart:payments\/web-oci/);
+  expect(stalled.lastAppliedRevision).toBe(bump);
+  for (const cluster of ["local", "local-b"]) {
+    expect(chartLabel(cluster)).toBe("web-0.2.0");
+    const live = kubectlOn<KubeObject>(cluster, ["get", "deploy", "web-oci", "-n", "payments"]);
+    expect(live.spec.template.spec.containers[0].securityContext.privileged).toBe(false);
+  }
+  expect(await agent.stop()).toBe(0);
+
+  started = Date.now();
+  const rollback = await ws.platform(["rollback", "local", "--to", base, "--now", "--yes"]);
+  log(`rollback --now to chart 0.1.0: ${seconds(started)} s`);
+  expect({ code: rollback.code, stderr: rollback.code === 0 ? "" : rollback.stderr }).toEqual({
+    code: 0,
+    stderr: "",
+  });
+  for (const cluster of ["local", "local-b"]) expect(chartLabel(cluster)).toBe("web-0.1.0");
 });

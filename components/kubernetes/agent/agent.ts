@@ -13,6 +13,8 @@ import type { AgentArgs } from "./agentArgs";
 import { AGENT_CRD_NAME, AGENT_CRD_SPEC, AGENT_DEFAULT_NAMESPACE, AGENT_RUNTIME_RBAC_RULES } from "./crd";
 import { awaitAnnotations, childName, platformLabels, selectorLabels } from "../labels";
 import { clusterRules, ownNamespaceRules, tenantNamespaceRules } from "./rbac";
+import type { PolicyRule } from "./rbac";
+import { NO_WORKLOAD_RULES } from "./workloadRbac";
 
 export type { AgentArgs } from "./agentArgs";
 
@@ -135,11 +137,16 @@ export class Agent extends pulumi.ComponentResource {
       child,
     );
 
+    // Known once every workload has rendered (the program passes an output of their renderers).
+    const workloadRules = pulumi.output(args.workloadRules ?? NO_WORKLOAD_RULES);
     const clusterRole = new k8s.rbac.v1.ClusterRole(
       childName(name, "cluster-role"),
       {
         metadata: meta(undefined, clusterRoleName),
-        rules: clusterRules(args.manages, { namespace, clusterRole: clusterRoleName, crd: AGENT_CRD_NAME }),
+        rules: workloadRules.apply((w) => [
+          ...clusterRules(args.manages, { namespace, clusterRole: clusterRoleName, crd: AGENT_CRD_NAME }),
+          ...w.cluster,
+        ]),
       },
       child,
     );
@@ -159,7 +166,7 @@ export class Agent extends pulumi.ComponentResource {
     const roleIn = (
       key: string,
       roleNs: string,
-      rules: ReturnType<typeof ownNamespaceRules>,
+      rules: pulumi.Input<PolicyRule[]>,
       deps: pulumi.Resource[],
     ) => {
       const role = new k8s.rbac.v1.Role(
@@ -182,7 +189,10 @@ export class Agent extends pulumi.ComponentResource {
       roleIn(
         tenantNs,
         tenantNs,
-        tenantNamespaceRules(args.manages, tenantNs),
+        workloadRules.apply((w) => [
+          ...tenantNamespaceRules(args.manages, tenantNs),
+          ...(w.namespaced[tenantNs] ?? []),
+        ]),
         args.namespaceDependsOn?.[tenantNs] ?? [],
       );
 

@@ -2,6 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AgentScope } from "./rbac";
+import type { WorkloadRules } from "./workloadRbac";
 import { DURATION_RANGES, durationProblem } from "../../../model/durations";
 
 /** Arguments of `Agent`. */
@@ -14,6 +15,11 @@ export interface AgentArgs {
   image: string;
   /** What the environment's stack manages on this cluster: the agent's RBAC is derived from it. */
   manages: AgentScope;
+  /**
+   * Rules for what the environment's workloads render on this cluster (see `workloadRules`),
+   * added to the Role of each tenant namespace and to the ClusterRole. @default none: no workload
+   */
+  workloadRules?: pulumi.Input<WorkloadRules>;
   /** Namespace the agent, its ServiceAccount, Role, Service and custom resources live in. @default `platform-system` */
   namespace?: string;
   /** Create that namespace (with a NetworkPolicy admitting only the agent's port). @default true */

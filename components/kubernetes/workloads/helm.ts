@@ -55,6 +55,8 @@ export function helmSource(args: Pick<HelmWorkloadArgs, "chart" | "version" | "r
 export class HelmWorkload extends pulumi.ComponentResource {
   /** The rendered chart. */
   public readonly chart: k8s.helm.v4.Chart;
+  /** How many objects it rendered; known once the renderer has registered all of them (the agent's RBAC waits for it). */
+  public readonly rendered: pulumi.Output<number>;
   /** Namespace that namespaced objects default to. */
   public readonly namespace: pulumi.Output<string>;
 
@@ -85,6 +87,7 @@ export class HelmWorkload extends pulumi.ComponentResource {
       rendererOptions(this, placement, args.claims ?? new ObjectClaims()),
     );
     this.namespace = pulumi.output(namespace);
+    this.rendered = pulumi.output(this.chart.resources).apply((r) => r?.length ?? 0);
     this.registerOutputs({ namespace: this.namespace });
   }
 }

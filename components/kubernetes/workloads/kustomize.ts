@@ -23,6 +23,8 @@ export interface KustomizeWorkloadArgs extends WorkloadCommonArgs {
 export class KustomizeWorkload extends pulumi.ComponentResource {
   /** The built kustomization. */
   public readonly directory: k8s.kustomize.v2.Directory;
+  /** How many objects it rendered; known once the renderer has registered all of them (the agent's RBAC waits for it). */
+  public readonly rendered: pulumi.Output<number>;
 
   constructor(name: string, args: KustomizeWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super(KUSTOMIZE_WORKLOAD_TYPE, name, {}, opts);
@@ -36,6 +38,7 @@ export class KustomizeWorkload extends pulumi.ComponentResource {
       { directory: args.path, namespace, ...(args.skipAwait ? { skipAwait: true } : {}) },
       rendererOptions(this, placement, args.claims ?? new ObjectClaims()),
     );
+    this.rendered = pulumi.output(this.directory.resources).apply((r) => r?.length ?? 0);
     this.registerOutputs({});
   }
 }

@@ -27,6 +27,8 @@ export interface ManifestsWorkloadArgs extends WorkloadCommonArgs {
 export class ManifestsWorkload extends pulumi.ComponentResource {
   /** The objects as registered. */
   public readonly group: k8s.yaml.v2.ConfigGroup;
+  /** How many objects it rendered; known once the renderer has registered all of them (the agent's RBAC waits for it). */
+  public readonly rendered: pulumi.Output<number>;
   /** How many objects the files hold. */
   public readonly objectCount: number;
 
@@ -64,6 +66,7 @@ export class ManifestsWorkload extends pulumi.ComponentResource {
         origins.get(objectIdentity(o)),
       ),
     );
+    this.rendered = pulumi.output(this.group.resources).apply((r) => r?.length ?? 0);
     this.registerOutputs({ objectCount: this.objectCount });
   }
 }

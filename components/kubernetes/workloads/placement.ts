@@ -174,30 +174,45 @@ export function objectIdentity(object: RenderedObject): string {
  * (they would overwrite each other on every deploy). One instance per program run.
  */
 export class ObjectClaims {
-  private readonly owners = new Map<string, { owner: string; resource: string }>();
+  /** By cluster and identity: who holds the object, and the object when a workload renders it. */
+  private readonly owners = new Map<string, { owner: string; resource: string; object?: ClaimedObject }>();
 
   /**
    * Records that `workload` manages `object` on `cluster`; throws naming both owners when another
    * resource already holds it. Claiming again for the same resource is a no-op.
    */
   claim(cluster: string, object: RenderedObject, workload: string, resource: string): void {
-    this.hold(cluster, object, `workload "${workload}"`, resource);
+    this.hold(cluster, object, `workload "${workload}"`, resource, claimedObject(object, workload));
   }
 
   /**
    * Records an object the platform's `App` component creates (its Deployment, Service, ...), so a
-   * workload rendering the same object is refused naming the app.
+   * workload rendering the same object is refused naming the app. Not one of {@link objectsOn}.
    */
   reserveForApp(cluster: string, object: RenderedObject, app: string): void {
     this.hold(cluster, object, `app "${app}"`, `app:${app}`);
   }
 
-  private hold(cluster: string, object: RenderedObject, owner: string, resource: string): void {
+  /** The objects workloads rendered on `cluster` so far, placed (in claim order). */
+  objectsOn(cluster: string): ClaimedObject[] {
+    const prefix = `${cluster}\u0000`;
+    return [...this.owners.entries()]
+      .filter(([k, v]) => k.startsWith(prefix) && v.object !== undefined)
+      .map(([, v]) => v.object as ClaimedObject);
+  }
+
+  private hold(
+    cluster: string,
+    object: RenderedObject,
+    owner: string,
+    resource: string,
+    claimed?: ClaimedObject,
+  ): void {
     const identity = objectIdentity(object);
     const key = `${cluster}\u0000${identity}`;
     const held = this.owners.get(key);
     if (!held) {
-      this.owners.set(key, { owner, resource });
+      this.owners.set(key, { owner, resource, ...(claimed ? { object: claimed } : {}) });
       return;
     }
     if (held.resource === resource) return;
@@ -207,6 +222,35 @@ export class ObjectClaims {
       `${identity} on cluster "${cluster}": ${both}; one object can have one owner: remove it from one of them (or rename it)`,
     );
   }
+}
+
+/** What the agent's RBAC needs to know of a placed object (see components/kubernetes/agent/workloadRbac.ts). */
+export interface ClaimedObject {
+  /** `apps/v1`, `v1`. */
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Absent for a cluster-scoped object. */
+  namespace?: string;
+  /** The workload that renders it. */
+  workload: string;
+  /** A RoleBinding's or ClusterRoleBinding's `roleRef` (the role it binds). */
+  roleRef?: { kind: string; name: string };
+}
+
+function claimedObject(object: RenderedObject, workload: string): ClaimedObject {
+  const md = object.metadata ?? {};
+  const roleRef = (object as { roleRef?: { kind?: unknown; name?: unknown } }).roleRef;
+  return {
+    apiVersion: typeof object.apiVersion === "string" ? object.apiVersion : "",
+    kind: String(object.kind),
+    name: String(md.name),
+    ...(typeof md.namespace === "string" && md.namespace !== "" ? { namespace: md.namespace } : {}),
+    workload,
+    ...(roleRef && typeof roleRef.kind === "string" && typeof roleRef.name === "string"
+      ? { roleRef: { kind: roleRef.kind, name: roleRef.name } }
+      : {}),
+  };
 }
 
 /** A `kubernetes:<group>/<version>:<Kind>` resource type (not a component or provider). */

@@ -195,6 +195,22 @@ describe("Agent", () => {
     );
   });
 
+  test("workload rules join the tenant Role of their namespace and the ClusterRole; none given, none added", async () => {
+    await build({
+      workloadRules: pulumi.output({
+        namespaced: { payments: [{ apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["create"] }] },
+        cluster: [{ apiGroups: ["cert-manager.io"], resources: ["clusterissuers"], verbs: ["create"] }],
+      }),
+    });
+    expect(grants(rulesOf("agent-role-payments"))).toContain("apps/statefulsets:create");
+    expect(grants(rulesOf("agent-role-payments"))).toContain("apps/deployments:patch"); // the apps' rules stay
+    expect(grants(rulesOf("agent-role-search"))).not.toContain("apps/statefulsets:create");
+    expect(grants(rulesOf("agent-cluster-role"))).toContain("cert-manager.io/clusterissuers:create");
+    mocks.reset();
+    await build();
+    expect(grants(rulesOf("agent-role-payments"))).not.toContain("apps/statefulsets:create");
+  });
+
   test("workload identity instead of static keys: IRSA and GKE annotations on the ServiceAccount", async () => {
     await build({
       awsRoleArn: "arn:aws:iam::123456789012:role/platform-agent",

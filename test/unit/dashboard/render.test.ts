@@ -146,6 +146,7 @@ describe("agent pages", () => {
         author: "Ana",
         pr: "12",
         durationSeconds: 4.25,
+        workloads: ["web-oci", "<b>x</b>"],
         message: "",
       },
     ],
@@ -184,6 +185,8 @@ describe("agent pages", () => {
       "#12",
       "4.3 s",
       "lock: locked by dev@host",
+      `<th scope="col">workloads changed</th>`,
+      "web-oci, &lt;b&gt;x&lt;/b&gt;",
     ])
       expect(html).toContain(text);
     // headings are nested: h1, then h2 sections, the drift report's own sections as h3

@@ -58,6 +58,16 @@ describe("the one reader", () => {
     expect(() => readBoundedFile(file, { maxBytes: 1024, what: "a kubeconfig" })).toThrow(message);
     expect(Date.now() - started).toBeLessThan(2000);
   });
+  test("a file is read whole up to the cap, also one whose size the file system does not tell (read as it grows)", () => {
+    const file = path.join(dir, "exact");
+    fs.writeFileSync(file, "é".repeat(512)); // 1024 bytes: exactly the cap
+    expect(readBoundedFile(file, { maxBytes: 1024 })).toBe("é".repeat(512));
+    // /proc files are regular files of size 0: the buffer grows as they are read
+    const proc = readBoundedFile("/proc/self/status", { maxBytes: 1024 * 1024 });
+    expect(proc).toMatch(/^Name:\t/);
+    expect(proc.length).toBeGreaterThan(100);
+    expect(() => readBoundedFile("/proc/self/status", { maxBytes: 16 })).toThrow("larger than 16 bytes");
+  });
   test("a link out of the repository is refused unless it leads into an allowed root", () => {
     const root = path.join(dir, "repo");
     const home = path.join(dir, "home");

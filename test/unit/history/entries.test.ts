@@ -32,6 +32,21 @@ describe("auditOf reads what ops/engine/audit.ts writes", () => {
       runUrl: "https://github.com/acme/p/actions/runs/7",
     });
   });
+  test("the workloads an up changed (the part `up` writes from its preview)", () => {
+    expect(
+      auditOf("platform up local · commit 0123456789ab · by A · workloads invoices, web-oci").workloads,
+    ).toEqual(["invoices", "web-oci"]);
+    expect(auditOf("platform up local · commit 0123456789ab · by A").workloads).toBeUndefined();
+    expect(
+      entryOf({
+        kind: "update",
+        startTime: "2026-12-01T10:00:00Z",
+        result: "succeeded",
+        message: "platform up local · commit 0123456789ab · by A · workloads web-oci",
+      }).workloads,
+    ).toEqual(["web-oci"]);
+  });
+
   test("an unknown commit and a message not written by the platform give nothing", () => {
     expect(auditOf("platform up local · commit unknown · by me")).toEqual({ dirty: false, author: "me" });
     expect(auditOf("commit 0123456789ab · by someone")).toEqual({ dirty: false });
@@ -105,6 +120,21 @@ test("renderHistory: one line per update, short commits, changes without same", 
     /^#2\s+2026-12-01T10:00:05.000Z\s+up\s+failed\s+0123456789ab\s+A\s+PR #7\s+5.0s\s+update 1$/,
   );
   expect(renderHistory({ schemaVersion: 1, environment: "x", updates: [] })).toContain("no updates yet");
+  const withWorkloads = renderHistory({
+    schemaVersion: 1,
+    environment: "local",
+    updates: [
+      entryOf({
+        kind: "update",
+        startTime: "2026-12-01T10:00:00Z",
+        endTime: "2026-12-01T10:00:05Z",
+        result: "succeeded",
+        message: "platform up local · commit 0123456789abcdef · by A · workloads invoices, web-oci",
+        resourceChanges: { same: 3, update: 4 },
+      }),
+    ],
+  });
+  expect(withWorkloads.trim().split("\n")[1]).toMatch(/update 4 \(workloads: invoices, web-oci\)$/);
 });
 
 describe("entryOf keeps no update config", () => {

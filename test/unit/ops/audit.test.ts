@@ -53,6 +53,9 @@ describe("audit trail", () => {
     expect(updateMessage("up", "staging", info)).toBe(
       "platform up staging · commit 0123456789ab+dirty · by Ana <a@x> · PR #7 · https://ci/run/1",
     );
+    expect(updateMessage("up", "staging", info, ["invoices", "web-oci"])).toBe(
+      "platform up staging · commit 0123456789ab+dirty · by Ana <a@x> · PR #7 · https://ci/run/1 · workloads invoices, web-oci",
+    );
     expect(auditTags(info)).toEqual({
       "platform:commit": "0123456789abcdef0123+dirty",
       "platform:author": "Ana <a@x>",
