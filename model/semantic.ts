@@ -12,6 +12,7 @@ import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from 
 import { productionEndpointProblem } from "./endpoints";
 import { checkWorkloads } from "./workloadChecks";
 import { checkLimits } from "./limits";
+import { checkUnits } from "./units";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -221,6 +222,7 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
   });
   checkDriftIgnore(spec, add);
   checkLimits(spec, add);
+  findings.push(...checkUnits(spec));
   return findings;
 }
 
