@@ -118,7 +118,7 @@ function unitInputs(spec: PlatformSpec, unit: Unit, rev: RevisionInputs) {
 
 /** What the base is built from: the spec without the units' apps and workloads (only what the base reads of them). */
 function baseInputs(spec: PlatformSpec, rev: RevisionInputs, baseWorkloads: string[]) {
-  const { apps, workloads, units: _units, ...rest } = spec;
+  const { apps, workloads, ...rest } = { ...spec, units: undefined };
   const own = pick(workloads, baseWorkloads);
   return {
     ...rest,
