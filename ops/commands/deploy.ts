@@ -26,6 +26,7 @@ import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
 import { DESTROY, UP } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
+import { deployUnits, parseConcurrency } from "./units";
 
 interface DeployArgs {
   env: string;
@@ -38,6 +39,8 @@ interface DeployArgs {
   allowMassDeletion?: true;
   /** `up` only: deploy although a `rollback --now` suspended the environment, and lift it. */
   resume?: boolean;
+  /** `up` only, an environment with units: at most this many units at once. @default 4 */
+  concurrency?: number;
 }
 
 /** Parses the arguments after `up` or `destroy` (their tables: UP, DESTROY). Throws UsageError. */
@@ -61,9 +64,12 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
     }
     parallel = n;
   }
+  const concurrency =
+    "concurrency" in flags ? parseConcurrency(flags.concurrency, usageLine(spec)) : undefined;
   return {
     env,
     yes: flags.yes,
+    ...(concurrency !== undefined ? { concurrency } : {}),
     ...(allowDirty ? { allowDirty } : {}),
     ...(resume ? { resume } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
@@ -137,6 +143,25 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
       io.stderr(`platform up production: refused: ${refusal}\n`);
       return EXIT.failure;
     }
+  }
+  if (environment.spec.units) {
+    if (!args.yes) {
+      io.stderr(
+        `platform up ${args.env}: an environment with units deploys with --yes (one question per unit comes later); see what it would do with: platform preview ${args.env}\n`,
+      );
+      return EXIT.failure;
+    }
+    return deployUnits(
+      {
+        env: args.env,
+        mode: "up",
+        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+        ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
+        ...(args.resume ? { resume: true } : {}),
+      },
+      environment,
+      io,
+    );
   }
   const stack = await openFor(environment, io);
   // the pre-flight check "suspended" needs the stack's tags, so it runs once the stack is open
