@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import { tenantPlacement } from "./tenancy";
-import type { AppSpec, PlatformSpec, WorkloadSpec } from "./types";
+import type { PlatformSpec, WorkloadSpec } from "./types";
 import { BASE_UNIT, BaseOutput, Unit, unitPlan } from "./units";
 
 /** What one revision of an environment is built from. */
@@ -64,14 +64,32 @@ function pick<T>(from: Record<string, T> | undefined, names: Iterable<string>): 
   return Object.fromEntries([...names].filter((n) => from?.[n] !== undefined).map((n) => [n, from![n]]));
 }
 
-/** What the base reads of an app: where it runs and which optional kinds and secrets it needs. */
-function baseViewOfApp(app: AppSpec) {
+/**
+ * What the base reads of the apps and workloads it does not hold: where each tenant is placed
+ * (its namespaces), the optional kinds apps use per cluster (the agent's RBAC) and the apps'
+ * secrets (their plumbing lives in the base).
+ */
+function baseViewOfUnits(spec: PlatformSpec) {
+  const apps = Object.values(spec.apps ?? {});
   return {
-    tenant: app.tenant,
-    clusters: app.clusters,
-    ingress: app.ingress !== undefined,
-    autoscaling: app.autoscaling !== undefined,
-    secrets: app.secrets ?? {},
+    placement: tenantPlacement(spec),
+    kinds: Object.fromEntries(
+      Object.keys(spec.clusters).map((c) => {
+        const on = apps.filter((a) => a.clusters.includes(c));
+        return [
+          c,
+          {
+            ingress: on.some((a) => a.ingress !== undefined),
+            autoscaling: on.some((a) => a.autoscaling !== undefined),
+          },
+        ];
+      }),
+    ),
+    secrets: Object.fromEntries(
+      Object.entries(spec.apps ?? {})
+        .filter(([, a]) => Object.keys(a.secrets ?? {}).length > 0)
+        .map(([n, a]) => [n, { tenant: a.tenant, clusters: a.clusters, secrets: a.secrets }]),
+    ),
   };
 }
 
@@ -118,17 +136,12 @@ function unitInputs(spec: PlatformSpec, unit: Unit, rev: RevisionInputs) {
 
 /** What the base is built from: the spec without the units' apps and workloads (only what the base reads of them). */
 function baseInputs(spec: PlatformSpec, rev: RevisionInputs, baseWorkloads: string[]) {
-  const { apps, workloads, ...rest } = { ...spec, units: undefined };
+  const { workloads, ...rest } = { ...spec, units: undefined, apps: undefined };
   const own = pick(workloads, baseWorkloads);
   return {
     ...rest,
-    apps: Object.fromEntries(Object.entries(apps ?? {}).map(([n, a]) => [n, baseViewOfApp(a)])),
-    workloads: Object.fromEntries(
-      Object.entries(workloads ?? {}).map(([n, w]) => [
-        n,
-        n in own ? w : { tenant: w.tenant, clusters: w.clusters },
-      ]),
-    ),
+    workloads: own,
+    derived: baseViewOfUnits(spec),
     files: filesOf(own, rev.files ?? {}),
     code: rev.codeHash,
   };

@@ -227,7 +227,7 @@ export function renderOutcomes(result: UnitsRunResult): string {
       case "skipped":
         return [o.unit, o.status, o.detail];
       case "failed":
-        return [o.unit, "failed", `${o.reason}: ${o.message}`];
+        return [o.unit, "failed", `${o.reason}: ${o.message.replace(/\s*\n\s*/g, " ")}`];
       case "blocked":
         return [o.unit, "blocked", `waits for ${o.blockedBy}, which did not apply`];
       default: {

@@ -84,7 +84,7 @@ test("the first deploy applies the base and each tenant's unit, each its own sta
   expect(replicasOf("checkout", "payments")).toBe(2);
   expect(replicasOf("catalog", "search")).toBe(1);
   // the units' stack settings stay outside the repository
-  expect(fs.readdirSync(ws.file("stacks")).filter((f) => f.startsWith("Pulumi.local."))).toEqual([]);
+  expect(fs.readdirSync(ws.file("stacks")).filter((f) => /^Pulumi\.local\..+\.yaml$/.test(f))).toEqual([]);
   expect(fs.existsSync(ws.file(".platform", "units", "local", "Pulumi.local.payments.yaml"))).toBe(true);
 });
 

@@ -91,6 +91,29 @@ describe("affected units", () => {
       { base: true, units: ["payments"] },
     ],
     [
+      "a new workload of a tenant on a cluster it is on already: only its unit",
+      rev(
+        SPEC.replace("units: {}", "")
+          .replace(
+            "workloads:\n",
+            "workloads:\n  web: { kind: manifests, tenant: payments, clusters: [local], path: deploy/web }\n",
+          )
+          .concat("units: {}\n"),
+      ),
+      { base: false, units: ["payments"] },
+    ],
+    [
+      "a new ingress on a cluster: the base (the agent's RBAC) and the app's unit",
+      rev(
+        edit(
+          SPEC,
+          "clusters: [local], replicas: 1 }\n  catalog",
+          "clusters: [local], replicas: 1, ingress: { host: shop.local } }\n  catalog",
+        ),
+      ),
+      { base: true, units: ["payments"] },
+    ],
+    [
       "the program, components or policies changed: everything",
       rev(SPEC, { codeHash: "code-2" }),
       { base: true, units: ["payments", "search"] },
