@@ -6,6 +6,7 @@
  */
 import type { PlatformSpec } from "../../../model/types";
 import { setupMocks } from "../helpers/mocks";
+import type { StateResource } from "../../../ops/units/migration";
 
 const mocks = setupMocks();
 let program: typeof import("../../../program/program");
@@ -118,5 +119,47 @@ describe("the units program", () => {
     ).toThrow(
       /unit "payments" runs on cluster "eks" \(eks\), whose kubeconfig is not among the base's outputs \(kubeconfigs\)/,
     );
+  });
+});
+
+describe("migration from one stack", () => {
+  it("moves to each unit exactly the resources its stack registers, parents first; the rest stays", async () => {
+    const { planMigration } = await import("../../../ops/units/migration");
+    const single: PlatformSpec = { ...SPEC, units: undefined };
+    mocks.reset();
+    program.createPlatform(single, ctx);
+    await mocks.settle();
+    const state: StateResource[] = [
+      { urn: "urn:pulumi:unit::platform::pulumi:pulumi:Stack::platform-unit", type: "pulumi:pulumi:Stack" },
+      ...mocks.resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        parent: r.parentUrn ?? "urn:pulumi:unit::platform::pulumi:pulumi:Stack::platform-unit",
+      })),
+    ];
+    const plan = model.unitPlan(SPEC);
+    const migration = planMigration(SPEC, plan, state);
+    expect(migration.missing).toEqual([]);
+    for (const unit of plan.units) {
+      const registered = await urns(() => units.createUnit(SPEC, ctx, unit, BASE_VALUES));
+      const own = registered.filter((u) => !isProvider(u.split("::")[2]));
+      expect([...migration.moves[unit.name]].sort()).toEqual(own);
+      const moves = migration.moves[unit.name];
+      const childBeforeParent = moves.filter((urn, i) => {
+        const parent = state.find((s) => s.urn === urn)?.parent;
+        return parent !== undefined && moves.includes(parent) && moves.indexOf(parent) > i;
+      });
+      expect(childBeforeParent).toEqual([]);
+    }
+    const moved = Object.values(migration.moves).flat().length;
+    expect(migration.stays).toBe(state.length - moved);
+    expect(moved).toBeGreaterThan(0);
+  });
+
+  it("lists what the units hold that the state never had", async () => {
+    const { planMigration } = await import("../../../ops/units/migration");
+    const migration = planMigration(SPEC, model.unitPlan(SPEC), []);
+    expect(migration.missing).toEqual(["payments: checkout", "search: catalog"]);
+    expect(migration.moves).toEqual({ payments: [], search: [] });
   });
 });
