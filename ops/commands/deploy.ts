@@ -27,6 +27,8 @@ import { parseCommand, usageLine } from "./grammar";
 import { DESTROY, UP } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
 import { deployUnits, parseConcurrency } from "./units";
+import { destroyUnits } from "../units/run";
+import { FINGERPRINT_TAG } from "../units/stacks";
 
 interface DeployArgs {
   env: string;
@@ -266,7 +268,24 @@ export const destroy: Command = withEngineErrors(environmentNameOf("destroy"), a
     return EXIT.failure;
   }
   const stack = await openFor(environment, io);
+  if (environment.spec.units) {
+    // the units first: their objects live in the base's namespaces
+    const units = await destroyUnits(environment, {
+      log: (line) => io.stderr(`${line}\n`),
+      root: io.root,
+      processEnv: io.processEnv,
+    });
+    if (units.failed) {
+      io.stdout(
+        `\n${args.env}: destroy of unit ${units.failed.unit} failed (${units.failed.message}); the base and the units not yet destroyed are left as they are\n`,
+      );
+      return EXIT.failure;
+    }
+    if (units.destroyed.length) io.stdout(`${args.env}: units destroyed: ${units.destroyed.join(", ")}\n`);
+  }
   const audit = auditInfo(io.root, io.processEnv);
+  // a destroyed base must run again on the next up
+  if (environment.spec.units) await stack.removeTag(FINGERPRINT_TAG).catch(() => undefined);
   const result = await stack.destroy({
     onOutput: (s) => io.stderr(s),
     color: "never",

@@ -244,3 +244,36 @@ export function renderOutcomes(result: UnitsRunResult): string {
 export function notApplied(result: UnitsRunResult): UnitOutcome[] {
   return [result.base, ...result.units].filter((o) => o.status === "failed" || o.status === "blocked");
 }
+
+/**
+ * Destroys the units' stacks, dependants first, one after another, before the caller destroys
+ * the base (whose namespaces the units' objects live in). Stops at the first failure: the base
+ * is then left alone. Returns the units destroyed.
+ */
+export async function destroyUnits(
+  environment: Environment,
+  options: Pick<UnitsRunOptions, "log" | "root" | "processEnv">,
+  plan: UnitPlan = unitPlan(environment.spec),
+): Promise<{ destroyed: string[]; failed?: { unit: string; message: string } }> {
+  const destroyed: string[] = [];
+  for (const unit of [...plan.units].reverse()) {
+    const stack = await openUnitStack(environment, unit.name, async () => ({}));
+    const out = linePrefixer(unit.name, options.log);
+    try {
+      const res = await stack.destroy({
+        color: "never",
+        onOutput: out.write,
+        message: updateMessage("destroy", stack.name, auditInfo(options.root, options.processEnv)),
+      });
+      if (res.summary.result !== "succeeded")
+        return { destroyed, failed: { unit: unit.name, message: `the destroy ended ${res.summary.result}` } };
+      await stack.removeTag(FINGERPRINT_TAG).catch(() => undefined);
+      destroyed.push(unit.name);
+    } catch (err) {
+      return { destroyed, failed: { unit: unit.name, message: (err as Error).message ?? String(err) } };
+    } finally {
+      out.flush();
+    }
+  }
+  return { destroyed };
+}
