@@ -103,6 +103,12 @@ test("a change to one tenant runs only that tenant's unit", async () => {
   ws.editSpec("local", (t) =>
     t.replace("    replicas: 2\n    port: 8080", "    replicas: 1\n    port: 8080"),
   );
+  const preview = await ws.platform(["preview", "local"], 600_000);
+  log(`preview: exit ${preview.code}\n${preview.stdout.trim()}`);
+  expect(preview.code).toBe(0);
+  expect(row(preview.stdout, "payments").slice(0, 2)).toEqual(["payments", "succeeded"]);
+  expect(row(preview.stdout, "payments")[2]).toMatch(/^would .*update 1/);
+  expect(row(preview.stdout, "search")).toEqual(["search", "skipped", "unchanged"]);
   const res = await up("checkout replicas 2 → 1");
   expect(res.code).toBe(0);
   expect(row(res.stdout, "payments").slice(0, 2)).toEqual(["payments", "succeeded"]);
@@ -140,4 +146,17 @@ test("a refused change in one tenant stalls that unit only: the other tenant's c
   expect(again.code).toBe(1);
   expect(row(again.stdout, "payments").slice(0, 2)).toEqual(["payments", "failed"]);
   expect(row(again.stdout, "search")).toEqual(["search", "skipped", "unchanged"]);
+});
+
+test("destroy removes the units' stacks first, then the base", async () => {
+  const res = await ws.platform(["destroy", "local", "--yes"], 900_000);
+  log(`destroy: exit ${res.code}\n${res.stdout.trim()}`);
+  expect(res.code).toBe(0);
+  expect(res.stdout).toContain("local: units destroyed: search, payments");
+  expect(res.stdout).toContain("local: destroy succeeded");
+  for (const [name, ns] of [
+    ["checkout", "payments"],
+    ["catalog", "search"],
+  ])
+    expect(ws.kubectlRaw(["get", "deploy", name, "-n", ns]).status).not.toBe(0);
 });
