@@ -9,6 +9,7 @@ import type { Finding } from "./problems";
 import type { Segment } from "./positions";
 import { didYouMean } from "./suggest";
 import { reservedNamespaceProblem, secretPathProblem, systemOwnerProblem } from "./tenancy";
+import { isSopsRef, secretRefShapeProblem, SOPS_SOURCE, sopsFileProblem, sopsKeyProblem } from "./sops";
 import { productionEndpointProblem } from "./endpoints";
 import { checkWorkloads } from "./workloadChecks";
 import { checkLimits } from "./limits";
@@ -121,6 +122,13 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
     }
   }
 
+  if (spec.secretSources?.[SOPS_SOURCE] !== undefined) {
+    add(
+      ["secretSources", SOPS_SOURCE],
+      `the source name "${SOPS_SOURCE}" is reserved for SOPS-encrypted files of the repository ({ source: ${SOPS_SOURCE}, file, key }); rename this source (and the references to it)`,
+      "key",
+    );
+  }
   for (const [name, source] of Object.entries(spec.secretSources ?? {})) {
     if (source.kind !== "vault") cloud(source.cloud, ["secretSources", name, "cloud"]);
     const problem =
@@ -139,9 +147,21 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
       reference("tenant", "tenants", t, tenants, [...at, "allowFrom", i]),
     );
     for (const [env, ref] of Object.entries(app.secrets ?? {})) {
+      const shape = secretRefShapeProblem(ref);
+      if (shape) {
+        add([...at, "secrets", env], shape);
+        continue;
+      }
+      if (isSopsRef(ref)) {
+        const fileProblem = sopsFileProblem(ref.file!);
+        if (fileProblem) add([...at, "secrets", env, "file"], fileProblem);
+        const keyProblem = sopsKeyProblem(ref.key!);
+        if (keyProblem) add([...at, "secrets", env, "key"], keyProblem);
+        continue;
+      }
       reference("secret source", "secret sources", ref.source, sources, [...at, "secrets", env, "source"]);
       const kind = tenants.includes(app.tenant) ? spec.secretSources?.[ref.source]?.kind : undefined;
-      const problem = secretPathProblem(kind, spec.environment, app.tenant, ref.path);
+      const problem = secretPathProblem(kind, spec.environment, app.tenant, ref.path!);
       if (problem) add([...at, "secrets", env, "path"], problem);
     }
     checkImage(spec, app, at, add);

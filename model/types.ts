@@ -147,12 +147,18 @@ export interface AutoscalingSpec {
   cpuPercent?: number;
 }
 
+/**
+ * A reference to a secret, never its value: `{ source, path, key? }` for a declared secret
+ * source, or `{ source: sops, file, key }` for a SOPS-encrypted file of the repository.
+ */
 export interface SecretRefSpec {
-  /** Name of a declared secret source. */
+  /** Name of a declared secret source, or `sops` (reserved) for a SOPS-encrypted file. */
   source: string;
-  /** Path of the secret in that source. */
-  path: string;
-  /** Key inside the secret. @default the env var name */
+  /** Path of the secret in that source. Required for a declared source; not for `sops`. */
+  path?: string;
+  /** SOPS-encrypted file, relative to the repository root. Required for `sops`, refused otherwise. */
+  file?: string;
+  /** Key inside the secret (a dotted key path in a SOPS file, required there). @default the env var name */
   key?: string;
 }
 
@@ -267,6 +273,8 @@ export interface AgentSpec {
   webhookSecretName?: string;
   /** ConfigMap (key `keys`) with the signers' keys. @default unsigned commits are applied */
   signersConfigMapName?: string;
+  /** Secret (key `keys.txt`) with the age keys for SOPS files. @default none: SOPS references stall */
+  sopsAgeKeySecretName?: string;
   /** IRSA role. @default none */
   awsRoleArn?: string;
   /** GKE workload identity service account. @default none */

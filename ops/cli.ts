@@ -33,6 +33,7 @@ const verbs: Record<string, Verb> = {
   history: { module: "history", exportName: "history" },
   rollback: { module: "rollback", exportName: "rollback" },
   agent: { module: "agent", exportName: "agent" },
+  publish: { module: "publish", exportName: "publish" },
   completion: { module: "completion", exportName: "completion" },
 };
 

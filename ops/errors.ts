@@ -33,6 +33,7 @@ export type PreflightCheck =
   | "locks" // no update holds the stack (file backend)
   | "pendingOperations" // no interrupted update left operations behind
   | "apiServers" // every kubeconfig-reached cluster's API server answers
+  | "sops" // every SOPS-encrypted value the spec reads is there, encrypted, and decrypts
   | "suspended"; // no break-glass rollback holds the environment (stack tag platform:suspended)
 
 /** A refusal before Pulumi runs (a pre-flight check failed): nothing was changed. Exit code 1. */

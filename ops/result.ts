@@ -38,6 +38,7 @@ export function reasonOfCheck(check: PreflightCheck): FailureReason {
     pendingOperations: "PendingOperations",
     apiServers: "ApiServerUnavailable",
     suspended: "Suspended",
+    sops: "SopsUndecryptable",
   };
   return reasons[check];
 }

@@ -6,7 +6,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { Agent } from "../components/kubernetes/agent/agent";
 import type { AgentScope } from "../components/kubernetes/agent/rbac";
 import type { Tenant } from "../components/kubernetes/tenant";
-import type { PlatformSpec } from "../model/types";
+import type { AppSpec, PlatformSpec } from "../model/types";
+import { sopsSecretName, splitSecretRefs } from "../model/sops";
 import type { PlatformContext } from "./cloud";
 import { tenantPlacement } from "../model/tenancy";
 
@@ -18,15 +19,24 @@ export function agentScope(spec: PlatformSpec, cluster: string): AgentScope {
   const placement = tenantPlacement(spec);
   const apps = Object.values(spec.apps ?? {}).filter((a) => a.clusters.includes(cluster));
   const clusterSpec = spec.clusters[cluster];
+  const fromStores = (a: AppSpec) => Object.keys(splitSecretRefs(a.secrets).store).length > 0;
+  // The `<app>-sops` Secrets, by tenant namespace: the only Secrets the agent may write.
+  const sopsSecrets: Record<string, string[]> = {};
+  for (const [appName, app] of Object.entries(spec.apps ?? {})) {
+    if (!app.clusters.includes(cluster) || Object.keys(splitSecretRefs(app.secrets).sops).length === 0)
+      continue;
+    (sopsSecrets[app.tenant] ??= []).push(sopsSecretName(appName));
+  }
   return {
     namespaces: Object.keys(spec.tenants)
       .filter((t) => placement[t].includes(cluster))
       .sort(),
     ingress: apps.some((a) => a.ingress !== undefined),
     autoscaling: apps.some((a) => a.autoscaling !== undefined),
-    externalSecrets: apps.some((a) => Object.keys(a.secrets ?? {}).length > 0),
+    externalSecrets: apps.some(fromStores),
     admissionPolicies: !("admissionPolicies" in clusterSpec && clusterSpec.admissionPolicies === false),
-    crds: clusterSpec.kind === "local" && apps.some((a) => Object.keys(a.secrets ?? {}).length > 0),
+    crds: clusterSpec.kind === "local" && apps.some(fromStores),
+    ...(Object.keys(sopsSecrets).length ? { sopsSecrets } : {}),
   };
 }
 
@@ -71,6 +81,7 @@ export function createAgents(
         ...(a.driftInterval ? { driftInterval: a.driftInterval } : {}),
         ...(a.webhookSecretName ? { webhookSecretName: a.webhookSecretName } : {}),
         ...(a.signersConfigMapName ? { signersConfigMapName: a.signersConfigMapName } : {}),
+        ...(a.sopsAgeKeySecretName ? { sopsAgeKeySecretName: a.sopsAgeKeySecretName } : {}),
         ...(a.awsRoleArn ? { awsRoleArn: a.awsRoleArn } : {}),
         ...(a.gcpServiceAccount ? { gcpServiceAccount: a.gcpServiceAccount } : {}),
         skipAwait: ctx.skipAwait,

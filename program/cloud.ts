@@ -19,6 +19,11 @@ export interface PlatformContext {
   skipAwait?: boolean;
   /** Repository root: `workloads:` paths are relative to it. @default the working directory */
   repositoryRoot?: string;
+  /**
+   * The decrypted value of `key` in the SOPS file `file` (relative to the root), decrypted by the
+   * caller before the program runs. @default none: an app reading a SOPS file fails, naming it
+   */
+  sopsValue?: (file: string, key: string) => string;
 }
 
 /** The providers and networks of the declared clouds. */

@@ -5,6 +5,7 @@ import type { AppSpec, PlatformSpec } from "../model/types";
 import { clusterEndpoints, clusterKubeconfigs, createClouds, createClusters, PlatformContext } from "./cloud";
 import { BucketInfo, createData, DatabaseEndpoint } from "./data";
 import { AppSecrets, createSecrets } from "./secrets";
+import { createSopsSecrets } from "./sopsSecrets";
 import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
 import { createAgents } from "./agent";
 import { tenantPlacement } from "../model/tenancy";
@@ -130,6 +131,13 @@ export function createPlatform(
   }
 
   const secrets = createSecrets(spec, ctx, clouds, clusters, tenants);
+  const sopsSecrets = createSopsSecrets(spec, ctx, clusters, tenants);
+  for (const [appName, byCluster] of Object.entries(sopsSecrets)) {
+    for (const [cluster, deps] of Object.entries(byCluster)) {
+      secrets.dependsOn[appName] ??= {};
+      secrets.dependsOn[appName][cluster] = [...(secrets.dependsOn[appName][cluster] ?? []), ...deps];
+    }
+  }
   const refs = tenantRefs(tenants);
   const held = holds ? specHolding(spec, holds) : spec;
   const appSets: Record<string, AppSet> = {};

@@ -120,6 +120,11 @@ export interface RunOptions {
    * detection and remediation only: a plain `up` deploys every field). @default none
    */
   ignoreRules?: readonly DriftIgnoreRule[];
+  /**
+   * The decrypted value of a key of a SOPS file (ops/secrets/sops.ts decrypts them all before the
+   * program runs). @default none: an app reading a SOPS file fails, naming the file and key
+   */
+  sopsValue?: (file: string, key: string) => string;
 }
 
 /** A stack transform adding the paths of the rules covering a Kubernetes object to its `ignoreChanges`. */
@@ -160,7 +165,11 @@ export async function runPlatform(
     read: (file) => environment.read(file),
   });
   // A units environment's own stack is its base: the units' apps and workloads live in theirs.
-  const outputs = createPlatform(spec, ctx, spec.units ? unitPlan(spec).base : undefined);
+  const outputs = createPlatform(
+    spec,
+    options.sopsValue ? { ...ctx, sopsValue: options.sopsValue } : ctx,
+    spec.units ? unitPlan(spec).base : undefined,
+  );
   return { ...outputs };
 }
 

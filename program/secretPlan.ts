@@ -5,6 +5,7 @@
  */
 import type { ClusterSpec, PlatformSpec, SecretSourceSpec } from "../model/types";
 import { secretPathProblem } from "../model/tenancy";
+import { splitSecretRefs } from "../model/sops";
 
 export { vaultPathProblem } from "../model/tenancy";
 
@@ -47,7 +48,8 @@ export function sourceReachProblem(source: SecretSourceSpec, cluster: ClusterSpe
 export function secretUses(spec: PlatformSpec): SecretUse[] {
   const byKey = new Map<string, { use: SecretUse; apps: Set<string>; paths: Set<string> }>();
   for (const [appName, app] of Object.entries(spec.apps ?? {})) {
-    for (const [envName, ref] of Object.entries(app.secrets ?? {})) {
+    // SOPS files of the repository need no store: program/sopsSecrets.ts writes their Secret.
+    for (const [envName, ref] of Object.entries(splitSecretRefs(app.secrets).store)) {
       const where = `${spec.environment}: app "${appName}" reads ${envName} from secret source "${ref.source}"`;
       const source = spec.secretSources?.[ref.source];
       if (!source) {

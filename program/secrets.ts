@@ -24,6 +24,7 @@ import { TenantSecrets, VaultAudit } from "../components/vault";
 import type { PlatformSpec, VaultSourceSpec } from "../model/types";
 import { Clouds, Clusters, PlatformContext, physicalClusterName } from "./cloud";
 import { SecretUse, secretUses, vaultReaders } from "./secretPlan";
+import { splitSecretRefs } from "../model/sops";
 
 /** What the apps need from the secrets part, per app and cluster. */
 
@@ -111,7 +112,7 @@ export function createSecrets(
   }
 
   for (const [appName, app] of Object.entries(spec.apps ?? {})) {
-    const secrets = app.secrets ?? {};
+    const secrets = splitSecretRefs(app.secrets).store;
     if (Object.keys(secrets).length === 0) continue;
     const used = [...new Set(Object.values(secrets).map((ref) => ref.source))];
     for (const cluster of app.clusters) {

@@ -90,6 +90,7 @@ export function createWorkloads(
   inputs: WorkloadInputs,
 ): Record<string, Record<string, pulumi.ComponentResource>> {
   const claims = new ObjectClaims();
+  reserveAppObjects(spec, claims);
   const created: Record<string, Record<string, pulumi.ComponentResource>> = {};
   for (const [name, workload] of Object.entries(spec.workloads ?? {})) {
     const where = `${spec.environment}: workload "${name}"`;
@@ -124,6 +125,35 @@ export function createWorkloads(
     }
   }
   return created;
+}
+
+/**
+ * The objects each `App` creates on its clusters (named after the app, in its tenant's namespace),
+ * held before any workload renders, so a chart or overlay that renders one of them is refused
+ * naming the app instead of two owners overwriting each other on every deploy.
+ */
+export function reserveAppObjects(spec: PlatformSpec, claims: ObjectClaims): void {
+  for (const [app, a] of Object.entries(spec.apps ?? {})) {
+    const kinds: Array<[string, string, string?]> = [
+      ["apps/v1", "Deployment"],
+      ["v1", "Service"],
+      ["v1", "ServiceAccount"],
+    ];
+    if (a.autoscaling) kinds.push(["autoscaling/v2", "HorizontalPodAutoscaler"]);
+    if (a.secrets && Object.keys(a.secrets).length) kinds.push(["v1", "Secret", `${app}-secrets`]);
+    for (const cluster of a.clusters) {
+      const ingress = a.overrides?.[cluster]?.ingress ?? a.ingress;
+      const clusterKinds: Array<[string, string, string?]> = ingress
+        ? [...kinds, ["networking.k8s.io/v1", "Ingress"]]
+        : kinds;
+      for (const [apiVersion, kind, name] of clusterKinds)
+        claims.reserveForApp(
+          cluster,
+          { apiVersion, kind, metadata: { namespace: a.tenant, name: name ?? app } },
+          app,
+        );
+    }
+  }
 }
 
 type Build = (

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ProbeSpec } from "../../model/types";
+import { isSopsRef, sopsSecretName } from "../../model/sops";
 import type { AppArgs } from "./appArgs";
 import { validateApp } from "./appValidation";
 import { awaitAnnotations, childName, platformLabels, selectorLabels } from "./labels";
@@ -97,11 +98,14 @@ export class App extends pulumi.ComponentResource {
       childOpts,
     );
 
-    // The Secret `<app>-secrets` is not created here: its ExternalSecret (AppExternalSecret)
-    // writes one key per env var, reading `ref.key` of `ref.path` in the source.
-    const secretEnv = Object.keys(args.secrets ?? {}).map((envName) => ({
+    // The Secrets are not created here: `<app>-secrets` is written by its ExternalSecret
+    // (AppExternalSecret), one key per env var reading `ref.key` of `ref.path` in the source;
+    // `<app>-sops` holds the values decrypted from SOPS files of the repository (AppSopsSecret).
+    const secretEnv = Object.entries(args.secrets ?? {}).map(([envName, ref]) => ({
       name: envName,
-      valueFrom: { secretKeyRef: { name: `${appName}-secrets`, key: envName } },
+      valueFrom: {
+        secretKeyRef: { name: isSopsRef(ref) ? sopsSecretName(appName) : `${appName}-secrets`, key: envName },
+      },
     }));
 
     const probe = (spec: ProbeSpec | undefined, defaultPath: string) => ({

@@ -6,6 +6,7 @@ export * from "./app";
 export * from "./appValidation";
 export * from "./appSet";
 export * from "./externalSecrets";
+export * from "./sopsSecret";
 export * from "./admissionPolicies";
 export * from "./agent/agent";
 export * from "./agent/rbac";

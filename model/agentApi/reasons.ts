@@ -52,17 +52,24 @@ export const REASONS = {
   UnsignedRevision: {
     kind: "terminal",
     phase: "verify",
-    summary: "--require-signed-commits: the head carries no signature",
+    summary: "--require-signed-commits or --verify-key: the head carries no signature",
   },
   SignatureInvalid: {
     kind: "terminal",
     phase: "verify",
-    summary: "--require-signed-commits: the head's signature does not verify against the keyring",
+    summary:
+      "--require-signed-commits or --verify-key: the head's signature does not verify against the key(s)",
   },
   EnvironmentRemoved: {
     kind: "terminal",
     phase: "verify",
     summary: "the head has no stacks/<env>/platform.yaml: the environment folder was deleted or renamed",
+  },
+  ArtifactInvalid: {
+    kind: "terminal",
+    phase: "verify",
+    summary:
+      "an oci:// artifact failed its checks (digest, type, size limits, a path or link out of the work tree, a device): nothing of it is unpacked",
   },
   Suspended: {
     kind: "terminal",
@@ -80,6 +87,11 @@ export const REASONS = {
     summary: "the spec does not validate (file:line:col in the message)",
   },
   PolicyViolation: { kind: "terminal", phase: "apply", summary: "a mandatory policy refused a resource" },
+  SopsUndecryptable: {
+    kind: "terminal",
+    phase: "apply",
+    summary: "a SOPS-encrypted value cannot be read (file, key or age key named in the message)",
+  },
   CheckpointInvalid: { kind: "terminal", phase: "apply", summary: "the stack's checkpoint cannot be read" },
   MassDeletion: {
     kind: "terminal",

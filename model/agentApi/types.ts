@@ -80,6 +80,11 @@ export interface PlatformEnvironmentStatus {
   /** Full 40-character commit id. */
   lastAppliedRevision?: string;
   lastAttemptedRevision?: string;
+  /**
+   * The commit the last applied revision was built from, when the revision is not itself a commit
+   * (an oci:// artifact's digest: its `org.opencontainers.image.revision` annotation).
+   */
+  lastAppliedCommit?: string;
   /** ISO time of the last successful apply. */
   lastAppliedAt?: string;
   /** The last `agent.platform.dev/requested-at` value the agent acted on. */
@@ -125,6 +130,7 @@ export const STATUS_FIELDS: { [K in keyof Required<PlatformEnvironmentStatus>]: 
   phase: "string",
   lastAppliedRevision: "string",
   lastAttemptedRevision: "string",
+  lastAppliedCommit: "string",
   lastAppliedAt: "string",
   lastHandledReconcileAt: "string",
   conditions: "array",

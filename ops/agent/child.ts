@@ -23,6 +23,8 @@ export interface ChildOptions {
   logFile: string;
   /** Where the child writes its machine-readable outcome (PLATFORM_RESULT_FILE). @default none */
   resultFile?: string;
+  /** More variables for this child (a revision's provenance). @default none */
+  env?: NodeJS.ProcessEnv;
 }
 
 const MAX_OUTPUT = 1 << 20;
@@ -37,6 +39,7 @@ export function runPlatformChild(args: string[], opts: ChildOptions): Promise<Ch
       cwd: opts.root,
       env: {
         ...opts.processEnv,
+        ...opts.env,
         PLATFORM_HOME: opts.home,
         ...(opts.resultFile ? { [RESULT_FILE_ENV]: opts.resultFile } : {}),
       },

@@ -1,6 +1,8 @@
 /** How the agent runs: the options the verb resolves and the scheduler reads. */
+import type { OciReference } from "../artifact/reference";
 import type { KubeTarget } from "./kube/config";
 import type { AgentLog } from "./log";
+import type { OciSelector } from "./ociSource";
 import type { AgentRouteContext, RouteHandler } from "./server";
 
 /** How the agent runs. */
@@ -10,6 +12,21 @@ export interface AgentOptions {
   repo: string;
   /** @default "main" (the verb applies it) */
   branch: string;
+  /**
+   * `--repo oci://HOST/REPO` with `--tag`, `--semver` or `--digest`: follow an OCI artifact
+   * (./ociSource.ts) instead of a branch; `branch` is unused then.
+   * @default undefined: `repo` is a Git repository
+   */
+  oci?: {
+    ref: OciReference;
+    selector: OciSelector;
+    plainHttp: boolean;
+    /**
+     * `--verify-key`: a cosign public key; an artifact whose signature does not verify against it
+     * is never pulled. @default undefined: unsigned artifacts are applied
+     */
+    verifyKey?: string;
+  };
   /** The platform's folder inside the repository ("." for its root). */
   subdir: string;
   intervalMs: number;

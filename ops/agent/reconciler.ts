@@ -21,12 +21,25 @@ import type { AgentLog } from "./log";
 import { backoffMs, decide, driftArgs, MAX_RETRIES, ReconcileAction } from "./reconcile";
 import { conditions, DriftSummary, PersistedStatus, Phase, stalledBy } from "./status";
 
-/** Where revisions come from (./source.ts GitSource, plus the dependency cache; a fake in tests). */
+/**
+ * Where revisions come from (./source.ts GitSource or ./ociSource.ts OciSource, plus the
+ * dependency cache; a fake in tests). A revision is a commit id or an artifact digest.
+ */
 export interface RevisionSource {
-  /** Checks `sha` against `--require-signed-commits`; a Failure refuses it, never checked out. */
+  /**
+   * Checks `sha` before it is applied: its signature (`--require-signed-commits`), an artifact's
+   * digest, type, limits and paths. A Failure refuses it; nothing of it is checked out.
+   */
   verify(sha: string): Promise<Failure | undefined>;
   /** Checks `sha` out (dependencies linked) and resolves to the platform's folder in its work tree. */
   worktree(sha: string): Promise<string>;
+  /**
+   * The commit a revision was built from when the revision is not itself one (an artifact's
+   * revision annotation). @default undefined: the revision is the commit
+   */
+  commitOf?(sha: string): string | undefined;
+  /** Variables the child `platform up` of `sha` gets (its provenance for history). @default none */
+  childEnv?(sha: string): NodeJS.ProcessEnv;
 }
 
 /** Runs `platform <args>` of one revision (./child.ts runPlatformChild; a fake in tests). */
@@ -203,8 +216,9 @@ async function applyRevision(
   const resultFile = path.join(deps.home, "agent", env, "result.json");
   const { code, output } = await deps.child(["up", env, "--yes"], {
     root,
-    logFile: path.join(deps.home, "agent", env, "logs", `${sha}.up.log`),
+    logFile: path.join(deps.home, "agent", env, "logs", `${sha.replace(":", "-")}.up.log`),
     resultFile,
+    env: deps.source.childEnv?.(sha),
   });
   deps.countApply?.(env, code === 0 ? "succeeded" : "failed");
   if (code === 0) {
@@ -213,6 +227,7 @@ async function applyRevision(
       status: {
         ...withPhase(reconciling, "Ready", "Applied", `revision ${sha} applied`),
         lastAppliedRevision: sha,
+        lastAppliedCommit: deps.source.commitOf?.(sha),
         lastAppliedAt: new Date((deps.now ?? Date.now)()).toISOString(),
         lastFailure: undefined,
       },
@@ -270,10 +285,12 @@ const REASON_PHASE = {
   UnsignedRevision: "verify",
   SignatureInvalid: "verify",
   EnvironmentRemoved: "verify",
+  ArtifactInvalid: "verify",
   Suspended: "gate",
   PendingOperations: "gate",
   SpecInvalid: "apply",
   PolicyViolation: "apply",
+  SopsUndecryptable: "apply",
   CheckpointInvalid: "apply",
   MassDeletion: "apply",
   LockHeld: "apply",
@@ -299,6 +316,7 @@ async function checkDrift(
     ({ code } = await deps.child(driftArgs(env, out, s.suspended), {
       root,
       logFile: path.join(deps.home, "agent", env, "drift.log"),
+      env: deps.source.childEnv?.(s.lastAppliedRevision),
     }));
   } catch (err) {
     deps.log(`${env}: drift not checked: ${(err as Error).message}`, {

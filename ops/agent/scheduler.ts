@@ -9,11 +9,11 @@
  */
 import type { Server } from "http";
 import * as path from "path";
-import { ensureDeps } from "./deps";
 import { runPlatformChild } from "./child";
-import type { Failure } from "./classify";
 import { ClusterLink, withClusterNote } from "./kube/link";
-import { reconcile, ReconcilerDeps, RevisionSource } from "./reconciler";
+import { OciSource } from "./ociSource";
+import { reconcile, ReconcilerDeps } from "./reconciler";
+import { gitRevisions, ociRevisions } from "./revisions";
 import type { AgentOptions } from "./options";
 import { AgentMetrics, startServer } from "./server";
 import type { SignatureVerifier } from "./signature";
@@ -45,49 +45,16 @@ export function startingRecord(
   return fromCache;
 }
 
-/** The revisions of the Git source as a reconcile sees them: verified, checked out, dependencies linked. */
-function revisionSource(
-  opts: AgentOptions,
-  source: GitSource,
-  verifier: SignatureVerifier | undefined,
-): RevisionSource {
-  const verdicts = new Map<string, Failure | undefined>();
-  return {
-    async verify(sha) {
-      if (!verifier) return undefined;
-      if (!verdicts.has(sha)) {
-        await source.fetch(sha);
-        const v = await verifier.verify(source.mirror, sha);
-        opts.log(v.ok ? `${sha}: signed by ${v.signer || v.key}` : `${v.reason}: ${v.message}`, {
-          revision: sha,
-          phase: "verify",
-          ...(v.ok ? {} : { reason: v.reason }),
-        });
-        verdicts.set(sha, v.ok ? undefined : { reason: v.reason, message: v.message, permanent: true });
-      }
-      return verdicts.get(sha);
-    },
-    async worktree(sha) {
-      const root = path.join(await source.checkout(sha), opts.subdir);
-      await ensureDeps(root, {
-        ownRoot: opts.ownRoot,
-        home: opts.home,
-        processEnv: opts.processEnv,
-        log: opts.log,
-      });
-      return root;
-    },
-  };
-}
-
 /** Runs the agent until `opts.signal` aborts (or one pass with `once`); resolves to the exit code. */
 export async function schedule(opts: AgentOptions, verifier: SignatureVerifier | undefined): Promise<number> {
-  const source = new GitSource({
-    repo: opts.repo,
-    branch: opts.branch,
-    home: opts.home,
-    processEnv: opts.processEnv,
-  });
+  // the same loop for either kind of source: a branch of a Git repository, or an OCI artifact
+  const git = opts.oci
+    ? undefined
+    : new GitSource({ repo: opts.repo, branch: opts.branch, home: opts.home, processEnv: opts.processEnv });
+  const oci = opts.oci
+    ? new OciSource({ ...opts.oci, home: opts.home, processEnv: opts.processEnv })
+    : undefined;
+  const source = (git ?? oci) as GitSource | OciSource;
   const records = new Map<string, PersistedStatus>(opts.envs.map((e) => [e, loadStatus(opts.home, e)]));
   const metrics = new AgentMetrics();
   const wake: { fn?: () => void } = {};
@@ -145,7 +112,7 @@ export async function schedule(opts: AgentOptions, verifier: SignatureVerifier |
       return { ...(observed ? publicStatus(observed) : own), leader: false, holder: link?.holder(env) };
     });
   const deps: ReconcilerDeps = {
-    source: revisionSource(opts, source, verifier),
+    source: oci ? ociRevisions(opts, oci) : gitRevisions(opts, git as GitSource, verifier),
     child: (args, o) => runPlatformChild(args, { ...o, home: opts.home, processEnv: opts.processEnv }),
     home: opts.home,
     pendingOperations: opts.pendingOperations,
@@ -166,8 +133,8 @@ export async function schedule(opts: AgentOptions, verifier: SignatureVerifier |
         wake.fn?.();
       },
       routes: opts.routes?.({
-        mirror: source.mirror,
-        revisionRoot: (sha) => path.join(source.revisions, sha, opts.subdir),
+        mirror: git?.mirror ?? path.join(opts.home, "agent", "mirror"),
+        revisionRoot: (sha) => path.join(source.revisions, sha.replace(/^sha256:/, ""), opts.subdir),
         status: view, // what /status shows
       }),
     });

@@ -58,6 +58,22 @@ function git(args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Pr
   });
 }
 
+/**
+ * What the scheduler polls and the reconciler applies, whichever kind of source it is: this Git
+ * source, or an OCI artifact (./ociSource.ts). A revision is the id `head` returns (a commit id,
+ * an artifact digest); `checkout` makes its work tree once.
+ */
+export interface AgentSource {
+  /** The revision to apply now. Throws {@link SourceError} naming the source. */
+  head(): Promise<string>;
+  /** The work tree of `revision` (made once, reused after). */
+  checkout(revision: string): Promise<string>;
+  /** The source for messages (credentials redacted). */
+  describe(): string;
+  /** Where the work trees are: `<revisions>/<id>`. */
+  readonly revisions: string;
+}
+
 /** Where the agent keeps its Git data: `<home>/agent/mirror` and `<home>/agent/revisions/<sha>`. */
 export interface GitSourceOptions {
   /** Any URL git understands (`file://`, a path, https, ssh). */
@@ -70,7 +86,7 @@ export interface GitSourceOptions {
   processEnv: NodeJS.ProcessEnv;
 }
 
-export class GitSource {
+export class GitSource implements AgentSource {
   readonly mirror: string;
   readonly revisions: string;
 
@@ -79,7 +95,7 @@ export class GitSource {
     this.revisions = path.join(opts.home, "agent", "revisions");
   }
 
-  private where(): string {
+  describe(): string {
     return `${redactUrl(this.opts.repo)} (branch ${this.opts.branch})`;
   }
 
@@ -90,7 +106,7 @@ export class GitSource {
     try {
       out = await git(["ls-remote", "--heads", "--", this.opts.repo, ref], { env: this.opts.processEnv });
     } catch (err) {
-      throw new SourceError(`cannot read ${this.where()}: ${(err as Error).message}`, { cause: err });
+      throw new SourceError(`cannot read ${this.describe()}: ${(err as Error).message}`, { cause: err });
     }
     const line = out.split("\n").find((l) => l.endsWith(`\t${ref}`));
     const sha = line?.split("\t")[0];
@@ -132,7 +148,7 @@ export class GitSource {
         });
         await git(["cat-file", "-e", `${sha}^{commit}`], { cwd: this.mirror, env });
       } catch (err) {
-        throw new SourceError(`cannot fetch ${sha} from ${this.where()}: ${(err as Error).message}`, {
+        throw new SourceError(`cannot fetch ${sha} from ${this.describe()}: ${(err as Error).message}`, {
           cause: err,
         });
       }

@@ -13,12 +13,17 @@ import type { AgentCondition, DriftSummary, FailureRecord, Phase, Reason } from 
 export type { DriftSummary, FailureRecord, Phase } from "../../model/agentApi";
 export type Condition = AgentCondition;
 
-/** One environment in `GET /status`. Commit ids are full 40-character ids. */
+/**
+ * One environment in `GET /status`. Commit ids are full 40-character ids; an oci:// source's
+ * revisions are artifact digests (`sha256:<64 hex>`), with the commit in `lastAppliedCommit`.
+ */
 export interface EnvironmentStatus {
   name: string;
   phase: Phase;
   lastAppliedRevision?: string;
   lastAttemptedRevision?: string;
+  /** The commit the last applied artifact was published from (oci:// sources only). */
+  lastAppliedCommit?: string;
   lastAppliedAt?: string;
   conditions: Condition[];
   drift: DriftSummary;
@@ -119,6 +124,7 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     phase,
     lastAppliedRevision,
     lastAttemptedRevision,
+    lastAppliedCommit,
     lastAppliedAt,
     conditions,
     drift,
@@ -133,6 +139,7 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     phase,
     lastAppliedRevision,
     lastAttemptedRevision,
+    ...(lastAppliedCommit ? { lastAppliedCommit } : {}),
     lastAppliedAt,
     conditions,
     drift,

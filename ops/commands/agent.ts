@@ -12,6 +12,7 @@ import { parseDuration } from "../agent/duration";
 import { agentKubeTarget } from "../agent/kube/target";
 import { createAgentLog, LOG_FORMATS, LogFormat } from "../agent/log";
 import { gitTokenEnv, redactUrl } from "../agent/source";
+import { ociAgentSource } from "./agentOci";
 import { runAgent, AgentOptions } from "../agent/run";
 import { parseListen } from "../agent/server";
 import { DURATION_RANGES } from "../../model/durations";
@@ -53,6 +54,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
   const twice = envs.find((e, i) => envs.indexOf(e) !== i);
   if (twice !== undefined) throw new UsageError(`environment "${twice}" is named twice`);
   if (!flags.repo) throw new UsageError(`--repo is required: the Git repository to follow; ${USAGE}`);
+  const oci = ociAgentSource(flags);
   const branch = flags.branch ?? "main";
   if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith("-") || branch.includes(".."))
     throw new UsageError(`--branch takes a branch name (got "${branch}")`);
@@ -81,6 +83,10 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
       throw new UsageError(`--repo-token-env takes the NAME of an env var, not a token; ${USAGE}`);
     const token = processEnv[tokenEnv];
     if (!token) throw new UsageError(`--repo-token-env ${tokenEnv}: the variable is unset or empty`);
+    if (oci)
+      throw new UsageError(
+        "--repo-token-env is for a Git --repo; oras reads registry credentials from the Docker config (oras login)",
+      );
     if (!/^https:\/\//i.test(flags.repo))
       throw new UsageError(`--repo-token-env needs an https --repo (got ${redactUrl(flags.repo)})`);
     if (redactUrl(flags.repo) !== flags.repo)
@@ -102,6 +108,10 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     "--lease-duration",
     DURATION_RANGES.leaseDuration,
   );
+  if (oci && flags["require-signed-commits"] !== undefined)
+    throw new UsageError(
+      "--require-signed-commits checks the commit signatures of a Git --repo; an oci:// --repo has none to check",
+    );
   const logFormat = LOG_FORMATS.find((f) => f === (flags["log-format"] ?? "text"));
   if (!logFormat)
     throw new UsageError(`--log-format takes ${LOG_FORMATS.join(" or ")} (got "${flags["log-format"]}")`);
@@ -114,6 +124,7 @@ export function parseAgentArgs(argv: string[], processEnv: NodeJS.ProcessEnv = {
     leaseDurationMs,
     repo: flags.repo,
     branch,
+    ...(oci ? { oci } : {}),
     subdir,
     intervalMs: parseDuration(flags.interval ?? "1m", "--interval", DURATION_RANGES.interval),
     driftIntervalMs: parseDuration(

@@ -9,7 +9,32 @@ export const AGENT = command({
   summary: "pull from Git: apply each new commit, check drift on a clock, serve /status",
   positionals: [{ ...ENV, variadic: true }],
   flags: {
-    repo: { type: "string", value: "URL", description: "the Git repository (any URL git understands)" },
+    repo: {
+      type: "string",
+      value: "URL",
+      description: "the Git repository (any URL git understands), or oci://HOST/REPO for an OCI artifact",
+    },
+    tag: { type: "string", value: "TAG", description: "oci:// --repo: follow this tag" },
+    semver: {
+      type: "string",
+      value: "RANGE",
+      description: 'oci:// --repo: follow the newest release tag in RANGE (">=1.4.0 <2", "^1.4")',
+    },
+    digest: {
+      type: "string",
+      value: "DIGEST",
+      description: "oci:// --repo: apply this sha256:<64 hex> only",
+    },
+    "verify-key": {
+      type: "string",
+      value: "FILE",
+      description:
+        "oci:// --repo: apply only artifacts with a cosign signature that verifies against this public key",
+    },
+    "plain-http": {
+      type: "boolean",
+      description: "oci:// --repo: plain HTTP to a registry that is not on loopback (loopback always is)",
+    },
     branch: { type: "string", value: "NAME", description: "the branch to follow", default: "main" },
     path: {
       type: "string",

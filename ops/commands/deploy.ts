@@ -21,6 +21,7 @@ import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
+import { withSopsValues } from "../engine/sops";
 import type { Environment } from "../../model/environment";
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
@@ -126,7 +127,7 @@ function renderOutputs(outputs: OutputMap): string {
 async function openFor(environment: Environment, io: CommandIO) {
   if (environment.name === "local") await ensureLocalEngine(io, environment);
   await preflight(environment); // spec, checkpoint, locks, API servers: before Pulumi
-  return openStack(environment, async () => runPlatform(environment));
+  return openStack(environment, async () => runPlatform(environment, withSopsValues(environment, {})));
 }
 
 /**

@@ -26,6 +26,8 @@ import { Command, CommandIO, EXIT, UsageError } from "./types";
 import type { OfflineResource, Violation } from "../policy/evaluate";
 import { checkPolicyConfig, evaluate } from "../policy/evaluate";
 import { loadManifests, resourcesOf } from "../policy/manifests";
+import { unencryptedSecretFiles } from "../policy/sopsFiles";
+import { sopsFiles } from "../../model/sops";
 import { folderKind, renderHelm, renderKustomize, toolPath } from "../policy/render";
 import type { RenderedWorkload } from "../policy/workloads";
 import {
@@ -167,6 +169,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   let source: string;
   let workloads: WorkloadVerdicts[] = [];
   let rendered: RenderedWorkload[] = [];
+  let plainSecrets: Violation[] = [];
   if (parsed.manifests) {
     ({ resources, source } = manifestsOf(parsed.manifests, io.processEnv));
     if (resources.length === 0) {
@@ -184,6 +187,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const offline = require("../policy/workloads") as typeof import("../policy/workloads");
     const environment = environmentOf(env, io);
+    // Secrets committed in plain text: judged from the files, before and apart from the program.
+    plainSecrets = unencryptedSecretFiles(environment.root, env, sopsFiles(environment.spec));
     // Workloads first: the program under mocks stops at the first refused manifest, as a deploy
     // does, while the rendering here lists every workload and object.
     rendered = offline.renderWorkloads(environment, {
@@ -211,7 +216,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
           ? ["kubernetes", "platform"]
           : undefined;
   const rules = parsed.standard ? rulesOfStandard(parsed.standard) : undefined;
-  const violations = sortViolations(evaluate(resources, { env, config, packs, rules }));
+  const violations = sortViolations([...plainSecrets, ...evaluate(resources, { env, config, packs, rules })]);
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
   const kubernetesChecked = !packs || packs.includes("kubernetes") || packs.includes("platform-kubernetes");
   const coverage =

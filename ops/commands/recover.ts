@@ -19,6 +19,7 @@ import {
 import { breakStaleLocks, describeLock } from "../engine/locks";
 import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/preflight";
 import { runPlatform } from "../../program/run";
+import { withSopsValues } from "../engine/sops";
 import { kubectl } from "../cluster/cluster";
 import { environmentOf } from "./environment";
 import { parseCommand } from "./grammar";
@@ -152,7 +153,9 @@ async function importPendingCreates(
     );
     return EXIT.failure;
   }
-  const stack = await openStack(environment, async () => runPlatform(environment));
+  const stack = await openStack(environment, async () =>
+    runPlatform(environment, withSopsValues(environment, {})),
+  );
   // Not stack.exportStack(): it adds --show-secrets, and the import would carry plaintext secrets.
   const deployment = await exportEncrypted(stack);
   const local = env === "local";
@@ -242,7 +245,9 @@ export const recover: Command = async (argv, io) => {
 /** `--refresh` / `--clear-pending-creates`: a refresh through the engine (any backend; it locks). */
 async function refreshStack(environment: Environment, action: string, io: CommandIO): Promise<number> {
   const env = environment.name;
-  const stack = await openStack(environment, async () => runPlatform(environment));
+  const stack = await openStack(environment, async () =>
+    runPlatform(environment, withSopsValues(environment, {})),
+  );
   const result = await stack.refresh({
     onOutput: (s) => io.stderr(s),
     color: "never",

@@ -6,9 +6,10 @@
 import { AGENT } from "./agentTables";
 import { command, CommandSpec } from "./grammar";
 import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
+import { PUBLISH } from "./publishTables";
 import { ENV, oneEnvironment } from "./tableParts";
 
-export { AGENT, HISTORY, ROLLBACK, STATUS };
+export { AGENT, HISTORY, PUBLISH, ROLLBACK, STATUS };
 
 export const VALIDATE = command({
   name: "validate",
@@ -417,5 +418,6 @@ export const TABLES: Record<string, CommandSpec> = {
   history: HISTORY,
   rollback: ROLLBACK,
   agent: AGENT,
+  publish: PUBLISH,
   completion: COMPLETION,
 };

@@ -17,6 +17,7 @@ import { writeOutput } from "../files";
 import type { PlatformSpec } from "../../model/types";
 import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
+import { withSopsValues } from "../engine/sops";
 import { errorText } from "../engine/causes";
 import { acceptLive, detect, Detection, remediateStack, safetyFacts } from "./engine";
 import { decideAccept, decideRemediation } from "./gate";
@@ -164,9 +165,13 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
       // The ignore rules reach the program as `ignoreChanges`: the code preview and a remediation
       // leave an ignored field where the live world has it.
       const ignore = { ignoreRules: spec.drift?.ignore ?? [] };
-      stack = await openStack(environment, async () => runPlatform(environment, ignore), {
-        PULUMI_K8S_DELETE_UNREACHABLE: "false",
-      });
+      stack = await openStack(
+        environment,
+        async () => runPlatform(environment, withSopsValues(environment, ignore)),
+        {
+          PULUMI_K8S_DELETE_UNREACHABLE: "false",
+        },
+      );
       detection = await detect(stack);
     } catch (err) {
       detection.errors.push(`opening the stack failed: ${errorText(err)}`);

@@ -30,6 +30,7 @@ import {
 import type { Kubeconfig } from "./kubeconfig";
 import { BackendSettings, backendFor } from "./settings";
 import { PreflightCheck, PreflightError } from "../errors";
+import { decryptSopsValues } from "./sops";
 
 export { PreflightError };
 export type { PreflightCheck };
@@ -322,10 +323,11 @@ export const DEPLOY_CHECKS: readonly PreflightCheck[] = [
   "locks",
   "pendingOperations",
   "apiServers",
+  "sops",
 ];
 
 /** The checks `preview` runs: an unreachable cluster would otherwise preview as "no changes". */
-export const PREVIEW_CHECKS: readonly PreflightCheck[] = ["apiServers"];
+export const PREVIEW_CHECKS: readonly PreflightCheck[] = ["apiServers", "sops"];
 
 /**
  * Runs the named pre-flight checks of an environment, in the order of {@link DEPLOY_CHECKS}:
@@ -351,4 +353,5 @@ export async function preflight(
     } else await checkRemoteBackend(environment.root, environment.name, settings, environment.processEnv);
   }
   if (wanted.has("apiServers")) await checkApiServers(environment);
+  if (wanted.has("sops")) decryptSopsValues(environment); // decrypted once; the program reads them
 }

@@ -40,6 +40,8 @@ export interface HistoryEntry {
   durationSeconds?: number;
   /** The commit the update ran (full 40 hex when the repository knows it, else as recorded). */
   commit?: string;
+  /** The OCI artifact digest the update ran from (an agent following an oci:// source). */
+  artifact?: string;
   /** The worktree had uncommitted changes (`+dirty`): the commit alone does not say what ran. */
   dirty: boolean;
   author?: string;
@@ -87,6 +89,7 @@ export function kindOf(message: string, engineKind: string): UpdateKind {
 /** Commit, author, PR and run URL out of a message `platform` wrote (nothing for other messages). */
 export function auditOf(message: string): {
   commit?: string;
+  artifact?: string;
   dirty: boolean;
   author?: string;
   pr?: string;
@@ -97,11 +100,15 @@ export function auditOf(message: string): {
   const commit = /^commit ([0-9a-f]{7,40}|unknown)(\+dirty)?$/.exec(
     parts.find((p) => p.startsWith("commit ")) ?? "",
   );
+  const artifact = /^artifact (sha256:[0-9a-f]{64})$/.exec(
+    parts.find((p) => p.startsWith("artifact ")) ?? "",
+  )?.[1];
   const author = parts.find((p) => p.startsWith("by "))?.slice(3);
   const pr = /^PR #(\d+)$/.exec(parts.find((p) => p.startsWith("PR #")) ?? "")?.[1];
   const runUrl = parts.find((p) => /^https?:\/\//.test(p));
   return {
     ...(commit && commit[1] !== "unknown" ? { commit: commit[1] } : {}),
+    ...(artifact ? { artifact } : {}),
     dirty: Boolean(commit?.[2]),
     ...(author ? { author } : {}),
     ...(pr ? { pr } : {}),
@@ -154,6 +161,7 @@ export function entryOf(
       ? { durationSeconds: duration }
       : {}),
     ...(commit ? { commit } : {}),
+    ...(audit.artifact ? { artifact: audit.artifact } : {}),
     dirty: audit.dirty,
     ...(audit.author ? { author: audit.author } : {}),
     ...(audit.pr ? { pr: audit.pr } : {}),
@@ -180,7 +188,8 @@ export function renderHistory(report: HistoryReport): string {
     u.endTime ?? u.startTime,
     u.kind,
     u.result,
-    u.commit ? u.commit.slice(0, 12) + (u.dirty ? "+dirty" : "") : "-",
+    (u.commit ? u.commit.slice(0, 12) + (u.dirty ? "+dirty" : "") : "-") +
+      (u.artifact ? ` (oci ${u.artifact.slice(0, 19)})` : ""),
     u.author ?? "-",
     u.pr ? `PR #${u.pr}` : "-",
     u.durationSeconds !== undefined ? `${u.durationSeconds.toFixed(1)}s` : "-",

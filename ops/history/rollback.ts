@@ -13,6 +13,7 @@ import { preflight } from "../engine/preflight";
 import { formatSuspension, SUSPENDED_TAG } from "../engine/suspension";
 import { openStack } from "../engine/workspace";
 import { runPlatform } from "../../program/run";
+import { withSopsValues } from "../engine/sops";
 import type { HistoryEntry } from "./entries";
 import {
   changedFiles,
@@ -187,7 +188,9 @@ export async function applyRollbackNow(
     );
   const environment = plan.environment;
   await preflight(environment);
-  const stack = await openStack(environment, async () => runPlatform(environment));
+  const stack = await openStack(environment, async () =>
+    runPlatform(environment, withSopsValues(environment, {})),
+  );
   const recorded: AuditInfo = { ...audit, commit: plan.target.commit, dirty: false };
   const suspension = formatSuspension({
     reason: "rollback",

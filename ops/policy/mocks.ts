@@ -89,6 +89,9 @@ function decodeProviderInputs(state: Record<string, unknown>): Record<string, un
   return out;
 }
 
+/** What a SOPS value is under mocks: the offline check decrypts nothing. */
+export const OFFLINE_SOPS_VALUE = "[sops value: not decrypted offline]";
+
 /**
  * Runs `runPlatform(environment)` from program/run.ts under mocks and returns what it registered.
  * Throws when the spec is invalid or the program fails.
@@ -161,14 +164,19 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
     // Loaded only now, after setMocks: the program must register against the mock monitor.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const run = require("../../program/run") as {
-      runPlatform(environment: Environment): Promise<Record<string, unknown>>;
+      runPlatform(
+        environment: Environment,
+        options: { sopsValue: (file: string, key: string) => string },
+      ): Promise<Record<string, unknown>>;
     };
     // A failure inside an apply() surfaces as an unhandled rejection, not from runPlatform: catch
     // those too, or the check would judge half a program and call it clean.
     process.on("unhandledRejection", onCrash);
     process.on("uncaughtException", onCrash);
     try {
-      await run.runPlatform(environment);
+      // Offline: no age key, nothing decrypted; the Secret's shape is what the policies judge
+      // (`policy check` checks separately that every SOPS file is encrypted).
+      await run.runPlatform(environment, { sopsValue: () => OFFLINE_SOPS_VALUE });
     } catch (err) {
       // A component that threw (a refused workload) leaves registrations of its siblings in
       // flight: let them finish against this mock monitor, not the next run's.

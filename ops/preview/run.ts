@@ -9,6 +9,7 @@ import { git } from "../git";
 import * as path from "path";
 import { allPolicies } from "../../policies/catalog";
 import { runPlatform } from "../../program/run";
+import { withSopsValues } from "../engine/sops";
 import { auditInfo } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { PREVIEW_CHECKS, preflight } from "../engine/preflight";
@@ -70,7 +71,9 @@ export async function runPreview(opts: PreviewRunOptions): Promise<PreviewReport
     // With its API server unreachable, a cluster's resources preview as "unchanged" (the provider
     // cannot read them and does not say so): a preview must fail instead, naming the cluster.
     await preflight(environment, PREVIEW_CHECKS);
-    const stack = await openStack(environment, async () => runPlatform(environment));
+    const stack = await openStack(environment, async () =>
+      runPlatform(environment, withSopsValues(environment, {})),
+    );
     const common = { onOutput: opts.log, color: "never" as const };
     if (drift) await stack.previewRefresh({ ...common, onEvent: drift.onEvent });
     await stack.preview({

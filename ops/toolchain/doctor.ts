@@ -30,6 +30,7 @@ const versionArgs: Record<string, string[] | undefined> = {
   helm: ["version", "--template", "{{.Version}}"],
   oras: ["version"],
   sops: ["--version", "--disable-version-check"],
+  "age-keygen": ["--version"],
 };
 
 function firstLine(file: string, args: string[] | undefined): string | undefined {

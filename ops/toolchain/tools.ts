@@ -42,6 +42,10 @@ export const HELM_VERSION = "4.3.2";
 export const ORAS_VERSION = "1.3.6";
 /** Decrypts SOPS-encrypted secret files (age keys) at deploy time. */
 export const SOPS_VERSION = "3.13.3";
+/** `age-keygen`: makes the age key pairs SOPS encrypts to (tests, docs, a new environment's key). */
+export const AGE_VERSION = "1.3.2";
+/** Verifies the signature of an oci:// artifact (`platform agent --verify-key`). */
+export const COSIGN_VERSION = "2.6.5";
 
 const kubeStamp = (pkg: string) => [
   `-X ${pkg}.gitVersion=v${KUBE_VERSION}`,
@@ -143,6 +147,29 @@ export const TOOLS: ToolSpec[] = [
     probe: {
       args: ["--version", "--disable-version-check"],
       expect: new RegExp(`^sops ${SOPS_VERSION.replace(/\./g, "\\.")}\\b`),
+    },
+  },
+  {
+    name: "age-keygen",
+    version: AGE_VERSION,
+    moduleDir: "age",
+    goPackage: "filippo.io/age/cmd/age-keygen",
+    ldflags: [`-X main.Version=v${AGE_VERSION}`],
+    probe: {
+      args: ["--version"],
+      expect: new RegExp(`^v${AGE_VERSION.replace(/\./g, "\\.")}\\s*$`),
+    },
+  },
+  {
+    name: "cosign",
+    version: COSIGN_VERSION,
+    moduleDir: "cosign",
+    goPackage: "github.com/sigstore/cosign/v2/cmd/cosign",
+    // the version comes from the module's build info (GitVersion v2.6.5)
+    ldflags: [],
+    probe: {
+      args: ["version"],
+      expect: new RegExp(`^GitVersion:\\s+v${COSIGN_VERSION.replace(/\./g, "\\.")}\\s*$`, "m"),
     },
   },
   // Flux's binaries carry no version stamp or flag: the pinned wrapper module is their version.

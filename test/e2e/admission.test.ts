@@ -16,7 +16,7 @@ import { TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-admission-");
+const ws = new TestWorkspace("platform-e2e-admission-").oneCluster(); // not about fan-out: one control plane
 const LABEL = "conformance.platform.dev/rule";
 
 /** The namespace a rule's fixtures go to (its binding matches only namespaces labelled for it). */

@@ -10,7 +10,7 @@ import { KubeObject, TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-agentk-");
+const ws = new TestWorkspace("platform-e2e-agentk-").oneCluster(); // not about fan-out: one control plane
 const source = new GitSource(ws, "Agent Cluster E2E");
 const NS = "platform-system";
 const LEASE_S = 6;

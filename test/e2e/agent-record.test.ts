@@ -14,7 +14,7 @@ import { KubeObject, TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(1_200_000);
 
-const ws = new TestWorkspace("platform-e2e-agent-record-");
+const ws = new TestWorkspace("platform-e2e-agent-record-").oneCluster(); // not about fan-out: one control plane
 const source = new GitSource(ws, "Agent Record E2E");
 const saKubeconfig = ws.file(".platform", "agent-sa.kubeconfig");
 const agentHome = ws.file(".platform", "agent");

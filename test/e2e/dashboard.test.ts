@@ -18,7 +18,7 @@ import { TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(1_200_000);
 
-const ws = new TestWorkspace("platform-e2e-dashboard-");
+const ws = new TestWorkspace("platform-e2e-dashboard-").oneCluster(); // not about fan-out: one control plane
 const source = new GitSource(ws, "Dashboard E2E");
 const shots = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-dashboard-shots-"));
 const CANARY = "dashboard-canary-7d41c9e2b5"; // a stack config secret: must appear on no page

@@ -9,7 +9,7 @@ import { TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-accept-");
+const ws = new TestWorkspace("platform-e2e-accept-").oneCluster(); // not about fan-out: one control plane
 const report = (): DriftReport =>
   JSON.parse(fs.readFileSync(ws.file(".platform", "reports", "local", "drift.json"), "utf8")) as DriftReport;
 const replicas = () =>

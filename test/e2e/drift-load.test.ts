@@ -15,7 +15,7 @@ import { TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(1_500_000);
 
-const ws = new TestWorkspace("platform-e2e-drift-load-");
+const ws = new TestWorkspace("platform-e2e-drift-load-").oneCluster(); // not about fan-out: one control plane
 const COUNT = 20;
 const CONCURRENCY = 4;
 const BUCKET = "platform-state";

@@ -12,7 +12,7 @@ import { TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-drift-");
+const ws = new TestWorkspace("platform-e2e-drift-").oneCluster(); // not about fan-out: one control plane
 const HMAC_KEY = "e2e-hmac-key-6b1d0c"; // a test value; must never show up in any output
 ws.env.DRIFT_E2E_HMAC = HMAC_KEY;
 ws.env.PLATFORM_NOTIFY_RETRIES = "2";

@@ -13,7 +13,7 @@ import { RunResult, TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(1_800_000);
 
-const ws = new TestWorkspace("platform-e2e-history-");
+const ws = new TestWorkspace("platform-e2e-history-").oneCluster(); // not about fan-out: one control plane
 ws.env.PLATFORM_NOTIFY_RETRIES = "0";
 ws.env.PLATFORM_NOTIFY_TIMEOUT_MS = "2000";
 Object.assign(ws.env, {

@@ -80,3 +80,23 @@ test("bin/with-node gives its command the pinned Node first on PATH, whatever no
   expect(res.stderr).not.toMatch(/error/i);
   expect(res.stdout.trim()).toBe(expectedDir === installed!.bin ? `v${runtime.VERSION}` : systemVersion);
 });
+
+test("bin/platform.js started by an older node runs itself again under the pinned Node", () => {
+  const env = {
+    PATH: `/usr/local/bin:/usr/bin:/bin`,
+    HOME: os.homedir(),
+    PLATFORM_NODE_CACHE: installed!.cache,
+    // every Node process of the run prints its version first
+    NODE_OPTIONS: `--require ${path.join(REPO_ROOT, "test", "e2e", "fixtures", "print-node.js")}`,
+  };
+  const res = spawnSync("node", [path.join(REPO_ROOT, "bin", "platform.js"), "--version"], {
+    encoding: "utf8",
+    env,
+  });
+  expect(res.stderr).toBe("");
+  const majors = [...res.stdout.matchAll(/^node v(\d+)\./gm)].map((m) => m[1]);
+  // the last Node to start is the one that ran the CLI: the pinned major, whatever started it
+  expect(majors[majors.length - 1]).toBe(runtime.VERSION.split(".")[0]);
+  expect(res.stdout).toMatch(/^platform \d+\.\d+\.\d+$/m);
+  expect(res.status).toBe(0);
+});

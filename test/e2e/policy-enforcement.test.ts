@@ -10,7 +10,7 @@ import localConfig from "../../policies/config/local.json";
  */
 jest.setTimeout(600_000);
 
-const ws = new TestWorkspace("platform-e2e-policy-");
+const ws = new TestWorkspace("platform-e2e-policy-").oneCluster(); // not about fan-out: one control plane
 
 interface PreviewResult {
   ok: boolean;

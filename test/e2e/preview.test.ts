@@ -13,7 +13,7 @@ import { loadEnvironment } from "../../model/environment";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-preview-");
+const ws = new TestWorkspace("platform-e2e-preview-").oneCluster(); // not about fan-out: one control plane
 const specFile = ws.file("stacks", "local", "platform.yaml");
 let original = "";
 

@@ -12,7 +12,7 @@ import { TestWorkspace } from "./helpers/workspace";
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-promote-");
+const ws = new TestWorkspace("platform-e2e-promote-").oneCluster(); // not about fan-out: one control plane
 const origin = `${ws.root}-origin.git`;
 const pulls: Array<Record<string, unknown>> = [];
 const server = http.createServer((req, res) => {

@@ -14,7 +14,7 @@ import { loadEnvironment } from "../../model/environment";
  */
 jest.setTimeout(600_000);
 
-const ws = new TestWorkspace("platform-e2e-reliability-local-");
+const ws = new TestWorkspace("platform-e2e-reliability-local-").oneCluster(); // not about fan-out: one control plane
 const state = ws.file(".platform", "state");
 const checkpointFile = path.join(state, ".pulumi", "stacks", "platform", "local.json");
 const SECRET = "reliability-canary-5f0e9b2d71";

@@ -13,7 +13,7 @@ import { descendants, KubeObject, processesMentioning, REPO_ROOT, TestWorkspace 
  */
 jest.setTimeout(900_000);
 
-const ws = new TestWorkspace("platform-e2e-signals-");
+const ws = new TestWorkspace("platform-e2e-signals-").oneCluster(); // not about fan-out: one control plane
 const bare = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-signals-src-"));
 const IDENTITY = "agent-signals-e2e";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

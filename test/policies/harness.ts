@@ -48,7 +48,12 @@ class NotApplicable extends Error {}
 export function check(
   name: string,
   subject: Subject,
-  options: { config?: Record<string, unknown>; preview?: boolean } = {},
+  options: {
+    config?: Record<string, unknown>;
+    preview?: boolean;
+    /** Parent component types, outermost first: the URN's type chain. @default none */
+    parents?: string[];
+  } = {},
 ): string[] {
   const p = rule(name) as PlatformResourcePolicy;
   if (typeof p.validateResource !== "function") throw new Error(`${name} is not a resource rule`);
@@ -58,7 +63,7 @@ export function check(
   const args: ResourceValidationArgs = {
     type: subject.type,
     props,
-    urn: `urn:pulumi:test::platform::${subject.type}::${resourceName}`,
+    urn: `urn:pulumi:test::platform::${[...(options.parents ?? []), subject.type].join("$")}::${resourceName}`,
     name: resourceName,
     opts: {
       protect: subject.protect ?? false,

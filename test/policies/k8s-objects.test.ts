@@ -8,6 +8,30 @@ describe("Kubernetes object rules", () => {
   });
 });
 
+describe("k8s-no-plaintext-secret and the SOPS Secret type", () => {
+  const sopsSecret = {
+    type: "kubernetes:core/v1:Secret",
+    name: "checkout-sops",
+    props: {
+      metadata: { name: "checkout-sops", namespace: "payments" },
+      type: "platform.dev/sops",
+      data: { DB_PASSWORD: "eA==" },
+    },
+  };
+  it("lets the platform's AppSopsSecret carry data (the only writer of the type)", () => {
+    const parents = ["platform:kubernetes:App", "platform:kubernetes:AppSopsSecret"];
+    expect(check("k8s-no-plaintext-secret", sopsSecret, { parents })).toEqual([]);
+  });
+  it.each([
+    ["no parent", []],
+    ["a chart's Secret", ["platform:kubernetes:HelmWorkload", "kubernetes:helm.sh/v4:Chart"]],
+    ["a component named like it", ["platform:kubernetes:AppSopsSecretX"]],
+  ])("refuses the reserved type anywhere else: %s", (_case, parents) => {
+    const messages = check("k8s-no-plaintext-secret", sopsSecret, { parents });
+    expect(messages).toEqual([expect.stringMatching(/has type platform\.dev\/sops, which is reserved/)]);
+  });
+});
+
 const DEPLOY = "kubernetes:apps/v1:Deployment";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const podLabels = { "app.kubernetes.io/name": "web", tier: "frontend" };

@@ -20,6 +20,9 @@ export type { AgentArgs } from "./agentArgs";
 export const AGENT_TYPE = "platform:kubernetes:Agent";
 /** The port the agent serves /healthz, /readyz, /status, /metrics and /hooks/git on. */
 export const AGENT_PORT = 8080;
+/** Where the age key Secret is mounted, and its one key (the file `SOPS_AGE_KEY_FILE` names). */
+export const AGENT_SOPS_DIR = "/etc/platform-agent/sops";
+export const SOPS_AGE_KEY_ITEM = "keys.txt";
 /** The variable the webhook secret is loaded into (`--webhook-secret-env`). */
 export const AGENT_WEBHOOK_SECRET_ENV = "PLATFORM_AGENT_WEBHOOK_SECRET";
 /** Where the agent keeps its state inside the pod (`PLATFORM_HOME`). */
@@ -179,7 +182,7 @@ export class Agent extends pulumi.ComponentResource {
       roleIn(
         tenantNs,
         tenantNs,
-        tenantNamespaceRules(args.manages),
+        tenantNamespaceRules(args.manages, tenantNs),
         args.namespaceDependsOn?.[tenantNs] ?? [],
       );
 
@@ -208,6 +211,18 @@ export class Agent extends pulumi.ComponentResource {
       { name: "tmp", mountPath: "/tmp" },
       { name: "home", mountPath: AGENT_HOME },
     ];
+    if (args.sopsAgeKeySecretName) {
+      // Only the one key: a file the kubelet writes, read by sops in the agent's children.
+      volumes.push({
+        name: "sops-age",
+        secret: {
+          secretName: args.sopsAgeKeySecretName,
+          items: [{ key: SOPS_AGE_KEY_ITEM, path: SOPS_AGE_KEY_ITEM }],
+        },
+      });
+      volumeMounts.push({ name: "sops-age", mountPath: AGENT_SOPS_DIR, readOnly: true });
+      env.push({ name: "SOPS_AGE_KEY_FILE", value: `${AGENT_SOPS_DIR}/${SOPS_AGE_KEY_ITEM}` });
+    }
     if (args.signersConfigMapName) {
       volumes.push({ name: "signers", configMap: { name: args.signersConfigMapName } });
       volumeMounts.push({ name: "signers", mountPath: "/etc/platform-agent/signers", readOnly: true });

@@ -36,6 +36,12 @@ export interface AgentArgs {
    */
   signersConfigMapName?: string;
   /**
+   * Name of a Secret (in `namespace`) whose key `keys.txt` holds the age keys that decrypt the
+   * repository's SOPS files: mounted read-only, `SOPS_AGE_KEY_FILE` points at it.
+   * @default none: an app reading a SOPS file stalls with SopsUndecryptable
+   */
+  sopsAgeKeySecretName?: string;
+  /**
    * Name of a Secret with backend and secrets-provider credentials, loaded as env vars. Prefer
    * workload identity (`awsRoleArn`, `gcpServiceAccount`): no static keys. @default none
    */
@@ -110,6 +116,7 @@ export function checkAgentArgs(name: string, args: AgentArgs): void {
   for (const [key, value] of [
     ["webhookSecretName", args.webhookSecretName],
     ["signersConfigMapName", args.signersConfigMapName],
+    ["sopsAgeKeySecretName", args.sopsAgeKeySecretName],
     ["backendSecretName", args.backendSecretName],
     ["notifySecretName", args.notifySecretName],
   ] as const)

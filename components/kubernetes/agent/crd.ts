@@ -80,8 +80,15 @@ export const AGENT_CRD_SCHEMA = {
       properties: {
         observedGeneration: { type: "integer", format: "int64" },
         phase: { type: "string", enum: [...PHASES] },
-        lastAppliedRevision: { type: "string", description: "Full 40-character commit id." },
+        lastAppliedRevision: {
+          type: "string",
+          description: "Full 40-character commit id (an oci:// source: the artifact's sha256 digest).",
+        },
         lastAttemptedRevision: { type: "string" },
+        lastAppliedCommit: {
+          type: "string",
+          description: "The commit an oci:// artifact was published from (its revision annotation).",
+        },
         lastAppliedAt: { type: "string", format: "date-time" },
         lastHandledReconcileAt: {
           type: "string",

@@ -1,9 +1,9 @@
 /**
  * Least-privilege RBAC of the agent, as a pure function of what the environment manages on one
  * cluster: the kinds the platform's components create (tenants, apps, admission policies), in
- * the namespaces they live in, and the agent's own objects. No wildcard, and no Secret: the
- * platform never writes Kubernetes Secrets (External Secrets does), and the kubelet, not the
- * agent, reads the Secrets its pod loads.
+ * the namespaces they live in, and the agent's own objects. No wildcard, and no Secret but the
+ * `<app>-sops` Secrets the stack writes from SOPS files, each by name: External Secrets writes
+ * the others, and the kubelet, not the agent, reads the Secrets its pod loads.
  */
 
 /** One RBAC rule (the shape of `rbac.authorization.k8s.io/v1` PolicyRule). */
@@ -28,7 +28,18 @@ export interface AgentScope {
   admissionPolicies?: boolean;
   /** The stack installs CustomResourceDefinitions (local External Secrets CRDs). @default false */
   crds?: boolean;
+  /**
+   * Per tenant namespace, the Secrets the stack writes there from SOPS files (`<app>-sops`): the
+   * only Secrets the agent may touch, each by name. @default none
+   */
+  sopsSecrets?: Record<string, string[]>;
 }
+
+/**
+ * What the engine does to a Secret it writes by name: reads it, server-side applies it (a PATCH
+ * that also creates it, so a name can scope it) and deletes it. No list or watch.
+ */
+export const NAMED_SECRET_VERBS = ["get", "patch", "update", "delete"];
 
 /** Everything a `platform up` needs to change an object: the engine reads, diffs and patches. */
 export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -68,7 +79,11 @@ export interface AgentOwnNames {
  * Rules in each tenant namespace: the kinds Tenant and App create, and what the engine's await
  * logic reads (pods, replica sets, endpoints, events).
  */
-export function tenantNamespaceRules(scope: AgentScope): PolicyRule[] {
+export function tenantNamespaceRules(
+  scope: AgentScope,
+  /** The namespace the rules are for (its `<app>-sops` Secrets, by name). @default no Secret */
+  namespace?: string,
+): PolicyRule[] {
   const rules = [
     rule([""], ["configmaps", "services", "serviceaccounts", "resourcequotas", "limitranges"], WRITE_VERBS),
     rule(["apps"], ["deployments"], WRITE_VERBS),
@@ -85,6 +100,8 @@ export function tenantNamespaceRules(scope: AgentScope): PolicyRule[] {
   if (scope.autoscaling) rules.push(rule(["autoscaling"], ["horizontalpodautoscalers"], WRITE_VERBS));
   if (scope.externalSecrets)
     rules.push(rule(["external-secrets.io"], ["externalsecrets", "secretstores"], WRITE_VERBS));
+  const sopsSecrets = namespace === undefined ? [] : (scope.sopsSecrets?.[namespace] ?? []);
+  if (sopsSecrets.length) rules.push(rule([""], ["secrets"], NAMED_SECRET_VERBS, [...sopsSecrets].sort()));
   return rules;
 }
 

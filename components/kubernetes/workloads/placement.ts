@@ -174,25 +174,35 @@ export function objectIdentity(object: RenderedObject): string {
  * (they would overwrite each other on every deploy). One instance per program run.
  */
 export class ObjectClaims {
-  private readonly owners = new Map<string, { workload: string; resource: string }>();
+  private readonly owners = new Map<string, { owner: string; resource: string }>();
 
   /**
-   * Records that `workload` manages `object` on `cluster`; throws naming both workloads when
-   * another resource already holds it. Claiming again for the same resource is a no-op.
+   * Records that `workload` manages `object` on `cluster`; throws naming both owners when another
+   * resource already holds it. Claiming again for the same resource is a no-op.
    */
   claim(cluster: string, object: RenderedObject, workload: string, resource: string): void {
+    this.hold(cluster, object, `workload "${workload}"`, resource);
+  }
+
+  /**
+   * Records an object the platform's `App` component creates (its Deployment, Service, ...), so a
+   * workload rendering the same object is refused naming the app.
+   */
+  reserveForApp(cluster: string, object: RenderedObject, app: string): void {
+    this.hold(cluster, object, `app "${app}"`, `app:${app}`);
+  }
+
+  private hold(cluster: string, object: RenderedObject, owner: string, resource: string): void {
     const identity = objectIdentity(object);
     const key = `${cluster}\u0000${identity}`;
-    const owner = this.owners.get(key);
-    if (!owner) {
-      this.owners.set(key, { workload, resource });
+    const held = this.owners.get(key);
+    if (!held) {
+      this.owners.set(key, { owner, resource });
       return;
     }
-    if (owner.resource === resource) return;
+    if (held.resource === resource) return;
     const both =
-      owner.workload === workload
-        ? `workload "${workload}" renders it twice`
-        : `workloads "${owner.workload}" and "${workload}" both render it`;
+      held.owner === owner ? `${owner} renders it twice` : `${held.owner} and ${owner} both render it`;
     throw new WorkloadRefusedError(
       `${identity} on cluster "${cluster}": ${both}; one object can have one owner: remove it from one of them (or rename it)`,
     );

@@ -3,6 +3,7 @@
  * service types, service account tokens and plaintext Secrets; same names and messages.
  */
 import { CelRule, SUBJECT, cel, configStrings, podVariables } from "../cel/lib";
+import { SOPS_SECRET_TYPE } from "../../../model/sops";
 
 export const objectCel: CelRule[] = [
   {
@@ -81,7 +82,9 @@ export const objectCel: CelRule[] = [
     },
   },
   {
-    // The API server folds stringData into data before admission: the message names data.
+    // The API server folds stringData into data before admission: the message names data. The
+    // SOPS type is accepted here (admission sees no parent component); preview and deploy refuse
+    // it on anything but the platform's AppSopsSecret.
     name: "k8s-no-plaintext-secret",
     message: "Secrets must not carry literal data; source them from the secret store with an ExternalSecret.",
     match: "secrets",
@@ -90,7 +93,7 @@ export const objectCel: CelRule[] = [
       {
         name: "findings",
         expression:
-          `object.kind != 'Secret' || (has(object.type) && object.type in ${cel(configStrings(config, "allowedTypes"))}) ? [] : ` +
+          `object.kind != 'Secret' || (has(object.type) && object.type in ${cel([...configStrings(config, "allowedTypes"), SOPS_SECRET_TYPE])}) ? [] : ` +
           `(has(object.data) && size(object.data) > 0 ? [variables.subject + ' holds literal data (' + object.data.map(k, k).join(', ') + '); remove data and use an ExternalSecret that reads the secret store.'] : []) + ` +
           `(has(object.stringData) && size(object.stringData) > 0 ? [variables.subject + ' holds literal stringData (' + object.stringData.map(k, k).join(', ') + '); remove stringData and use an ExternalSecret that reads the secret store.'] : [])`,
       },

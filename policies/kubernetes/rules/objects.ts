@@ -9,6 +9,7 @@ import {
 } from "../../lib/k8s";
 import { UNKNOWN, bool, get, keys, str } from "../../lib/read";
 import { PlatformPolicy, describe, resourceRule } from "../../lib/rule";
+import { APP_SOPS_SECRET_COMPONENT, SOPS_SECRET_TYPE } from "../../../model/sops";
 
 const requiredLabels = resourceRule({
   name: "k8s-required-labels",
@@ -179,6 +180,15 @@ const noPlaintextSecret = resourceRule({
     const { allowedTypes } = args.getConfig<{ allowedTypes: string[] }>();
     const type = str(props, "type");
     if (typeof type === "string" && allowedTypes.includes(type)) return;
+    if (type === SOPS_SECRET_TYPE) {
+      // written by the platform from a SOPS file (decrypted at deploy, a Pulumi secret): its URN's
+      // type chain names the AppSopsSecret component, which a chart or overlay cannot take
+      if ((args.urn ?? "").includes(`${APP_SOPS_SECRET_COMPONENT}$`)) return;
+      report(
+        `${describe(args.type, args.name)} has type ${SOPS_SECRET_TYPE}, which is reserved for the Secrets the platform writes from SOPS files; reference the value as { source: sops, file, key } in the app's secrets instead.`,
+      );
+      return;
+    }
     for (const field of ["data", "stringData"]) {
       const entries = keys(props, field);
       if (entries !== UNKNOWN && entries.length > 0) {

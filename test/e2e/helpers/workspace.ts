@@ -40,7 +40,9 @@ export class TestWorkspace {
       "tools",
     ]) {
       const src = path.join(REPO_ROOT, entry);
-      if (fs.existsSync(src)) fs.cpSync(src, path.join(this.root, entry), { recursive: true });
+      // verbatimSymlinks: the repository's relative links stay relative (not into the checkout)
+      if (fs.existsSync(src))
+        fs.cpSync(src, path.join(this.root, entry), { recursive: true, verbatimSymlinks: true });
     }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(this.root, "node_modules"));
     this.env = { ...process.env, CI: "true" };
@@ -95,6 +97,26 @@ export class TestWorkspace {
 
   kubectlJson<T = { items: KubeObject[] }>(args: string[]): T {
     return JSON.parse(this.kubectl([...args, "-o", "json"])) as T;
+  }
+
+  /**
+   * Makes this workspace's `local` environment one control plane (drops `local-b` and every
+   * fan-out to it), for a test that is about something other than fan-out: half the clusters to
+   * start, deploy and refresh. Comments and the rest of the spec are kept.
+   */
+  oneCluster(): this {
+    this.editSpec("local", (text) => {
+      const cluster = /^ {2}local-b: \{ kind: local \}.*\n/m;
+      if (!cluster.test(text)) throw new Error("oneCluster: stacks/local/platform.yaml declares no local-b");
+      return text.replace(cluster, "").replace(/clusters: \[local, local-b\]/g, "clusters: [local]");
+    });
+    if (
+      /local-b/.test(
+        fs.readFileSync(this.file("stacks", "local", "platform.yaml"), "utf8").replace(/#.*$/gm, ""),
+      )
+    )
+      throw new Error("oneCluster: stacks/local/platform.yaml still names local-b");
+    return this;
   }
 
   /** Rewrites a spec file through a function of its text. */

@@ -328,3 +328,40 @@ test("drift.json of another schema version is not believed: unknown", () => {
   });
   fs.rmSync(dir, { recursive: true });
 });
+
+test("an artifact digest: the child gets its provenance, the status the commit; a refused artifact is Stalled ArtifactInvalid", async () => {
+  const digest = `sha256:${"e".repeat(64)}`;
+  const commit = "f".repeat(40);
+  const envs: (NodeJS.ProcessEnv | undefined)[] = [];
+  const logs: string[] = [];
+  const h = harness(ok);
+  h.deps.source = {
+    ...h.deps.source,
+    commitOf: (d) => (d === digest ? commit : undefined),
+    childEnv: (d) => ({ PLATFORM_SOURCE_ARTIFACT: d }),
+  };
+  const child = h.deps.child;
+  h.deps.child = (args, o) => (envs.push(o.env), logs.push(o.logFile), child(args, o));
+  const out = await reconcile(input(readyOnA, { head: digest }), h.deps);
+  expect(out.status).toMatchObject({
+    phase: "Ready",
+    lastAppliedRevision: digest,
+    lastAppliedCommit: commit,
+  });
+  expect(envs).toEqual([{ PLATFORM_SOURCE_ARTIFACT: digest }]);
+  // a file name without ":" (the digest's separator)
+  expect(logs.map((l) => path.basename(l))).toEqual([`sha256-${"e".repeat(64)}.up.log`]);
+
+  const refused = harness(ok, {
+    unsigned: {
+      reason: "ArtifactInvalid",
+      message: `oci://r/p@${digest}: "../x": a ".." component`,
+      permanent: true,
+    },
+  });
+  const stalled = await reconcile(input(readyOnA, { head: digest }), refused.deps);
+  expect(refused.calls).toMatchObject({ worktree: [], child: [] });
+  expect(stalled.status.phase).toBe("Stalled");
+  expect(byType(stalled.status).Stalled).toMatchObject({ reason: "ArtifactInvalid" });
+  expect(stalled.status.lastAppliedRevision).toBe(A);
+});

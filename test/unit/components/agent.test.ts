@@ -96,6 +96,41 @@ describe("Agent", () => {
     expect(pod.serviceAccountName).toBe("platform-agent-staging");
   });
 
+  test("SOPS: the age key Secret mounted read-only, SOPS_AGE_KEY_FILE naming it; the <app>-sops Secrets by name only", async () => {
+    await build({
+      sopsAgeKeySecretName: "sops-age",
+      manages: { ...base.manages, sopsSecrets: { payments: ["checkout-sops"] } },
+    });
+    const pod = deployment().spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: "sops-age",
+      secret: { secretName: "sops-age", items: [{ key: "keys.txt", path: "keys.txt" }] },
+    });
+    expect(container().volumeMounts).toContainEqual({
+      name: "sops-age",
+      mountPath: "/etc/platform-agent/sops",
+      readOnly: true,
+    });
+    expect(container().env).toContainEqual({
+      name: "SOPS_AGE_KEY_FILE",
+      value: "/etc/platform-agent/sops/keys.txt",
+    });
+    const secretRules = (name: string) => rulesOf(name).filter((r) => r.resources.includes("secrets"));
+    expect(secretRules("agent-role-payments")).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["secrets"],
+        verbs: ["get", "patch", "update", "delete"],
+        resourceNames: ["checkout-sops"],
+      },
+    ]);
+    expect(secretRules("agent-role-search")).toEqual([]);
+    expect(secretRules("agent-role-own")).toEqual([]);
+    await expect(build({ sopsAgeKeySecretName: "Bad_Name" })).rejects.toThrow(
+      /sopsAgeKeySecretName "Bad_Name" is not an object name/,
+    );
+  });
+
   test("the CRD from crd.ts, installed with the component", async () => {
     await build();
     const crd = mocks.byName("agent-crd");

@@ -119,3 +119,20 @@ describe("entryOf keeps no update config", () => {
     expect(JSON.stringify(e)).not.toContain("plaintext-canary");
   });
 });
+
+test("an update from an OCI artifact: the entry and the table show the digest beside the commit", () => {
+  const digest = `sha256:${"0123456789ab".repeat(5)}0123`;
+  const commit = "d".repeat(40);
+  const entry = entryOf({
+    kind: "update",
+    startTime: "2026-12-06T07:00:00Z",
+    endTime: "2026-12-06T07:00:30Z",
+    result: "succeeded",
+    message: `platform up local · commit ${commit.slice(0, 12)} · artifact ${digest} · by agent`,
+    environment: { "git.head": commit },
+  });
+  expect(entry).toMatchObject({ kind: "up", commit, artifact: digest });
+  expect(renderHistory({ schemaVersion: 1, environment: "local", updates: [entry] })).toContain(
+    `${commit.slice(0, 12)} (oci sha256:0123456789ab)`,
+  );
+});

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { auditInfo, auditTags, updateMessage } from "../../../ops/engine/audit";
+import { auditOf } from "../../../ops/history/entries";
 
 function repo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-audit-"));
@@ -63,5 +64,36 @@ describe("audit trail", () => {
   test("outside git the commit is unknown rather than an exception", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-nogit-"));
     expect(auditInfo(dir, { USER: "u" })).toMatchObject({ commit: "unknown", author: "u" });
+  });
+});
+
+describe("a work tree unpacked from an OCI artifact (no .git)", () => {
+  const digest = `sha256:${"ab".repeat(32)}`;
+  const commit = "c".repeat(40);
+
+  test("takes the commit and the artifact from the agent's variables, into the message and tags", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-audit-oci-"));
+    const info = auditInfo(dir, {
+      PLATFORM_SOURCE_COMMIT: commit,
+      PLATFORM_SOURCE_ARTIFACT: digest,
+      USER: "agent",
+    });
+    expect(info).toMatchObject({ commit, artifact: digest, dirty: false });
+    const message = updateMessage("up", "local", info);
+    expect(message).toContain(`commit ${commit.slice(0, 12)} · artifact ${digest} · by agent`);
+    expect(auditTags(info)["platform:artifact"]).toBe(digest);
+    expect(auditOf(message)).toMatchObject({ commit: commit.slice(0, 12), artifact: digest });
+  });
+
+  test("ignores malformed variables, and a Git checkout's own commit wins", () => {
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), "platform-audit-oci-"));
+    expect(
+      auditInfo(bare, { PLATFORM_SOURCE_COMMIT: "HEAD~1", PLATFORM_SOURCE_ARTIFACT: "latest" }),
+    ).toMatchObject({
+      commit: "unknown",
+    });
+    expect(auditInfo(bare, { PLATFORM_SOURCE_ARTIFACT: "latest" }).artifact).toBeUndefined();
+    const dir = repo();
+    expect(auditInfo(dir, { PLATFORM_SOURCE_COMMIT: commit }).commit).not.toBe(commit);
   });
 });

@@ -12,6 +12,7 @@ import {
   HELM_VERSION,
   ORAS_VERSION,
   SOPS_VERSION,
+  AGE_VERSION,
   KINE_VERSION,
   KUBE_VERSION,
   KUBERNETES_PROVIDER_VERSION,
@@ -97,6 +98,7 @@ describe("coupled pins", () => {
   test("oras and sops are the versions tools.ts names", () => {
     expect(goMod("oras").require.get("oras.land/oras")).toBe(`v${ORAS_VERSION}`);
     expect(goMod("sops").require.get("github.com/getsops/sops/v3")).toBe(`v${SOPS_VERSION}`);
+    expect(goMod("age").require.get("filippo.io/age")).toBe(`v${AGE_VERSION}`);
   });
 
   test("Flux's controllers are the versions tools.ts names, one Flux release", () => {

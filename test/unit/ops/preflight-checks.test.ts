@@ -57,7 +57,7 @@ describe("pre-flight refusals name their check", () => {
     expect(refusal(() => checkFileBackend(dir, "local"))).toBe(check);
   });
 
-  it("a deploy runs every check; a preview only asks the API servers", () => {
+  it("a deploy runs every check; a preview only asks the API servers and decrypts the SOPS values", () => {
     expect(DEPLOY_CHECKS).toEqual([
       "backend",
       "spec",
@@ -65,8 +65,9 @@ describe("pre-flight refusals name their check", () => {
       "locks",
       "pendingOperations",
       "apiServers",
+      "sops",
     ]);
-    expect(PREVIEW_CHECKS).toEqual(["apiServers"]);
+    expect(PREVIEW_CHECKS).toEqual(["apiServers", "sops"]);
   });
 
   it("the preview's checks never read the backend or the state", async () => {

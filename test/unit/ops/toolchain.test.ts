@@ -8,8 +8,10 @@ import {
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
   HELM_VERSION,
+  COSIGN_VERSION,
   ORAS_VERSION,
   SOPS_VERSION,
+  AGE_VERSION,
   PULUMI_VERSION,
   TOOLS,
   toolKey,
@@ -91,6 +93,21 @@ describe("tool pins", () => {
     expect(sops.probe!.expect.test(`sops ${SOPS_VERSION} (latest)`)).toBe(true);
     expect(sops.probe!.expect.test("sops 3.9.0")).toBe(false);
     expect(selectTools(undefined).map((t) => t.name)).toEqual(expect.arrayContaining(["oras", "sops"]));
+  });
+
+  test("age-keygen is probed by its exact version", () => {
+    const age = TOOLS.find((t) => t.name === "age-keygen")!;
+    expect(age.probe!.expect.test(`v${AGE_VERSION}\n`)).toBe(true);
+    expect(age.probe!.expect.test("(devel)")).toBe(false);
+    expect(age.probe!.expect.test("v1.3.1")).toBe(false);
+  });
+
+  test("cosign is probed by its exact GitVersion and built by every install", () => {
+    const cosign = TOOLS.find((t) => t.name === "cosign")!;
+    expect(cosign.probe!.expect.test(`GitVersion:    v${COSIGN_VERSION}\nGitCommit:     unknown`)).toBe(true);
+    expect(cosign.probe!.expect.test("GitVersion:    v2.6.4")).toBe(false);
+    expect(cosign.probe!.expect.test(`GitVersion:    v${COSIGN_VERSION}-dirty`)).toBe(false);
+    expect(selectTools(undefined).map((t) => t.name)).toContain("cosign");
   });
 
   test("kwok's default stages cover nodes and pods", () => {

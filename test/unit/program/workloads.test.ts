@@ -223,4 +223,40 @@ describe("workloads in the program", () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it("holds every App's objects first, so a workload rendering one is refused naming the app", async () => {
+    const { ObjectClaims } = await import("../../../components/kubernetes/workloads");
+    const claims = new ObjectClaims();
+    const s = spec({});
+    s.apps!.catalog.ingress = { host: "catalog.local" };
+    workloads.reserveAppObjects(s, claims);
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { namespace: "search", name: "catalog" },
+    };
+    expect(() => claims.claim("local", deployment, "web", "web-local-chart:search/catalog")).toThrow(
+      'apps/Deployment search/catalog on cluster "local": app "catalog" and workload "web" both render it; one object can have one owner',
+    );
+    const ingress = { ...deployment, apiVersion: "networking.k8s.io/v1", kind: "Ingress" };
+    expect(() => claims.claim("local", ingress, "web", "r2")).toThrow('app "catalog" and workload "web"');
+    // the app runs on "local" only, and another name or namespace is another object
+    expect(() => claims.claim("local-b", deployment, "web", "r3")).not.toThrow();
+    expect(() =>
+      claims.claim(
+        "local",
+        { ...deployment, metadata: { namespace: "payments", name: "catalog" } },
+        "web",
+        "r4",
+      ),
+    ).not.toThrow();
+    expect(() =>
+      claims.claim(
+        "local",
+        { ...deployment, metadata: { namespace: "search", name: "catalog-db" } },
+        "web",
+        "r5",
+      ),
+    ).not.toThrow();
+  });
 });

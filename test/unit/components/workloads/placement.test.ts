@@ -172,7 +172,7 @@ describe("ObjectClaims", () => {
     const claims = new ObjectClaims();
     claims.claim("local", object, "web", "web-local:payments/web");
     expect(() => claims.claim("local", object, "other", "other-local:payments/web")).toThrow(
-      'apps/Deployment payments/web on cluster "local": workloads "web" and "other" both render it; one object can have one owner: remove it from one of them (or rename it)',
+      'apps/Deployment payments/web on cluster "local": workload "web" and workload "other" both render it; one object can have one owner: remove it from one of them (or rename it)',
     );
   });
 
