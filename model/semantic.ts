@@ -14,6 +14,7 @@ import { productionEndpointProblem } from "./endpoints";
 import { checkWorkloads } from "./workloadChecks";
 import { checkLimits } from "./limits";
 import { policyProblems } from "./imageUpdate";
+import { checkUnits } from "./units";
 
 const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY/i;
 /** Names that mention a secret without holding one (`TOKEN_TTL`, `SECRET_FILE`). */
@@ -244,6 +245,7 @@ export function checkSemantics(spec: PlatformSpec, file: string): Finding[] {
   });
   checkDriftIgnore(spec, add);
   checkLimits(spec, add);
+  findings.push(...checkUnits(spec));
   return findings;
 }
 

@@ -375,6 +375,38 @@ export interface PolicySettingsSpec {
   allowedSystemOwners?: string[];
 }
 
+/**
+ * `units:`: the environment is reconciled as independent units, each its own Pulumi stack (see
+ * docs/units.md). The base unit (clusters, clouds, data, tenants, secrets plumbing, admission, the
+ * agent and platform workloads not grouped) runs first; the units hold apps and workloads.
+ */
+export interface UnitsSpec {
+  /**
+   * Gives every tenant a unit named after it holding the tenant's apps and workloads that no
+   * group takes. @default true; false: every app and tenant workload must be in a group
+   */
+  perTenant?: boolean;
+  /** Units named here, holding what they list. @default none */
+  groups?: Record<string, UnitGroupSpec>;
+}
+
+/** One unit of `units.groups`: what it holds, the units it runs after, the base outputs it reads. */
+export interface UnitGroupSpec {
+  /** Tenants whose apps and workloads (all of them) this unit holds. @default none */
+  tenants?: string[];
+  /** Apps this unit holds. @default none */
+  apps?: string[];
+  /** Workloads (tenant or platform) this unit holds. @default none */
+  workloads?: string[];
+  /** Units applied before this one (the base always is). @default none */
+  dependsOn?: string[];
+  /**
+   * Outputs of the base stack this unit reads besides `namespaces` and `kubeconfigs` (which every
+   * unit reads); a change in one of them runs the unit. @default none
+   */
+  baseOutputs?: string[];
+}
+
 export interface PlatformSpec {
   environment: string;
   tier: Tier;
@@ -395,4 +427,6 @@ export interface PlatformSpec {
    * that does it: remove it again afterwards. @default false
    */
   allowMassDeletion?: boolean;
+  /** Reconcile the environment as a base and independent units. @default one stack for everything */
+  units?: UnitsSpec;
 }

@@ -115,6 +115,23 @@ function need<T>(value: T | undefined, clusterName: string, cloud: string): T {
 }
 
 /**
+ * The server-side-apply Kubernetes provider of a cluster reached through a kubeconfig (named
+ * {@link providerName}, in the base and in every unit alike), the kubeconfig kept a secret.
+ */
+export function kubeconfigProvider(
+  name: string,
+  cluster: ClusterSpec,
+  kubeconfig: pulumi.Input<string>,
+): k8s.Provider {
+  const context = kubeContext(cluster);
+  return new k8s.Provider(providerName(name), {
+    kubeconfig: pulumi.secret(kubeconfig),
+    enableServerSideApply: true,
+    ...(context !== undefined ? { context } : {}),
+  });
+}
+
+/**
  * The Kubernetes provider of every cluster: EKS and GKE clusters are created on their cloud's
  * network and bring their own provider; local and kubeconfig clusters get a server-side-apply
  * provider from `ctx.kubeconfigFor` (a secret).
@@ -126,12 +143,7 @@ export function createClusters(spec: PlatformSpec, ctx: PlatformContext, clouds:
     switch (cluster.kind) {
       case "local":
       case "kubeconfig": {
-        const context = kubeContext(cluster);
-        result.providers[name] = new k8s.Provider(providerName(name), {
-          kubeconfig: pulumi.secret(ctx.kubeconfigFor(name, cluster)),
-          enableServerSideApply: true,
-          ...(context !== undefined ? { context } : {}),
-        });
+        result.providers[name] = kubeconfigProvider(name, cluster, ctx.kubeconfigFor(name, cluster));
         break;
       }
       case "eks": {

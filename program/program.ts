@@ -10,6 +10,7 @@ import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
 import { createAgents } from "./agent";
 import { tenantPlacement } from "../model/tenancy";
 import { createWorkloads } from "./workloads";
+import { specHolding } from "../model/units";
 
 export { providerName } from "./cloud";
 export { tenantPlacement } from "../model/tenancy";
@@ -36,6 +37,36 @@ export interface PlatformOutputs {
   buckets: pulumi.Output<Record<string, BucketInfo>>;
   /** Kubeconfig of each EKS and GKE cluster (exec plugins, no credential inside), always a secret. */
   kubeconfigs: pulumi.Output<Record<string, string>>;
+}
+
+/**
+ * A tenant's namespace on one cluster as apps and workloads need it: the namespace's name and what
+ * to wait for before creating objects in it (the Tenant component in the same stack; nothing in a
+ * unit's stack, whose base ran first).
+ */
+export interface TenantRef {
+  namespace: pulumi.Output<string>;
+  dependsOn: pulumi.Resource[];
+}
+
+/** Which apps and workloads of the spec a stack creates (units: the base or one unit). */
+export interface Holds {
+  apps: string[];
+  workloads: string[];
+}
+
+/** Tenant components as {@link TenantRef}s (wait for the component itself). */
+export function tenantRefs(
+  tenants: Record<string, Record<string, Tenant>>,
+): Record<string, Record<string, TenantRef>> {
+  return Object.fromEntries(
+    Object.entries(tenants).map(([cluster, byTenant]) => [
+      cluster,
+      Object.fromEntries(
+        Object.entries(byTenant).map(([name, t]) => [name, { namespace: t.namespace, dependsOn: [t] }]),
+      ),
+    ]),
+  );
 }
 
 /** Throws when an app names a cluster or tenant the spec does not declare. */
@@ -65,7 +96,12 @@ function checkReferences(spec: PlatformSpec): void {
  * created here, local and kubeconfig clusters reached with `ctx.kubeconfigFor`), databases and
  * buckets, the tenants on the clusters that need them, the secrets plumbing and an AppSet per app.
  */
-export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): PlatformOutputs {
+export function createPlatform(
+  spec: PlatformSpec,
+  ctx: PlatformContext,
+  /** The apps and workloads this stack creates (a units environment's base). @default all of the spec's */
+  holds?: Holds,
+): PlatformOutputs {
   checkReferences(spec);
 
   const clouds = createClouds(spec);
@@ -102,16 +138,18 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
       secrets.dependsOn[appName][cluster] = [...(secrets.dependsOn[appName][cluster] ?? []), ...deps];
     }
   }
+  const refs = tenantRefs(tenants);
+  const held = holds ? specHolding(spec, holds) : spec;
   const appSets: Record<string, AppSet> = {};
-  for (const [appName, app] of Object.entries(spec.apps ?? {})) {
-    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
+  for (const [appName, app] of Object.entries(held.apps ?? {})) {
+    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, refs, secrets);
   }
 
   // Helm charts, Kustomize folders and manifests, each on its clusters after its tenant's namespace.
-  const workloads = createWorkloads(spec, {
+  const workloads = createWorkloads(held, {
     root: ctx.repositoryRoot ?? process.cwd(),
     providers,
-    tenants,
+    tenants: refs,
     ...(ctx.skipAwait ? { skipAwait: true } : {}),
   });
 
@@ -138,7 +176,22 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
       ]),
     ),
   );
-  const apps = pulumi.all(
+  return {
+    environment: spec.environment,
+    namespaces,
+    apps: appEndpoints(appSets),
+    clusterEndpoints: clusterEndpoints(clusters),
+    databases: data.databases,
+    buckets: data.buckets,
+    kubeconfigs: clusterKubeconfigs(clusters),
+  };
+}
+
+/** Service and in-cluster URL of each app on each of its clusters. */
+export function appEndpoints(
+  appSets: Record<string, AppSet>,
+): pulumi.Output<Record<string, Record<string, AppEndpoint>>> {
+  return pulumi.all(
     Object.fromEntries(
       Object.entries(appSets).map(([appName, set]) => [
         appName,
@@ -155,24 +208,16 @@ export function createPlatform(spec: PlatformSpec, ctx: PlatformContext): Platfo
       ]),
     ),
   );
-  return {
-    environment: spec.environment,
-    namespaces,
-    apps,
-    clusterEndpoints: clusterEndpoints(clusters),
-    databases: data.databases,
-    buckets: data.buckets,
-    kubeconfigs: clusterKubeconfigs(clusters),
-  };
 }
 
-function createAppSet(
+/** The AppSet of one app: on its clusters, in its tenant's namespace, after the tenants it needs. */
+export function createAppSet(
   spec: PlatformSpec,
   ctx: PlatformContext,
   appName: string,
   app: AppSpec,
   providers: Record<string, k8s.Provider>,
-  tenants: Record<string, Record<string, Tenant>>,
+  tenants: Record<string, Record<string, TenantRef>>,
   secrets: AppSecrets,
 ): AppSet {
   const tenant = spec.tenants[app.tenant];
@@ -209,7 +254,7 @@ function createAppSet(
     namespaces: perCluster((c) => tenants[c][app.tenant].namespace),
     allowFrom: perCluster(callers),
     dependsOn: perCluster((c) => [
-      ...[app.tenant, ...callers(c)].map((t) => tenants[c][t]),
+      ...[app.tenant, ...callers(c)].flatMap((t) => tenants[c][t].dependsOn),
       ...(secrets.dependsOn[appName]?.[c] ?? []),
     ]),
     ...(secrets.serviceAccountAnnotations[appName]

@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterDir } from "../model/paths";
 import type { Environment } from "../model/environment";
@@ -6,6 +7,8 @@ import type { ClusterSpec, DriftIgnoreRule } from "../model/types";
 import { kubernetesKind, ruleCovers } from "../model/driftIgnore";
 import { createPlatform, PlatformContext } from "./program";
 import { readKubeconfigFile } from "../model/specFile";
+import { unitPlan } from "../model/units";
+import { BaseOutputValues, createUnit, UnitProgramError } from "./units";
 
 /** The stack config the program reads (namespace `platform`). */
 export interface StackConfig {
@@ -161,6 +164,59 @@ export async function runPlatform(
     env: environment.processEnv,
     read: (file) => environment.read(file),
   });
-  const outputs = createPlatform(spec, options.sopsValue ? { ...ctx, sopsValue: options.sopsValue } : ctx);
+  // A units environment's own stack is its base: the units' apps and workloads live in theirs.
+  const outputs = createPlatform(
+    spec,
+    options.sopsValue ? { ...ctx, sopsValue: options.sopsValue } : ctx,
+    spec.units ? unitPlan(spec).base : undefined,
+  );
   return { ...outputs };
+}
+
+/**
+ * The stack config of a unit's stack: the environment's own settings (`stacks/Pulumi.<env>.yaml`,
+ * plain values only; a unit reads EKS and GKE kubeconfigs from the base's outputs), so one file
+ * configures the base and every unit.
+ */
+export function environmentConfig(environment: Environment): StackConfig {
+  const values = environment.stackConfig.config ?? {};
+  const plain = (key: string): string | undefined => {
+    const value = values[`platform:${key}`];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "object")
+      return (value as { secure?: unknown }).secure ? undefined : JSON.stringify(value);
+    return String(value as string | number | boolean);
+  };
+  return {
+    get: plain,
+    getSecret: () => undefined,
+    getBoolean: (key) => {
+      const value = plain(key);
+      return value === undefined ? undefined : value === "true";
+    },
+  };
+}
+
+/**
+ * The program of unit `unitName` of a units environment: its apps and workloads, reading the
+ * base's outputs the CLI passes in. Usable as an Automation API inline program.
+ */
+export async function runUnit(
+  environment: Environment,
+  unitName: string,
+  base: BaseOutputValues,
+): Promise<Record<string, unknown>> {
+  const spec = environment.spec;
+  const unit = unitPlan(spec).units.find((u) => u.name === unitName);
+  if (!unit)
+    throw new UnitProgramError(
+      `${environment.name}: no unit "${unitName}" in ${path.relative(environment.root, environment.specFile)}`,
+    );
+  const ctx = stackContext(environmentConfig(environment), {
+    root: environment.root,
+    specFile: environment.specFile,
+    env: environment.processEnv,
+    read: (file) => environment.read(file),
+  });
+  return { ...createUnit(spec, ctx, unit, base) };
 }

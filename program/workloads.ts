@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { PlatformSpec, WorkloadSpec } from "../model/types";
 import { repositoryPathProblem } from "../model/workloadChecks";
-import type { Tenant } from "../components/kubernetes/tenant";
+import type { TenantRef } from "./program";
 import {
   HelmWorkload,
   KustomizeWorkload,
@@ -81,7 +81,7 @@ export interface WorkloadInputs {
   root: string;
   providers: Record<string, k8s.Provider>;
   /** Tenants by cluster, then tenant name (a tenant workload waits for its namespace). */
-  tenants: Record<string, Record<string, Tenant>>;
+  tenants: Record<string, Record<string, TenantRef>>;
   /** @default false */
   skipAwait?: boolean;
 }
@@ -133,7 +133,7 @@ export function createWorkloads(spec: PlatformSpec, inputs: WorkloadInputs): Wor
       };
       created[name][cluster] = build(`${name}-${cluster}`, common, {
         provider,
-        dependsOn: tenant ? [tenant] : [],
+        dependsOn: tenant ? tenant.dependsOn : [],
       });
     }
   }

@@ -28,6 +28,9 @@ import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
 import { DESTROY, UP } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
+import { deployUnits, parseConcurrency } from "./units";
+import { destroyUnits } from "../units/run";
+import { FINGERPRINT_TAG } from "../units/stacks";
 
 interface DeployArgs {
   env: string;
@@ -40,6 +43,8 @@ interface DeployArgs {
   allowMassDeletion?: true;
   /** `up` only: deploy although a `rollback --now` suspended the environment, and lift it. */
   resume?: boolean;
+  /** `up` only, an environment with units: at most this many units at once. @default 4 */
+  concurrency?: number;
 }
 
 /** Parses the arguments after `up` or `destroy` (their tables: UP, DESTROY). Throws UsageError. */
@@ -63,9 +68,12 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
     }
     parallel = n;
   }
+  const concurrency =
+    "concurrency" in flags ? parseConcurrency(flags.concurrency, usageLine(spec)) : undefined;
   return {
     env,
     yes: flags.yes,
+    ...(concurrency !== undefined ? { concurrency } : {}),
     ...(allowDirty ? { allowDirty } : {}),
     ...(resume ? { resume } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
@@ -139,6 +147,25 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
       io.stderr(`platform up production: refused: ${refusal}\n`);
       return EXIT.failure;
     }
+  }
+  if (environment.spec.units) {
+    if (!args.yes) {
+      io.stderr(
+        `platform up ${args.env}: an environment with units deploys with --yes (one question per unit comes later); see what it would do with: platform preview ${args.env}\n`,
+      );
+      return EXIT.failure;
+    }
+    return deployUnits(
+      {
+        env: args.env,
+        mode: "up",
+        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+        ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
+        ...(args.resume ? { resume: true } : {}),
+      },
+      environment,
+      io,
+    );
   }
   const stack = await openFor(environment, io);
   // the pre-flight check "suspended" needs the stack's tags, so it runs once the stack is open
@@ -260,7 +287,24 @@ export const destroy: Command = withEngineErrors(environmentNameOf("destroy"), a
     return EXIT.failure;
   }
   const stack = await openFor(environment, io);
+  if (environment.spec.units) {
+    // the units first: their objects live in the base's namespaces
+    const units = await destroyUnits(environment, {
+      log: (line) => io.stderr(`${line}\n`),
+      root: io.root,
+      processEnv: io.processEnv,
+    });
+    if (units.failed) {
+      io.stdout(
+        `\n${args.env}: destroy of unit ${units.failed.unit} failed (${units.failed.message}); the base and the units not yet destroyed are left as they are\n`,
+      );
+      return EXIT.failure;
+    }
+    if (units.destroyed.length) io.stdout(`${args.env}: units destroyed: ${units.destroyed.join(", ")}\n`);
+  }
   const audit = auditInfo(io.root, io.processEnv);
+  // a destroyed base must run again on the next up
+  if (environment.spec.units) await stack.removeTag(FINGERPRINT_TAG).catch(() => undefined);
   const result = await stack.destroy({
     onOutput: (s) => io.stderr(s),
     color: "never",

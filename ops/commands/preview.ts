@@ -16,7 +16,8 @@ import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
 import { runPreview } from "../preview/run";
 import { ensureLocalEngine } from "./deploy";
 import { environmentOf } from "./environment";
-import { parseCommand } from "./grammar";
+import { parseCommand, usageLine } from "./grammar";
+import { deployUnits, parseConcurrency } from "./units";
 import { PREVIEW } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
 
@@ -31,6 +32,8 @@ export interface PreviewArgs {
   comment: boolean;
   /** `--allow-mass-deletion` (only present when given). */
   allowMassDeletion?: true;
+  /** An environment with units: at most this many units at once. @default 4 */
+  concurrency?: number;
 }
 
 /** Parses the arguments after `preview` (table: PREVIEW); throws UsageError on anything unexpected. */
@@ -42,6 +45,8 @@ export function parsePreviewArgs(argv: string[]): PreviewArgs {
   if (flags.markdown !== undefined) args.markdown = flags.markdown;
   if (flags.html !== undefined) args.html = flags.html;
   if (flags["allow-mass-deletion"]) args.allowMassDeletion = true;
+  const concurrency = parseConcurrency(flags.concurrency, usageLine(PREVIEW));
+  if (concurrency !== undefined) args.concurrency = concurrency;
   const problem = environmentNameProblem(env);
   if (problem) throw new UsageError(problem);
   return { env, ...args };
@@ -83,6 +88,22 @@ async function postComment(report: PreviewReport, io: CommandIO, html?: string):
 export const preview: Command = async (argv, io) => {
   const args = parsePreviewArgs(argv);
   const environment = environmentOf(args.env, io);
+  if (environment.spec.units) {
+    const reports = (["json", "markdown", "html"] as const).filter((f) => args[f] !== undefined);
+    if (reports.length || args.comment || args.refresh)
+      throw new UsageError(
+        `${args.env} has units: its preview prints one line per unit; ${[...reports.map((f) => `--${f}`), ...(args.comment ? ["--comment"] : []), ...(args.refresh ? ["--refresh"] : [])].join(", ")} per unit come later (docs/units.md)`,
+      );
+    return deployUnits(
+      {
+        env: args.env,
+        mode: "preview",
+        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      },
+      environment,
+      io,
+    );
+  }
   const report = await runPreview({
     environment,
     refresh: args.refresh,

@@ -116,6 +116,9 @@ export const CLUSTER = command({
   subcommands: { up: CLUSTER_UP, down: CLUSTER_DOWN, status: CLUSTER_STATUS },
 });
 
+/** `up`/`preview --concurrency` when not given; the same number as DEFAULT_UNIT_CONCURRENCY of ops/units/run. */
+export const UNITS_CONCURRENCY_DEFAULT = "4";
+
 export const UP = command({
   name: "up",
   summary: "deploy with the policy packs (local: also builds tools, starts the cluster)",
@@ -141,6 +144,14 @@ export const UP = command({
     resume: {
       type: "boolean",
       description: "lift the suspension a `rollback --now` left (stack tag platform:suspended) and deploy",
+    },
+    concurrency: {
+      type: "string",
+      value: "N",
+      description: "an environment with units: at most N units at once",
+      default: UNITS_CONCURRENCY_DEFAULT,
+      needs: "a positive integer",
+      verbChecksValue: true,
     },
   },
   exits: ["0 deployed", "1 failed or refused", "2 bad flags"],
@@ -203,6 +214,14 @@ export const PREVIEW = command({
     "allow-mass-deletion": {
       type: "boolean",
       description: "report a mass deletion as allowed instead of refusing it",
+    },
+    concurrency: {
+      type: "string",
+      value: "N",
+      description: "an environment with units: at most N units at once",
+      default: UNITS_CONCURRENCY_DEFAULT,
+      needs: "a positive integer",
+      verbChecksValue: true,
     },
   },
   exits: ["0 no mandatory violation", "1 failed, a mandatory violation or no comment", "2 bad flags"],

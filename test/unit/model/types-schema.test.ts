@@ -94,6 +94,8 @@ const pairs: Array<[string, string, SchemaObject]> = [
   ["data", "DataSpec", rootProperty("data")],
   ["drift", "DriftSpec", rootProperty("drift")],
   ["policies", "PolicySettingsSpec", rootProperty("policies")],
+  ["units", "UnitsSpec", rootProperty("units")],
+  ["$defs/unitGroup", "UnitGroupSpec", defs.unitGroup],
   ["$defs/localCluster", "LocalClusterSpec", defs.localCluster],
   ["$defs/kubeconfigCluster", "KubeconfigClusterSpec", defs.kubeconfigCluster],
   ["$defs/eksCluster", "EksClusterSpec", defs.eksCluster],

@@ -1,0 +1,84 @@
+/**
+ * `platform up` and `platform preview` of an environment with `units:` (docs/units.md): the base,
+ * then the units a revision changes, at most `--concurrency` at once. Exit 0 when every unit that
+ * ran applied (or previewed), 1 when one failed or was blocked (the others still applied).
+ */
+import type { Environment } from "../../model/environment";
+import { preflight } from "../engine/preflight";
+import { appliedStacksTree, checkSuspended } from "../engine/suspension";
+import { openStack } from "../engine/workspace";
+import { writeResult } from "../result";
+import { runPlatform } from "../../program/run";
+import { notApplied, renderOutcomes, runUnits } from "../units/run";
+import { ensureLocalEngine } from "./deploy";
+import { CommandIO, EXIT, UsageError } from "./types";
+
+/** What `up`/`preview` hand over for a units environment. */
+export interface UnitsCommandArgs {
+  env: string;
+  mode: "up" | "preview";
+  /** Units at once. @default 4 */
+  concurrency?: number;
+  /** Resource operations at once per stack. @default the engine's */
+  parallel?: number;
+  /** `up`: lift a `rollback --now` suspension. @default false */
+  resume?: boolean;
+}
+
+/** Parses `--concurrency N` (a positive integer); undefined when not given. */
+export function parseConcurrency(raw: string | undefined, usage: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(
+      `--concurrency must be a positive integer (got ${raw === "" ? '""' : raw}); ${usage}`,
+    );
+  return Number(raw);
+}
+
+/** Runs the base and the affected units; prints one line per unit. */
+export async function deployUnits(
+  args: UnitsCommandArgs,
+  environment: Environment,
+  io: CommandIO,
+): Promise<number> {
+  if (environment.name === "local") await ensureLocalEngine(io, environment);
+  await preflight(environment);
+  if (args.mode === "up") {
+    const base = await openStack(environment, async () => runPlatform(environment));
+    checkSuspended(
+      args.env,
+      await base.listTags(),
+      appliedStacksTree(io.root, args.env, io.processEnv),
+      args.resume === true,
+    );
+  }
+  const started = Date.now();
+  const result = await runUnits(environment, {
+    mode: args.mode,
+    ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+    ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
+    log: (line) => io.stderr(`${line}\n`),
+    root: io.root,
+    processEnv: io.processEnv,
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  io.stdout(`\n${args.env} (${args.mode}, ${seconds} s):\n${renderOutcomes(result)}\n`);
+  for (const stack of result.removed)
+    io.stdout(
+      `stack ${stack} belongs to no unit of the spec any more; it was left as it is (remove it with pulumi stack rm after moving or destroying its resources)\n`,
+    );
+  const failed = notApplied(result);
+  if (failed.length === 0) return EXIT.ok;
+  const names = failed.map((o) => o.unit).join(", ");
+  io.stdout(
+    `${args.env}: ${failed.length} unit(s) did not ${args.mode === "up" ? "apply" : "preview"}: ${names}; the others did\n`,
+  );
+  const first = failed.find((o) => o.status === "failed");
+  if (first?.status === "failed")
+    writeResult(io.processEnv, {
+      outcome: "failed",
+      reason: first.reason,
+      message: `unit ${first.unit}: ${first.message}`,
+    });
+  return EXIT.failure;
+}

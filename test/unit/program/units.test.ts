@@ -1,0 +1,165 @@
+/**
+ * A units environment's program under strict mocks: the base and the units together register
+ * exactly the resources of the single-stack program, with the same URNs (so state can move
+ * between stacks with no replacement), each in one stack only; a unit fails naming what the
+ * base's outputs lack.
+ */
+import type { PlatformSpec } from "../../../model/types";
+import { setupMocks } from "../helpers/mocks";
+import type { StateResource } from "../../../ops/units/migration";
+
+const mocks = setupMocks();
+let program: typeof import("../../../program/program");
+let units: typeof import("../../../program/units");
+let model: typeof import("../../../model/units");
+
+beforeAll(async () => {
+  program = await import("../../../program/program");
+  units = await import("../../../program/units");
+  model = await import("../../../model/units");
+});
+beforeEach(() => mocks.reset());
+
+const app = (tenant: string, clusters: string[], extra: object = {}) => ({
+  tenant,
+  image: "registry.k8s.io/pause",
+  tag: "3.10",
+  clusters,
+  ...extra,
+});
+
+const SPEC: PlatformSpec = {
+  environment: "local",
+  tier: "development",
+  clusters: { local: { kind: "local" }, "local-b": { kind: "local" } },
+  tenants: {
+    payments: { owners: ["group:payments-eng"], costCenter: "cc-104" },
+    search: { owners: ["group:search-eng"], costCenter: "cc-220" },
+  },
+  apps: {
+    checkout: app("payments", ["local"], { allowFrom: ["search"] }),
+    catalog: app("search", ["local", "local-b"], { replicas: 1 }),
+  },
+  units: {},
+};
+const ctx = { kubeconfigFor: () => "apiVersion: v1\n", repositoryRoot: process.cwd() };
+const BASE_VALUES = { namespaces: { local: ["payments", "search"], "local-b": ["search"] }, kubeconfigs: {} };
+
+const isProvider = (type: string) => type.startsWith("pulumi:providers:");
+async function urns(build: () => void): Promise<string[]> {
+  mocks.reset();
+  build();
+  await mocks.settle();
+  return mocks.resources.map((r) => r.urn).sort();
+}
+
+describe("the units program", () => {
+  it("base + units = the single-stack program, resource for resource, each in one stack", async () => {
+    const single: PlatformSpec = { ...SPEC, units: undefined };
+    const whole = await urns(() => program.createPlatform(single, ctx));
+    const plan = model.unitPlan(SPEC);
+    const base = await urns(() => program.createPlatform(SPEC, ctx, plan.base));
+    const perUnit: Record<string, string[]> = {};
+    for (const unit of plan.units)
+      perUnit[unit.name] = await urns(() => units.createUnit(SPEC, ctx, unit, BASE_VALUES));
+
+    expect(Object.keys(perUnit)).toEqual(["payments", "search"]);
+    const owned = [base, ...Object.values(perUnit)].flatMap((list) =>
+      list.filter((u) => !isProvider(u.split("::")[2])),
+    );
+    expect(new Set(owned).size).toBe(owned.length); // nothing in two stacks
+    expect(owned.sort()).toEqual(whole.filter((u) => !isProvider(u.split("::")[2])));
+    // each unit's providers are the base's own (same name and type), for the clusters it uses
+    const providers = (list: string[]) => list.filter((u) => isProvider(u.split("::")[2]));
+    expect(providers(perUnit.payments)).toEqual(providers(whole).filter((u) => u.endsWith("::k8s-local")));
+    expect(providers(perUnit.search)).toEqual(providers(whole).filter((u) => /::k8s-local(-b)?$/.test(u)));
+    expect(base.some((u) => u.includes("checkout"))).toBe(false);
+  });
+
+  it("a unit's apps use the tenants' namespaces the base's outputs name, allowFrom included", async () => {
+    const [payments] = model.unitPlan(SPEC).units;
+    mocks.reset();
+    units.createUnit(SPEC, ctx, payments, BASE_VALUES);
+    await mocks.settle();
+    const deployments = mocks.ofType("kubernetes:apps/v1:Deployment");
+    expect(deployments.map((d) => (d.inputs.metadata as { namespace: string }).namespace)).toEqual([
+      "payments",
+    ]);
+    const policies = mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect(JSON.stringify(policies.map((p) => p.inputs))).toContain("search");
+  });
+
+  it("fails naming the unit, tenant, cluster and the fix when the base's outputs lack a namespace", () => {
+    const [, search] = model.unitPlan(SPEC).units;
+    expect(() =>
+      units.createUnit(SPEC, ctx, search, { namespaces: { local: ["search"] }, kubeconfigs: {} }),
+    ).toThrow(
+      'local: unit "search" needs tenant "search"\'s namespace on cluster "local-b", which the base\'s outputs (namespaces) do not list: apply the base first (platform up local)',
+    );
+  });
+
+  it("fails naming the cluster when an EKS cluster's kubeconfig is not among the base's outputs", () => {
+    const spec: PlatformSpec = {
+      ...SPEC,
+      tier: "staging",
+      clouds: { aws: { region: "eu-west-1" } },
+      clusters: {
+        eks: {
+          kind: "eks",
+          cloud: "aws",
+          version: "1.37",
+          nodePools: [{ name: "g", size: "m6i.large", min: 1, max: 2 }],
+        },
+      },
+      apps: { checkout: app("payments", ["eks"]) },
+    };
+    const [unit] = model.unitPlan(spec).units;
+    expect(() =>
+      units.createUnit(spec, ctx, unit, { namespaces: { eks: ["payments"] }, kubeconfigs: {} }),
+    ).toThrow(
+      /unit "payments" runs on cluster "eks" \(eks\), whose kubeconfig is not among the base's outputs \(kubeconfigs\)/,
+    );
+  });
+});
+
+describe("migration from one stack", () => {
+  it("moves to each unit exactly the resources its stack registers, parents first; the rest stays", async () => {
+    const { planMigration } = await import("../../../ops/units/migration");
+    const single: PlatformSpec = { ...SPEC, units: undefined };
+    mocks.reset();
+    program.createPlatform(single, ctx);
+    await mocks.settle();
+    const state: StateResource[] = [
+      { urn: "urn:pulumi:unit::platform::pulumi:pulumi:Stack::platform-unit", type: "pulumi:pulumi:Stack" },
+      ...mocks.resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        parent: r.parentUrn ?? "urn:pulumi:unit::platform::pulumi:pulumi:Stack::platform-unit",
+      })),
+    ];
+    const plan = model.unitPlan(SPEC);
+    const migration = planMigration(SPEC, plan, state);
+    expect(migration.missing).toEqual([]);
+    for (const unit of plan.units) {
+      const registered = await urns(() => units.createUnit(SPEC, ctx, unit, BASE_VALUES));
+      const own = registered.filter((u) => !isProvider(u.split("::")[2]));
+      expect([...migration.moves[unit.name]].sort()).toEqual(own);
+      const moves = migration.moves[unit.name];
+      const childBeforeParent = moves.filter((urn, i) => {
+        const parent = state.find((s) => s.urn === urn)?.parent;
+        return parent !== undefined && moves.includes(parent) && moves.indexOf(parent) > i;
+      });
+      expect(childBeforeParent).toEqual([]);
+    }
+    const moved = Object.values(migration.moves).flat().length;
+    expect(migration.stays).toBe(state.length - moved);
+    expect(moved).toBeGreaterThan(0);
+  });
+
+  it("lists what the units hold that the state never had", async () => {
+    const { planMigration } = await import("../../../ops/units/migration");
+    const migration = planMigration(SPEC, model.unitPlan(SPEC), []);
+    expect(migration.missing).toEqual(["payments: checkout", "search: catalog"]);
+    expect(migration.moves).toEqual({ payments: [], search: [] });
+  });
+});
