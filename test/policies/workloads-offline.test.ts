@@ -161,7 +161,9 @@ describe("rendering an environment's workloads without helm or kubectl", () => {
       expect.stringMatching(
         /^core\/ConfigMap search\/search-settings on cluster "local-b": workload "search-config" and workload "again" both render it/,
       ),
-      expect.stringMatching(/search-synonyms on cluster "local-b": workload "search-config" and workload "again"/),
+      expect.stringMatching(
+        /search-synonyms on cluster "local-b": workload "search-config" and workload "again"/,
+      ),
     ]);
   });
 
