@@ -10,6 +10,9 @@ import { AdmissionPolicies } from "../components/kubernetes/admissionPolicies";
 import { createAgents } from "./agent";
 import { tenantPlacement } from "../model/tenancy";
 import { createWorkloads } from "./workloads";
+import { Holds, TenantRef, tenantRefs } from "./tenantRefs";
+
+export type { Holds, TenantRef } from "./tenantRefs";
 import { specHolding } from "../model/units";
 
 export { providerName } from "./cloud";
@@ -37,36 +40,6 @@ export interface PlatformOutputs {
   buckets: pulumi.Output<Record<string, BucketInfo>>;
   /** Kubeconfig of each EKS and GKE cluster (exec plugins, no credential inside), always a secret. */
   kubeconfigs: pulumi.Output<Record<string, string>>;
-}
-
-/**
- * A tenant's namespace on one cluster as apps and workloads need it: the namespace's name and what
- * to wait for before creating objects in it (the Tenant component in the same stack; nothing in a
- * unit's stack, whose base ran first).
- */
-export interface TenantRef {
-  namespace: pulumi.Output<string>;
-  dependsOn: pulumi.Resource[];
-}
-
-/** Which apps and workloads of the spec a stack creates (units: the base or one unit). */
-export interface Holds {
-  apps: string[];
-  workloads: string[];
-}
-
-/** Tenant components as {@link TenantRef}s (wait for the component itself). */
-export function tenantRefs(
-  tenants: Record<string, Record<string, Tenant>>,
-): Record<string, Record<string, TenantRef>> {
-  return Object.fromEntries(
-    Object.entries(tenants).map(([cluster, byTenant]) => [
-      cluster,
-      Object.fromEntries(
-        Object.entries(byTenant).map(([name, t]) => [name, { namespace: t.namespace, dependsOn: [t] }]),
-      ),
-    ]),
-  );
 }
 
 /** Throws when an app names a cluster or tenant the spec does not declare. */

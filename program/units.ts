@@ -10,7 +10,8 @@ import type { PlatformSpec } from "../model/types";
 import { BASE_OUTPUTS, BaseOutput, Unit, specHolding } from "../model/units";
 import { tenantPlacement } from "../model/tenancy";
 import { kubeconfigProvider, PlatformContext } from "./cloud";
-import { appEndpoints, AppEndpoint, createAppSet, PlatformOutputs, TenantRef } from "./program";
+import { appEndpoints, AppEndpoint, createAppSet, PlatformOutputs } from "./program";
+import type { TenantRef } from "./tenantRefs";
 import { createWorkloads } from "./workloads";
 
 /** Every output of the base is one the model lets units read (and no other). */

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { PlatformSpec, WorkloadSpec } from "../model/types";
 import { repositoryPathProblem } from "../model/workloadChecks";
-import type { TenantRef } from "./program";
+import type { TenantRef } from "./tenantRefs";
 import {
   HelmWorkload,
   KustomizeWorkload,

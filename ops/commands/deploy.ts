@@ -1,7 +1,5 @@
 import * as readline from "readline";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { clustersUp } from "../cluster/fleet";
-import { DEFAULT_CLUSTER } from "../../model/paths";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { preflight } from "../engine/preflight";
@@ -20,11 +18,13 @@ import { withEngineErrors } from "./engineErrors";
 import { collectMandatory, PolicyRefusal, policyResult, writeResult } from "../result";
 import { openStack } from "../engine/workspace";
 import { productionGuard } from "../promote/git";
-import { installToolchain } from "../toolchain/install";
 import { runPlatform } from "../../program/run";
 import { withSopsValues } from "../engine/sops";
 import type { Environment } from "../../model/environment";
 import { environmentOf } from "./environment";
+import { ensureLocalEngine, localClustersOf } from "./localEngine";
+import { DEFAULT_CLUSTER } from "../../model/paths";
+
 import { parseCommand, usageLine } from "./grammar";
 import { DESTROY, UP } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
@@ -84,27 +84,6 @@ export function parseDeployArgs(verb: "up" | "destroy", argv: string[]): DeployA
 /** The environment a command line names, for the engine error messages (see withEngineErrors). */
 export const environmentNameOf = (verb: "up" | "destroy") => (argv: string[]) =>
   parseDeployArgs(verb, argv).env;
-
-/** The local control planes an environment deploys to: its `kind: local` clusters (spec keys). */
-export function localClustersOf(environment: Environment): string[] {
-  const names = Object.entries(environment.spec.clusters)
-    .filter(([, c]) => c.kind === "local")
-    .map(([name]) => name);
-  return names.length ? names : [DEFAULT_CLUSTER];
-}
-
-/**
- * For `local`: the toolchain is installed and every local control plane of the environment runs
- * (all idempotent); the control planes start side by side.
- */
-export async function ensureLocalEngine(io: CommandIO, environment: Environment): Promise<void> {
-  const log = (l: string) => io.stderr(l + "\n");
-  await installToolchain({ root: io.root, env: io.processEnv, log });
-  const started = Date.now();
-  const names = localClustersOf(environment);
-  await clustersUp({ root: io.root, env: io.processEnv, log }, names);
-  log(`local clusters ready (${names.join(", ")}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
 
 /** Asks on stderr, reads the answer from the context's stdin; no person there (no TTY) is a no. */
 export async function confirm(io: CommandIO, question: string): Promise<boolean> {

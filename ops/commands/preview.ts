@@ -14,7 +14,7 @@ import { renderMarkdown } from "../preview/markdown";
 import { renderPreviewHtml } from "../preview/html";
 import { exitCodeOf, PreviewReport, toJson } from "../preview/report";
 import { runPreview } from "../preview/run";
-import { ensureLocalEngine } from "./deploy";
+import { ensureLocalEngine } from "./localEngine";
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
 import { deployUnits, parseConcurrency } from "./units";

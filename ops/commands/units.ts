@@ -10,7 +10,7 @@ import { openStack } from "../engine/workspace";
 import { writeResult } from "../result";
 import { runPlatform } from "../../program/run";
 import { notApplied, renderOutcomes, runUnits } from "../units/run";
-import { ensureLocalEngine } from "./deploy";
+import { ensureLocalEngine } from "./localEngine";
 import { CommandIO, EXIT, UsageError } from "./types";
 
 /** What `up`/`preview` hand over for a units environment. */
