@@ -150,8 +150,11 @@ test("refuses a tag of another image repository, naming both; nothing changes", 
   }
 });
 
-test("refuses to promote from an environment whose last deploy failed", async () => {
+test("a deploy refused at its preview changes nothing: promote takes what runs, never the refused image", async () => {
+  // (a last update that failed is refused by promote: see test/unit/preview/promote.test.ts; a
+  // refusal at `up --yes`'s own preview records no update, so what runs is still the good one)
   git("switch", "-q", "main");
+  git("branch", "-q", "-D", "promote/checkout-3.10");
   const spec = ws.file("stacks", "local", "platform.yaml");
   const original = fs.readFileSync(spec, "utf8");
   ws.editSpec("local", (t) =>
@@ -166,9 +169,15 @@ test("refuses to promote from an environment whose last deploy failed", async ()
   fs.writeFileSync(spec, original);
   expect(failed.code).toBe(1);
   const res = await ws.platform(["promote", "checkout", "--from", "local", "--to", "staging"]);
-  expect(res.code).toBe(1);
-  expect(res.stderr).toMatch(/the last update of local failed .*deploy it successfully before promoting/);
-  expect(git("branch", "--show-current")).toBe("main");
+  expect(res.stderr).toBe("");
+  expect(res.code).toBe(0);
+  expect(git("branch", "--show-current")).toBe("promote/checkout-3.10");
+  const added = git("diff", "-U0", "main", "HEAD")
+    .split("\n")
+    .filter((l) => l.startsWith("+ "));
+  expect(added).toEqual(['+    tag: "3.10" # the release candidate under test; production runs 2.8.1']);
+  git("switch", "-q", "main");
+  git("branch", "-q", "-D", "promote/checkout-3.10");
   expect(fs.readFileSync(path.join(ws.root, "stacks", "staging", "platform.yaml"), "utf8")).toContain(
     'tag: "2.9.0-rc.1"',
   );

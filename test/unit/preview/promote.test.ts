@@ -6,7 +6,8 @@ import { parsePromoteArgs } from "../../../ops/commands/promote";
 import { parsePreviewArgs } from "../../../ops/commands/preview";
 import { UsageError } from "../../../ops/commands/types";
 import { productionGuard } from "../../../ops/promote/git";
-import { imagesInState, parseImage } from "../../../ops/promote/source";
+import { deployedImage, imagesInState, parseImage, PromotionRefused } from "../../../ops/promote/source";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { changedLines, readImageRef, setImageRef } from "../../../ops/promote/spec";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -141,5 +142,30 @@ describe("production guard", () => {
     expect(
       productionGuard(dir, { ...env, GIT_CEILING_DIRECTORIES: path.dirname(dir) }, { allowDirty: false }),
     ).toMatch(/not a git checkout/);
+  });
+});
+
+describe("the source environment's last update", () => {
+  // the guard reads only the stack's history before anything else: a stand-in with that one method
+  const stackWhoseLast = (last: { kind: string; result: string; message?: string } | undefined) =>
+    ({ history: async () => (last ? [last] : []) }) as unknown as Stack;
+
+  test.each([
+    ["failed", "the last update of local failed (deploy of abc): fix local and deploy it successfully"],
+    ["in-progress", "the last update of local is still running (deploy of abc)"],
+  ])("%s: refused before the state is read, naming the fix", async (result, message) => {
+    const run = deployedImage(
+      stackWhoseLast({ kind: "update", result, message: "deploy of abc" }),
+      "local",
+      "checkout",
+    );
+    await expect(run).rejects.toThrow(PromotionRefused);
+    await expect(run).rejects.toThrow(message);
+  });
+
+  test("never deployed: refused, naming the command", async () => {
+    await expect(deployedImage(stackWhoseLast(undefined), "local", "checkout")).rejects.toThrow(
+      "local has no deploy yet: deploy it first (platform up local)",
+    );
   });
 });
