@@ -8,7 +8,6 @@
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { policy } from "../../ops/commands/policy";
@@ -17,6 +16,7 @@ import { toolchainBinDir } from "../../ops/toolchain/install";
 import { loadEnvironment } from "../../model/environment";
 import type { CommandIO } from "../../ops/commands/types";
 import { REPO_ROOT } from "./helpers/workspace";
+import { freePort } from "./helpers/registry";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "policies", "fixtures", "workloads");
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "policy-workloads-")));
@@ -278,12 +278,3 @@ describe("a remote chart: cached by --fetch-charts, then rendered offline", () =
 });
 
 /** A TCP port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

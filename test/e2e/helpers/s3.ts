@@ -1,7 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import type { TestWorkspace } from "./workspace";
+import { freePort } from "./registry";
+
+export { freePort };
 
 /** A local S3-compatible server (moto's, from PyPI; pinned in .ci/run) for object-store backends. */
 export class LocalS3 {
@@ -117,18 +119,6 @@ export class LocalS3 {
     await exited;
     clearTimeout(timer);
   }
-}
-
-/** A TCP port of 127.0.0.1 that nothing listens on (at the time of the call). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Options of {@link declareS3Environment}. */
