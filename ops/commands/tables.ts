@@ -9,8 +9,22 @@ import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
 import { IMAGE, IMAGE_UPDATE } from "./imageTables";
 import { PUBLISH } from "./publishTables";
 import { ENV, oneEnvironment } from "./tableParts";
+import { DEFAULT_UNIT_CONCURRENCY } from "../units/run";
 
 export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, PUBLISH, ROLLBACK, STATUS };
+
+/** `up`/`preview --concurrency` when not given: what the units runner uses without one. */
+export const UNITS_CONCURRENCY_DEFAULT = String(DEFAULT_UNIT_CONCURRENCY);
+
+/** `--concurrency N` of `up` and `preview`: how many units of a units environment run at once. */
+const CONCURRENCY_FLAG = {
+  type: "string",
+  value: "N",
+  description: "an environment with units: at most N units at once",
+  default: UNITS_CONCURRENCY_DEFAULT,
+  needs: "a positive integer",
+  verbChecksValue: true,
+} as const;
 
 export const VALIDATE = command({
   name: "validate",
@@ -116,9 +130,6 @@ export const CLUSTER = command({
   subcommands: { up: CLUSTER_UP, down: CLUSTER_DOWN, status: CLUSTER_STATUS },
 });
 
-/** `up`/`preview --concurrency` when not given; the same number as DEFAULT_UNIT_CONCURRENCY of ops/units/run. */
-export const UNITS_CONCURRENCY_DEFAULT = "4";
-
 export const UP = command({
   name: "up",
   summary: "deploy with the policy packs (local: also builds tools, starts the cluster)",
@@ -145,14 +156,7 @@ export const UP = command({
       type: "boolean",
       description: "lift the suspension a `rollback --now` left (stack tag platform:suspended) and deploy",
     },
-    concurrency: {
-      type: "string",
-      value: "N",
-      description: "an environment with units: at most N units at once",
-      default: UNITS_CONCURRENCY_DEFAULT,
-      needs: "a positive integer",
-      verbChecksValue: true,
-    },
+    concurrency: CONCURRENCY_FLAG,
   },
   exits: ["0 deployed", "1 failed or refused", "2 bad flags"],
   messages: oneEnvironment,
@@ -215,14 +219,7 @@ export const PREVIEW = command({
       type: "boolean",
       description: "report a mass deletion as allowed instead of refusing it",
     },
-    concurrency: {
-      type: "string",
-      value: "N",
-      description: "an environment with units: at most N units at once",
-      default: UNITS_CONCURRENCY_DEFAULT,
-      needs: "a positive integer",
-      verbChecksValue: true,
-    },
+    concurrency: CONCURRENCY_FLAG,
   },
   exits: ["0 no mandatory violation", "1 failed, a mandatory violation or no comment", "2 bad flags"],
   messages: {
