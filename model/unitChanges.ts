@@ -4,7 +4,8 @@
  */
 import { createHash } from "crypto";
 import { tenantPlacement } from "./tenancy";
-import type { PlatformSpec, WorkloadSpec } from "./types";
+import { splitSecretRefs } from "./sops";
+import type { AppSpec, PlatformSpec, WorkloadSpec } from "./types";
 import { BASE_UNIT, BaseOutput, Unit, unitPlan } from "./units";
 
 /** What one revision of an environment is built from. */
@@ -16,7 +17,10 @@ export interface RevisionInputs {
    * environment's policy config and stack settings. A change runs every unit.
    */
   codeHash: string;
-  /** Content hash of each repository path a workload reads ({@link workloadPaths}). @default none */
+  /**
+   * Content hash of each repository path a workload or an app reads ({@link workloadPaths},
+   * {@link appPaths}). @default none
+   */
   files?: Record<string, string>;
   /** Hash of each base output's value (after the base ran). @default none: not compared */
   baseOutputs?: Partial<Record<BaseOutput, string>>;
@@ -49,6 +53,11 @@ export function workloadPaths(workload: WorkloadSpec): string[] {
   }
 }
 
+/** Repository paths an app reads: the SOPS-encrypted files of its secrets. */
+export function appPaths(app: AppSpec): string[] {
+  return [...new Set(Object.values(splitSecretRefs(app.secrets).sops).map((ref) => ref.file))].sort();
+}
+
 /** JSON with object keys sorted, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
@@ -67,7 +76,8 @@ function pick<T>(from: Record<string, T> | undefined, names: Iterable<string>): 
 /**
  * What the base reads of the apps and workloads it does not hold: where each tenant is placed
  * (its namespaces), the optional kinds apps use per cluster (the agent's RBAC) and the apps'
- * secrets (their plumbing lives in the base).
+ * store-backed secrets (the stores and identities live in the base; each app's ExternalSecret and
+ * SOPS Secret live in its unit).
  */
 function baseViewOfUnits(spec: PlatformSpec) {
   const apps = Object.values(spec.apps ?? {});
@@ -85,19 +95,28 @@ function baseViewOfUnits(spec: PlatformSpec) {
         ];
       }),
     ),
+    // The stores, vault roles and identities the base makes; of SOPS only that there is some
+    // (the agent may read `<app>-sops`): the files and keys are the unit's.
     secrets: Object.fromEntries(
       Object.entries(spec.apps ?? {})
         .filter(([, a]) => Object.keys(a.secrets ?? {}).length > 0)
-        .map(([n, a]) => [n, { tenant: a.tenant, clusters: a.clusters, secrets: a.secrets }]),
+        .map(([n, a]) => {
+          const { store, sops } = splitSecretRefs(a.secrets);
+          return [n, { tenant: a.tenant, clusters: a.clusters, store, sops: Object.keys(sops).length > 0 }];
+        }),
     ),
   };
 }
 
-function filesOf(workloads: Record<string, WorkloadSpec>, files: Record<string, string>) {
+function filesOf(
+  workloads: Record<string, WorkloadSpec>,
+  files: Record<string, string>,
+  apps: Record<string, AppSpec> = {},
+) {
   return Object.fromEntries(
-    Object.values(workloads)
-      .flatMap(workloadPaths)
-      .map((p) => [p, files[p] ?? "unhashed"]),
+    [...Object.values(workloads).flatMap(workloadPaths), ...Object.values(apps).flatMap(appPaths)].map(
+      (p) => [p, files[p] ?? "unhashed"],
+    ),
   );
 }
 
@@ -125,7 +144,7 @@ function unitInputs(spec: PlatformSpec, unit: Unit, rev: RevisionInputs) {
     placement: pick(tenantPlacement(spec), tenants),
     apps,
     workloads,
-    files: filesOf(workloads, rev.files ?? {}),
+    files: filesOf(workloads, rev.files ?? {}, apps),
     unit: { dependsOn: unit.dependsOn, baseOutputs: unit.baseOutputs },
     baseOutputs: rev.baseOutputs
       ? Object.fromEntries(unit.baseOutputs.map((o) => [o, rev.baseOutputs?.[o]]))

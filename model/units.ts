@@ -21,11 +21,15 @@ export const BASE_OUTPUTS = [
   "databases",
   "buckets",
   "kubeconfigs",
+  "appIdentities",
 ] as const;
 export type BaseOutput = (typeof BASE_OUTPUTS)[number];
 
-/** What every unit reads from the base: the tenants' namespaces and the clusters' kubeconfigs. */
-export const ALWAYS_READ: readonly BaseOutput[] = ["namespaces", "kubeconfigs"];
+/**
+ * What every unit reads from the base: the tenants' namespaces, the clusters' kubeconfigs and the
+ * apps' service-account identities (for the secret stores the base made).
+ */
+export const ALWAYS_READ: readonly BaseOutput[] = ["namespaces", "kubeconfigs", "appIdentities"];
 
 /** One unit of the plan (never the base). */
 export interface Unit {
@@ -171,14 +175,6 @@ export function planUnits(spec: PlatformSpec): { plan: UnitPlan; findings: Findi
         `unit "${unit}" holds no app or workload: list some, or remove it`,
         "key",
       );
-    for (const app of draft.apps) {
-      if (Object.keys(apps[app].secrets ?? {}).length > 0)
-        add(
-          ["apps", app, "secrets"],
-          `app "${app}" reads secrets, and apps with secrets cannot be in a unit yet (their secret plumbing lives in the base): remove units: or the app's secrets`,
-          "key",
-        );
-    }
   }
 
   // dependsOn: known units, no cycle.

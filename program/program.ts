@@ -40,6 +40,11 @@ export interface PlatformOutputs {
   buckets: pulumi.Output<Record<string, BucketInfo>>;
   /** Kubeconfig of each EKS and GKE cluster (exec plugins, no credential inside), always a secret. */
   kubeconfigs: pulumi.Output<Record<string, string>>;
+  /**
+   * Annotations of each app's service account per cluster (the IRSA role, the GCP service
+   * account its secret store authenticates as), for the units that create the apps.
+   */
+  appIdentities: pulumi.Output<Record<string, Record<string, Record<string, string>>>>;
 }
 
 /** Throws when an app names a cluster or tenant the spec does not declare. */
@@ -103,16 +108,16 @@ export function createPlatform(
     }
   }
 
-  const secrets = createSecrets(spec, ctx, clouds, clusters, tenants);
-  const sopsSecrets = createSopsSecrets(spec, ctx, clusters, tenants);
+  const refs = tenantRefs(tenants);
+  const held = holds ? specHolding(spec, holds) : spec;
+  const secrets = createSecrets(spec, ctx, clouds, clusters, tenants, held.apps ?? {});
+  const sopsSecrets = createSopsSecrets(spec, ctx, providers, refs, held.apps ?? {});
   for (const [appName, byCluster] of Object.entries(sopsSecrets)) {
     for (const [cluster, deps] of Object.entries(byCluster)) {
       secrets.dependsOn[appName] ??= {};
       secrets.dependsOn[appName][cluster] = [...(secrets.dependsOn[appName][cluster] ?? []), ...deps];
     }
   }
-  const refs = tenantRefs(tenants);
-  const held = holds ? specHolding(spec, holds) : spec;
   const appSets: Record<string, AppSet> = {};
   for (const [appName, app] of Object.entries(held.apps ?? {})) {
     appSets[appName] = createAppSet(spec, ctx, appName, app, providers, refs, secrets);
@@ -157,6 +162,11 @@ export function createPlatform(
     databases: data.databases,
     buckets: data.buckets,
     kubeconfigs: clusterKubeconfigs(clusters),
+    appIdentities: pulumi.all(
+      Object.fromEntries(
+        Object.entries(secrets.serviceAccountAnnotations).map(([app, byCluster]) => [app, pulumi.all(byCluster)]),
+      ),
+    ),
   };
 }
 

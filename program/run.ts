@@ -205,6 +205,8 @@ export async function runUnit(
   environment: Environment,
   unitName: string,
   base: BaseOutputValues,
+  /** The decrypted SOPS values its apps read. @default none (an app reading one fails, naming it) */
+  options: Pick<RunOptions, "sopsValue"> = {},
 ): Promise<Record<string, unknown>> {
   const spec = environment.spec;
   const unit = unitPlan(spec).units.find((u) => u.name === unitName);
@@ -218,5 +220,7 @@ export async function runUnit(
     env: environment.processEnv,
     read: (file) => environment.read(file),
   });
-  return { ...createUnit(spec, ctx, unit, base) };
+  return {
+    ...createUnit(spec, options.sopsValue ? { ...ctx, sopsValue: options.sopsValue } : ctx, unit, base),
+  };
 }

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as vault from "@pulumi/vault";
+import type * as k8s from "@pulumi/kubernetes";
 import { IrsaRole } from "../components/aws";
 import { WorkloadIdentityBinding } from "../components/gcp";
 import {
@@ -21,7 +22,7 @@ import {
   Tenant,
 } from "../components/kubernetes";
 import { TenantSecrets, VaultAudit } from "../components/vault";
-import type { PlatformSpec, VaultSourceSpec } from "../model/types";
+import type { AppSpec, PlatformSpec, VaultSourceSpec } from "../model/types";
 import { Clouds, Clusters, PlatformContext, physicalClusterName } from "./cloud";
 import { SecretUse, secretUses, vaultReaders } from "./secretPlan";
 import { splitSecretRefs } from "../model/sops";
@@ -67,6 +68,8 @@ export function createSecrets(
   clouds: Clouds,
   clusters: Clusters,
   tenants: Record<string, Record<string, Tenant>>,
+  /** The apps whose AppExternalSecret this stack creates (a units environment's base: none). @default the spec's */
+  apps?: Record<string, AppSpec>,
 ): AppSecrets {
   const uses = secretUses(spec);
   const built: Built = { spec, clouds, clusters, tenantSecrets: createVault(spec, uses) };
@@ -111,17 +114,64 @@ export function createSecrets(
     }
   }
 
-  for (const [appName, app] of Object.entries(spec.apps ?? {})) {
+  const storeRefs = (cluster: string, tenant: string) =>
+    Object.fromEntries(
+      Object.entries(stores[cluster]?.[tenant] ?? {}).map(([source, { ref, store }]) => [
+        source,
+        { ref, dependsOn: [store] },
+      ]),
+    );
+  const externals = createAppExternalSecrets(spec, ctx, apps ?? spec.apps ?? {}, {
+    providers: clusters.providers,
+    namespaceOf: (cluster, tenant) => tenants[cluster][tenant].namespace,
+    stores: storeRefs,
+  });
+  Object.assign(result.dependsOn, externals);
+  return result;
+}
+
+/** The store of one secret source in a tenant's namespace, and what an ExternalSecret waits for. */
+export interface StoreInNamespace {
+  ref: StoreRef;
+  dependsOn: pulumi.Resource[];
+}
+
+/** Where {@link createAppExternalSecrets} finds the clusters, namespaces and stores. */
+export interface ExternalSecretPlacement {
+  providers: Record<string, k8s.Provider>;
+  namespaceOf: (cluster: string, tenant: string) => pulumi.Input<string>;
+  /** The stores in a tenant's namespace on a cluster, by source name. */
+  stores: (cluster: string, tenant: string) => Record<string, StoreInNamespace>;
+}
+
+/**
+ * An AppExternalSecret `<app>-<cluster>` per app reading store-backed secrets, on each of its
+ * clusters: in the single stack and a units environment's base (stores in the same stack), or in
+ * the app's unit (stores made by the base, named by source). Returns what each App waits for.
+ */
+export function createAppExternalSecrets(
+  spec: PlatformSpec,
+  ctx: Pick<PlatformContext, "skipAwait">,
+  apps: Record<string, AppSpec>,
+  placement: ExternalSecretPlacement,
+): Record<string, Record<string, pulumi.Resource[]>> {
+  const out: Record<string, Record<string, pulumi.Resource[]>> = {};
+  for (const [appName, app] of Object.entries(apps)) {
     const secrets = splitSecretRefs(app.secrets).store;
     if (Object.keys(secrets).length === 0) continue;
     const used = [...new Set(Object.values(secrets).map((ref) => ref.source))];
     for (const cluster of app.clusters) {
-      const inNamespace = stores[cluster][app.tenant];
+      const inNamespace = placement.stores(cluster, app.tenant);
+      const missing = used.filter((s) => !inNamespace[s]);
+      if (missing.length)
+        throw new Error(
+          `${spec.environment}: app "${appName}" reads secrets from ${missing.map((s) => `"${s}"`).join(", ")}, which has no store in tenant "${app.tenant}"'s namespace on cluster "${cluster}"`,
+        );
       const external = new AppExternalSecret(
         `${appName}-${cluster}`,
         {
           appName,
-          namespace: tenants[cluster][app.tenant].namespace,
+          namespace: placement.namespaceOf(cluster, app.tenant),
           secrets,
           stores: Object.fromEntries(used.map((s) => [s, inNamespace[s].ref])),
           skipAwait: ctx.skipAwait,
@@ -134,13 +184,13 @@ export function createSecrets(
             component: "external-secret",
           }),
         },
-        { provider: clusters.providers[cluster], dependsOn: used.map((s) => inNamespace[s].store) },
+        { provider: placement.providers[cluster], dependsOn: used.flatMap((s) => inNamespace[s].dependsOn) },
       );
-      result.dependsOn[appName] ??= {};
-      result.dependsOn[appName][cluster] = [external];
+      out[appName] ??= {};
+      out[appName][cluster] = [external];
     }
   }
-  return result;
+  return out;
 }
 
 /** Per vault source: a provider (token from the environment), the audit device and the tenants' secrets. */

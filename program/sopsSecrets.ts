@@ -4,10 +4,12 @@
  * caller decrypted before the program ran (`ctx.sopsValue`), each a Pulumi secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppSopsSecret, platformLabels, Tenant } from "../components/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
+import { AppSopsSecret, platformLabels } from "../components/kubernetes";
 import { splitSecretRefs } from "../model/sops";
-import type { PlatformSpec } from "../model/types";
-import type { Clusters, PlatformContext } from "./cloud";
+import type { AppSpec, PlatformSpec } from "../model/types";
+import type { PlatformContext } from "./cloud";
+import type { TenantRef } from "./tenantRefs";
 
 /** Per app and cluster, the AppSopsSecret the app's pods wait for. */
 export type SopsSecrets = Record<string, Record<string, pulumi.Resource[]>>;
@@ -15,11 +17,13 @@ export type SopsSecrets = Record<string, Record<string, pulumi.Resource[]>>;
 export function createSopsSecrets(
   spec: PlatformSpec,
   ctx: PlatformContext,
-  clusters: Clusters,
-  tenants: Record<string, Record<string, Tenant>>,
+  providers: Record<string, k8s.Provider>,
+  tenants: Record<string, Record<string, TenantRef>>,
+  /** The apps whose secrets this stack creates (a units environment's base: none). @default the spec's */
+  apps: Record<string, AppSpec> = spec.apps ?? {},
 ): SopsSecrets {
   const out: SopsSecrets = {};
-  for (const [appName, app] of Object.entries(spec.apps ?? {})) {
+  for (const [appName, app] of Object.entries(apps)) {
     const refs = splitSecretRefs(app.secrets).sops;
     if (Object.keys(refs).length === 0) continue;
     if (!ctx.sopsValue) {
@@ -52,7 +56,7 @@ export function createSopsSecrets(
             component: "sops-secret",
           }),
         },
-        { provider: clusters.providers[cluster], dependsOn: [tenants[cluster][app.tenant]] },
+        { provider: providers[cluster], dependsOn: tenants[cluster][app.tenant].dependsOn },
       );
       out[appName] ??= {};
       out[appName][cluster] = [secret];

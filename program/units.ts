@@ -6,13 +6,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AppSet } from "../components/kubernetes";
-import type { PlatformSpec } from "../model/types";
+import type { AppSpec, PlatformSpec } from "../model/types";
 import { BASE_OUTPUTS, BaseOutput, Unit, specHolding } from "../model/units";
 import { tenantPlacement } from "../model/tenancy";
 import { kubeconfigProvider, PlatformContext } from "./cloud";
 import { appEndpoints, AppEndpoint, createAppSet, PlatformOutputs } from "./program";
 import type { TenantRef } from "./tenantRefs";
 import { createWorkloads } from "./workloads";
+import { AppSecrets, createAppExternalSecrets } from "./secrets";
+import { secretUses } from "./secretPlan";
+import { createSopsSecrets } from "./sopsSecrets";
 
 /** Every output of the base is one the model lets units read (and no other). */
 const _outputsInStep: Record<BaseOutput, unknown> = {} as PlatformOutputs;
@@ -27,6 +30,11 @@ export interface BaseOutputValues {
   namespaces: Record<string, string[]>;
   /** Kubeconfig of each EKS and GKE cluster. */
   kubeconfigs: Record<string, string>;
+  /**
+   * Service-account annotations of each app per cluster (IRSA role, GCP service account).
+   * @default none (a base applied before it exported them; it re-runs first, its code changed)
+   */
+  appIdentities?: Record<string, Record<string, Record<string, string>>>;
 }
 
 /** Stack outputs of one unit. */
@@ -127,6 +135,52 @@ function unitTenants(
   return refs;
 }
 
+/**
+ * The secrets of a unit's apps: their AppExternalSecrets (reading the stores the base made in the
+ * tenants' namespaces, one per source, named after it) and AppSopsSecrets, and the service-account
+ * annotations the base exported; the same components and names as in the single stack.
+ */
+function unitSecrets(
+  spec: PlatformSpec,
+  ctx: PlatformContext,
+  apps: Record<string, AppSpec>,
+  providers: Record<string, k8s.Provider>,
+  tenants: Record<string, Record<string, TenantRef>>,
+  base: BaseOutputValues,
+): AppSecrets {
+  const uses = secretUses({ ...spec, apps });
+  const stores = (cluster: string, tenant: string) =>
+    Object.fromEntries(
+      uses
+        .filter((u) => u.cluster === cluster && u.tenant === tenant)
+        .map((u) => [u.source, { ref: { name: u.source, kind: "SecretStore" as const }, dependsOn: [] }]),
+    );
+  const dependsOn = createAppExternalSecrets(spec, ctx, apps, {
+    providers,
+    namespaceOf: (cluster, tenant) => tenants[cluster][tenant].namespace,
+    stores,
+  });
+  for (const [appName, byCluster] of Object.entries(createSopsSecrets(spec, ctx, providers, tenants, apps)))
+    for (const [cluster, deps] of Object.entries(byCluster)) {
+      dependsOn[appName] ??= {};
+      dependsOn[appName][cluster] = [...(dependsOn[appName][cluster] ?? []), ...deps];
+    }
+  const serviceAccountAnnotations = Object.fromEntries(
+    Object.keys(apps)
+      .filter((app) => base.appIdentities?.[app] !== undefined)
+      .map((app) => [
+        app,
+        Object.fromEntries(
+          Object.entries(base.appIdentities![app]).map(([cluster, annotations]) => [
+            cluster,
+            pulumi.output(annotations),
+          ]),
+        ),
+      ]),
+  );
+  return { dependsOn, serviceAccountAnnotations };
+}
+
 /** Builds one unit: its apps' AppSets and its workloads, on the clusters' providers. */
 export function createUnit(
   spec: PlatformSpec,
@@ -138,12 +192,10 @@ export function createUnit(
   const providers = unitProviders(spec, ctx, unit, clusters, base);
   const tenants = unitTenants(spec, unit, clusters, base);
   const held = specHolding(spec, unit);
+  const secrets = unitSecrets(spec, ctx, held.apps ?? {}, providers, tenants, base);
   const appSets: Record<string, AppSet> = {};
   for (const [appName, app] of Object.entries(held.apps ?? {}))
-    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, {
-      dependsOn: {},
-      serviceAccountAnnotations: {},
-    });
+    appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
   createWorkloads(held, {
     root: ctx.repositoryRoot ?? process.cwd(),
     providers,

@@ -6,7 +6,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { Environment } from "../../model/environment";
-import { workloadPaths } from "../../model/unitChanges";
+import { appPaths, workloadPaths } from "../../model/unitChanges";
 
 /** Folders (and files) of the repository whose content is the code every unit runs. */
 export const CODE_PATHS = ["program", "components", "policies", "model", "package.json", "package-lock.json"];
@@ -50,8 +50,11 @@ export function codeHash(environment: Environment): string {
   ]);
 }
 
-/** The content hash of each repository path the spec's workloads read. */
+/** The content hash of each repository path the spec's workloads and apps (SOPS files) read. */
 export function workloadFileHashes(environment: Environment): Record<string, string> {
-  const paths = new Set(Object.values(environment.spec.workloads ?? {}).flatMap(workloadPaths));
+  const paths = new Set([
+    ...Object.values(environment.spec.workloads ?? {}).flatMap(workloadPaths),
+    ...Object.values(environment.spec.apps ?? {}).flatMap(appPaths),
+  ]);
   return Object.fromEntries([...paths].sort().map((p) => [p, contentHash(environment.root, [p])]));
 }

@@ -2,12 +2,17 @@
  * Moving an environment deployed as one stack to units (docs/units.md, "Migrating"): which
  * resources of the single stack's state go to which unit's stack with `pulumi state move`. Pure:
  * the caller exports the state and runs the moves. Each unit takes the component trees of its
- * apps (AppSet `<app>`) and workloads (`<workload>-<cluster>`), children included; providers are
- * copied by `pulumi state move` itself; everything else stays in the base.
+ * apps (AppSet `<app>`, and per cluster the AppExternalSecret `<app>-<cluster>` and AppSopsSecret
+ * `<app>-<cluster>-sops` of an app with secrets) and workloads (`<workload>-<cluster>`), children
+ * included; providers are copied by `pulumi state move` itself; everything else (the secret
+ * stores, identities and vault roles among it) stays in the base.
  */
 import type { PlatformSpec } from "../../model/types";
 import type { UnitPlan } from "../../model/units";
 import { APP_SET_TYPE } from "../../components/kubernetes/appSet";
+import { APP_EXTERNAL_SECRET_TYPE } from "../../components/kubernetes/externalSecrets";
+import { APP_SOPS_SECRET_TYPE } from "../../components/kubernetes/sopsSecret";
+import { splitSecretRefs } from "../../model/sops";
 import { HELM_WORKLOAD_TYPE } from "../../components/kubernetes/workloads/helm";
 import { KUSTOMIZE_WORKLOAD_TYPE } from "../../components/kubernetes/workloads/kustomize";
 import { MANIFESTS_WORKLOAD_TYPE } from "../../components/kubernetes/workloads/manifests";
@@ -52,7 +57,19 @@ export function planMigration(
   const missing: string[] = [];
   for (const unit of plan.units) {
     const wanted: { type: (t: string) => boolean; name: string }[] = [
-      ...unit.apps.map((app) => ({ type: (t: string) => t === APP_SET_TYPE, name: app })),
+      ...unit.apps.flatMap((app) => {
+        const { store, sops } = splitSecretRefs(spec.apps?.[app]?.secrets);
+        const clusters = spec.apps?.[app]?.clusters ?? [];
+        return [
+          { type: (t: string) => t === APP_SET_TYPE, name: app },
+          ...(Object.keys(store).length
+            ? clusters.map((c) => ({ type: (t: string) => t === APP_EXTERNAL_SECRET_TYPE, name: `${app}-${c}` }))
+            : []),
+          ...(Object.keys(sops).length
+            ? clusters.map((c) => ({ type: (t: string) => t === APP_SOPS_SECRET_TYPE, name: `${app}-${c}-sops` }))
+            : []),
+        ];
+      }),
       ...unit.workloads.flatMap((w) =>
         (spec.workloads?.[w]?.clusters ?? []).map((c) => ({
           type: (t: string) => WORKLOAD_TYPES.has(t),

@@ -13,6 +13,7 @@ import type { BaseOutputValues } from "../../program/units";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
+import { withSopsValues } from "../engine/sops";
 import { collectMandatory, PolicyRefusal, policyResult } from "../result";
 import { codeHash, workloadFileHashes } from "./hashes";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
@@ -73,6 +74,7 @@ function baseValues(outputs: OutputMap, env: string): BaseOutputValues & Record<
     ...plain,
     namespaces: plain.namespaces as Record<string, string[]>,
     kubeconfigs: (plain.kubeconfigs ?? {}) as Record<string, string>,
+    appIdentities: (plain.appIdentities ?? {}) as Record<string, Record<string, Record<string, string>>>,
   };
 }
 
@@ -163,7 +165,9 @@ export async function runUnits(
   const fingerprintOf = (tags: Record<string, string>) => tags[FINGERPRINT_TAG];
 
   // 1. The base: the environment's own stack.
-  const baseStack = await openStack(environment, async () => runPlatform(environment));
+  const baseStack = await openStack(environment, async () =>
+    runPlatform(environment, withSopsValues(environment, {})),
+  );
   const baseFingerprint = fingerprintsWith(environment, code, files, undefined)[BASE_UNIT];
   const baseTags = await baseStack.listTags();
   let base: UnitOutcome;
@@ -199,7 +203,7 @@ export async function runUnits(
   const next: Record<string, string> = {};
   for (const unit of plan.units) {
     const stack = await openUnitStack(environment, unit.name, async () =>
-      runUnit(environment, unit.name, values),
+      runUnit(environment, unit.name, values, withSopsValues(environment, {})),
     );
     stacks.set(unit.name, stack);
     previous[unit.name] = fingerprintOf(await stack.listTags());

@@ -51,7 +51,7 @@ describe("the unit plan", () => {
         apps: ["catalog"],
         workloads: ["indexer"],
         dependsOn: [],
-        baseOutputs: ["namespaces", "kubeconfigs"],
+        baseOutputs: ["namespaces", "kubeconfigs", "appIdentities"],
       },
       {
         name: "shop",
@@ -59,7 +59,7 @@ describe("the unit plan", () => {
         apps: ["banner", "checkout", "refunds"],
         workloads: [],
         dependsOn: [],
-        baseOutputs: ["namespaces", "kubeconfigs"],
+        baseOutputs: ["namespaces", "kubeconfigs", "appIdentities"],
       },
     ]);
   });
@@ -75,7 +75,7 @@ describe("the unit plan", () => {
     expect(plan.units.map((u) => u.name)).toEqual(["search", "shop"]);
     const shop = plan.units.find((u) => u.name === "shop");
     expect(shop?.dependsOn).toEqual(["search"]);
-    expect(shop?.baseOutputs).toEqual(["namespaces", "kubeconfigs", "databases"]);
+    expect(shop?.baseOutputs).toEqual(["namespaces", "kubeconfigs", "appIdentities", "databases"]);
   });
 
   it("a platform workload listed in a group leaves the base", () => {
@@ -147,7 +147,7 @@ describe("groupings refused, each at its line", () => {
       "      apps: [banner]\n",
       "      apps: [banner]\n      baseOutputs: [namespaces, vpcId]\n",
       [
-        '22:33 units.groups.shop.baseOutputs[1]: the base does not export "vpcId"; it exports environment, namespaces, apps, clusterEndpoints, databases, buckets, kubeconfigs: read one of those or move what you need into the base',
+        '22:33 units.groups.shop.baseOutputs[1]: the base does not export "vpcId"; it exports environment, namespaces, apps, clusterEndpoints, databases, buckets, kubeconfigs, appIdentities: read one of those or move what you need into the base',
       ],
     ],
     [
@@ -172,7 +172,7 @@ describe("groupings refused, each at its line", () => {
     expect(problems(edit(SPEC, from, to)).sort()).toEqual([...expected].sort());
   });
 
-  it("an app with secrets cannot be in a unit yet", () => {
+  it("an app with secrets is in its unit like any other (here the group that lists it)", () => {
     const text = edit(
       SPEC,
       '  banner: { tenant: ads, image: registry.k8s.io/pause, tag: "3.10", clusters: [local] }\n',
@@ -181,9 +181,8 @@ describe("groupings refused, each at its line", () => {
       "tenants:\n  payments",
       'secretSources:\n  vault: { kind: vault, address: "https://vault.acme.internal", kvMount: platform }\ntenants:\n  payments',
     );
-    expect(problems(text)).toEqual([
-      '15:88 apps.banner.secrets: app "banner" reads secrets, and apps with secrets cannot be in a unit yet (their secret plumbing lives in the base): remove units: or the app\'s secrets',
-    ]);
+    expect(problems(text)).toEqual([]);
+    expect(unitPlan(specOf(text)).units.find((u) => u.apps.includes("banner"))?.name).toBe("shop");
   });
 
   it("unitPlan throws naming the environment and every problem", () => {

@@ -368,6 +368,7 @@ describe.each(["staging", "production"])("%s on its cloud clusters", (env) => {
       databases: plain,
       buckets: plain,
       kubeconfigs: { secret: true },
+      appIdentities: plain,
     });
     const kubeconfigs = await valueOf(outputs.kubeconfigs as pulumi.Output<Record<string, string>>);
     expect(Object.keys(kubeconfigs).sort()).toEqual(Object.keys(CLOUD_CLUSTERS[env]).sort());

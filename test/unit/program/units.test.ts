@@ -42,7 +42,27 @@ const SPEC: PlatformSpec = {
   },
   units: {},
 };
-const ctx = { kubeconfigFor: () => "apiVersion: v1\n", repositoryRoot: process.cwd() };
+const ctx = {
+  kubeconfigFor: () => "apiVersion: v1\n",
+  repositoryRoot: process.cwd(),
+  sopsValue: () => "decrypted-value",
+};
+
+/** SPEC with an app reading a vault secret (a store in the base) and one reading a SOPS file. */
+const WITH_SECRETS: PlatformSpec = {
+  ...SPEC,
+  secretSources: { vault: { kind: "vault", address: "http://127.0.0.1:8200", kvMount: "platform" } },
+  apps: {
+    checkout: app("payments", ["local"], {
+      allowFrom: ["search"],
+      secrets: { DB_PASSWORD: { source: "sops", file: "secrets/payments.enc.yaml", key: "db.password" } },
+    }),
+    catalog: app("search", ["local", "local-b"], {
+      replicas: 1,
+      secrets: { API_KEY: { source: "vault", path: "search/catalog", key: "api-key" } },
+    }),
+  },
+};
 const BASE_VALUES = { namespaces: { local: ["payments", "search"], "local-b": ["search"] }, kubeconfigs: {} };
 
 const isProvider = (type: string) => type.startsWith("pulumi:providers:");
@@ -74,6 +94,77 @@ describe("the units program", () => {
     expect(providers(perUnit.payments)).toEqual(providers(whole).filter((u) => u.endsWith("::k8s-local")));
     expect(providers(perUnit.search)).toEqual(providers(whole).filter((u) => /::k8s-local(-b)?$/.test(u)));
     expect(base.some((u) => u.includes("checkout"))).toBe(false);
+  });
+
+  it("apps with secrets: their ExternalSecret and SOPS Secret move into the unit, the stores stay in the base", async () => {
+    const single: PlatformSpec = { ...WITH_SECRETS, units: undefined };
+    const whole = await urns(() => program.createPlatform(single, ctx));
+    const plan = model.unitPlan(WITH_SECRETS);
+    const base = await urns(() => program.createPlatform(WITH_SECRETS, ctx, plan.base));
+    const perUnit: Record<string, string[]> = {};
+    for (const unit of plan.units)
+      perUnit[unit.name] = await urns(() => units.createUnit(WITH_SECRETS, ctx, unit, BASE_VALUES));
+    const owned = [base, ...Object.values(perUnit)].flatMap((list) =>
+      list.filter((u) => !isProvider(u.split("::")[2])),
+    );
+    expect(new Set(owned).size).toBe(owned.length);
+    expect(owned.sort()).toEqual(whole.filter((u) => !isProvider(u.split("::")[2])));
+    const named = (list: string[], type: string) =>
+      list.filter((u) => u.split("::")[2].endsWith(type)).map((u) => u.split("::")[3]);
+    expect(named(perUnit.payments, "platform:kubernetes:AppSopsSecret")).toEqual(["checkout-local-sops"]);
+    expect(named(perUnit.search, "platform:kubernetes:AppExternalSecret").sort()).toEqual([
+      "catalog-local",
+      "catalog-local-b",
+    ]);
+    expect(named(base, "platform:kubernetes:SecretStore").sort()).toEqual([
+      "search-vault-local",
+      "search-vault-local-b",
+    ]);
+    expect(named(base, "platform:kubernetes:AppExternalSecret")).toEqual([]);
+    expect(named(base, "platform:kubernetes:AppSopsSecret")).toEqual([]);
+  });
+
+  it("a unit's ExternalSecret and SOPS Secret have the single stack's inputs exactly (no diff after a move)", async () => {
+    const inputsOf = async (build: () => void) => {
+      mocks.reset();
+      build();
+      await mocks.settle();
+      return [
+        ...mocks.ofType("kubernetes:external-secrets.io/v1:ExternalSecret"),
+        ...mocks.ofType("kubernetes:core/v1:Secret"),
+      ]
+        .map((r) => ({ name: r.name, inputs: r.inputs }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+    };
+    const whole = await inputsOf(() => program.createPlatform({ ...WITH_SECRETS, units: undefined }, ctx));
+    const plan = model.unitPlan(WITH_SECRETS);
+    const fromUnits = [];
+    for (const unit of plan.units)
+      fromUnits.push(...(await inputsOf(() => units.createUnit(WITH_SECRETS, ctx, unit, BASE_VALUES))));
+    expect(whole.map((r) => r.name)).toEqual([
+      "catalog-local-b-external-secret",
+      "catalog-local-external-secret",
+      "checkout-local-sops-secret",
+    ]);
+    expect(fromUnits.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual(whole);
+    const external = whole[1].inputs as { metadata: { namespace: string }; spec: { secretStoreRef: unknown } };
+    expect(external.metadata.namespace).toBe("search");
+    expect(external.spec.secretStoreRef).toEqual({ name: "vault", kind: "SecretStore" });
+  });
+
+  it("a unit's app takes its service account's annotations from the base's appIdentities", async () => {
+    const search = model.unitPlan(WITH_SECRETS).units.find((u) => u.name === "search")!;
+    mocks.reset();
+    units.createUnit(WITH_SECRETS, ctx, search, {
+      ...BASE_VALUES,
+      appIdentities: { catalog: { local: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/x" } } },
+    });
+    await mocks.settle();
+    const accounts = mocks.ofType("kubernetes:core/v1:ServiceAccount");
+    const annotations = accounts.map(
+      (a) => (a.inputs as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {},
+    );
+    expect(annotations.filter((a) => a["eks.amazonaws.com/role-arn"] === "arn:aws:iam::1:role/x")).toHaveLength(1);
   });
 
   it("a unit's apps use the tenants' namespaces the base's outputs name, allowFrom included", async () => {
@@ -154,6 +245,28 @@ describe("migration from one stack", () => {
     const moved = Object.values(migration.moves).flat().length;
     expect(migration.stays).toBe(state.length - moved);
     expect(moved).toBeGreaterThan(0);
+  });
+
+  it("moves an app's ExternalSecret and SOPS Secret with it; the secret stores stay", async () => {
+    const { planMigration } = await import("../../../ops/units/migration");
+    mocks.reset();
+    program.createPlatform({ ...WITH_SECRETS, units: undefined }, ctx);
+    await mocks.settle();
+    const root = "urn:pulumi:unit::platform::pulumi:pulumi:Stack::platform-unit";
+    const state: StateResource[] = [
+      { urn: root, type: "pulumi:pulumi:Stack" },
+      ...mocks.resources.map((r) => ({ urn: r.urn, type: r.type, parent: r.parentUrn ?? root })),
+    ];
+    const plan = model.unitPlan(WITH_SECRETS);
+    const migration = planMigration(WITH_SECRETS, plan, state);
+    expect(migration.missing).toEqual([]);
+    for (const unit of plan.units) {
+      const registered = await urns(() => units.createUnit(WITH_SECRETS, ctx, unit, BASE_VALUES));
+      expect([...migration.moves[unit.name]].sort()).toEqual(
+        registered.filter((u) => !isProvider(u.split("::")[2])),
+      );
+    }
+    expect(Object.values(migration.moves).flat().some((u) => u.includes("SecretStore"))).toBe(false);
   });
 
   it("lists what the units hold that the state never had", async () => {
