@@ -128,23 +128,22 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
     }
   }
   if (environment.spec.units) {
+    const unitsArgs = {
+      env: args.env,
+      ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
+      ...(args.resume ? { resume: true } : {}),
+    };
     if (!args.yes) {
-      io.stderr(
-        `platform up ${args.env}: an environment with units deploys with --yes (one question per unit comes later); see what it would do with: platform preview ${args.env}\n`,
-      );
-      return EXIT.failure;
+      // One question for the whole revision, after the preview of every unit it changes.
+      const previewed = await deployUnits({ ...unitsArgs, mode: "preview" }, environment, io);
+      if (previewed !== EXIT.ok) return previewed;
+      if (!(await confirm(io, `Deploy the units' changes above to ${args.env}? [y/N] `))) {
+        io.stderr("not deployed: answer yes at the prompt or pass --yes\n");
+        return EXIT.failure;
+      }
     }
-    return deployUnits(
-      {
-        env: args.env,
-        mode: "up",
-        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
-        ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
-        ...(args.resume ? { resume: true } : {}),
-      },
-      environment,
-      io,
-    );
+    return deployUnits({ ...unitsArgs, mode: "up" }, environment, io);
   }
   const stack = await openFor(environment, io);
   // the pre-flight check "suspended" needs the stack's tags, so it runs once the stack is open

@@ -127,6 +127,41 @@ describe("affected units", () => {
     expect(ran(before, next)).toEqual(expected);
   });
 
+  describe("apps with secrets", () => {
+    const SOPS = edit(
+      SPEC,
+      "clusters: [local], replicas: 1 }\n  catalog",
+      "clusters: [local], replicas: 1, secrets: { DB: { source: sops, file: secrets/p.enc.yaml, key: db } } }\n  catalog",
+    );
+    const withSops = rev(SOPS, { files: { ...FILES, "secrets/p.enc.yaml": "s1" } });
+
+    it.each<[string, RevisionInputs, { base: boolean; units: string[] }]>([
+      [
+        "the SOPS file's content changed: only its app's unit",
+        rev(SOPS, { files: { ...FILES, "secrets/p.enc.yaml": "s2" } }),
+        { base: false, units: ["payments"] },
+      ],
+      [
+        "another key of the same file: only its app's unit",
+        rev(edit(SOPS, "key: db }", "key: db2 }"), { files: { ...FILES, "secrets/p.enc.yaml": "s1" } }),
+        { base: false, units: ["payments"] },
+      ],
+      [
+        "a first store-backed secret: the base (its store) and the app's unit",
+        rev(
+          edit(SOPS, "key: db }", "key: db }, API: { source: vault, path: payments/api } ").replace(
+            "tenants:\n",
+            "secretSources:\n  vault: { kind: vault, address: https://vault.acme.internal, kvMount: platform }\ntenants:\n",
+          ),
+          { files: { ...FILES, "secrets/p.enc.yaml": "s1" } },
+        ),
+        { base: true, units: ["payments"] },
+      ],
+    ])("%s", (_name, next, expected) => {
+      expect(ran(withSops, next)).toEqual(expected);
+    });
+  });
+
   it("the first revision runs the base and every unit, each saying why", () => {
     const a = affectedUnits(undefined, before);
     expect(a.units).toEqual(["payments", "search"]);
