@@ -126,6 +126,7 @@ export function createPlatform(
   // Helm charts, Kustomize folders and manifests, each on its clusters after its tenant's namespace.
   const workloads = createWorkloads(held, {
     root: ctx.repositoryRoot ?? process.cwd(),
+    allApps: spec.apps ?? {},
     providers,
     tenants: refs,
     ...(ctx.skipAwait ? { skipAwait: true } : {}),
@@ -164,7 +165,10 @@ export function createPlatform(
     kubeconfigs: clusterKubeconfigs(clusters),
     appIdentities: pulumi.all(
       Object.fromEntries(
-        Object.entries(secrets.serviceAccountAnnotations).map(([app, byCluster]) => [app, pulumi.all(byCluster)]),
+        Object.entries(secrets.serviceAccountAnnotations).map(([app, byCluster]) => [
+          app,
+          pulumi.all(byCluster),
+        ]),
       ),
     ),
   };

@@ -198,6 +198,7 @@ export function createUnit(
     appSets[appName] = createAppSet(spec, ctx, appName, app, providers, tenants, secrets);
   createWorkloads(held, {
     root: ctx.repositoryRoot ?? process.cwd(),
+    allApps: spec.apps ?? {},
     providers,
     tenants,
     ...(ctx.skipAwait ? { skipAwait: true } : {}),

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformSpec, WorkloadSpec } from "../model/types";
+import type { AppSpec, PlatformSpec, WorkloadSpec } from "../model/types";
+import { splitSecretRefs } from "../model/sops";
 import { repositoryPathProblem } from "../model/workloadChecks";
 import type { TenantRef } from "./tenantRefs";
 import {
@@ -82,6 +83,12 @@ export interface WorkloadInputs {
   providers: Record<string, k8s.Provider>;
   /** Tenants by cluster, then tenant name (a tenant workload waits for its namespace). */
   tenants: Record<string, Record<string, TenantRef>>;
+  /**
+   * Every app of the environment, whose objects no workload may render (a unit holds only some
+   * apps, but a workload of one unit must not take an object of another unit's app).
+   * @default the apps of the spec given to {@link createWorkloads}
+   */
+  allApps?: Record<string, AppSpec>;
   /** @default false */
   skipAwait?: boolean;
 }
@@ -103,7 +110,7 @@ export interface Workloads {
 /** The workload components of the spec, by workload then cluster. */
 export function createWorkloads(spec: PlatformSpec, inputs: WorkloadInputs): Workloads {
   const claims = new ObjectClaims();
-  reserveAppObjects(spec, claims);
+  reserveAppObjects(inputs.allApps ?? spec.apps ?? {}, claims);
   const created: Record<string, Record<string, WorkloadComponent>> = {};
   for (const [name, workload] of Object.entries(spec.workloads ?? {})) {
     const where = `${spec.environment}: workload "${name}"`;
@@ -156,15 +163,17 @@ export function createWorkloads(spec: PlatformSpec, inputs: WorkloadInputs): Wor
  * held before any workload renders, so a chart or overlay that renders one of them is refused
  * naming the app instead of two owners overwriting each other on every deploy.
  */
-export function reserveAppObjects(spec: PlatformSpec, claims: ObjectClaims): void {
-  for (const [app, a] of Object.entries(spec.apps ?? {})) {
+export function reserveAppObjects(apps: Record<string, AppSpec>, claims: ObjectClaims): void {
+  for (const [app, a] of Object.entries(apps)) {
     const kinds: Array<[string, string, string?]> = [
       ["apps/v1", "Deployment"],
       ["v1", "Service"],
       ["v1", "ServiceAccount"],
     ];
     if (a.autoscaling) kinds.push(["autoscaling/v2", "HorizontalPodAutoscaler"]);
-    if (a.secrets && Object.keys(a.secrets).length) kinds.push(["v1", "Secret", `${app}-secrets`]);
+    const { store, sops } = splitSecretRefs(a.secrets);
+    if (Object.keys(store).length) kinds.push(["v1", "Secret", `${app}-secrets`]);
+    if (Object.keys(sops).length) kinds.push(["v1", "Secret", `${app}-sops`]);
     for (const cluster of a.clusters) {
       const ingress = a.overrides?.[cluster]?.ingress ?? a.ingress;
       const clusterKinds: Array<[string, string, string?]> = ingress

@@ -63,10 +63,16 @@ export function planMigration(
         return [
           { type: (t: string) => t === APP_SET_TYPE, name: app },
           ...(Object.keys(store).length
-            ? clusters.map((c) => ({ type: (t: string) => t === APP_EXTERNAL_SECRET_TYPE, name: `${app}-${c}` }))
+            ? clusters.map((c) => ({
+                type: (t: string) => t === APP_EXTERNAL_SECRET_TYPE,
+                name: `${app}-${c}`,
+              }))
             : []),
           ...(Object.keys(sops).length
-            ? clusters.map((c) => ({ type: (t: string) => t === APP_SOPS_SECRET_TYPE, name: `${app}-${c}-sops` }))
+            ? clusters.map((c) => ({
+                type: (t: string) => t === APP_SOPS_SECRET_TYPE,
+                name: `${app}-${c}-sops`,
+              }))
             : []),
         ];
       }),

@@ -147,7 +147,10 @@ describe("the units program", () => {
       "checkout-local-sops-secret",
     ]);
     expect(fromUnits.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual(whole);
-    const external = whole[1].inputs as { metadata: { namespace: string }; spec: { secretStoreRef: unknown } };
+    const external = whole[1].inputs as {
+      metadata: { namespace: string };
+      spec: { secretStoreRef: unknown };
+    };
     expect(external.metadata.namespace).toBe("search");
     expect(external.spec.secretStoreRef).toEqual({ name: "vault", kind: "SecretStore" });
   });
@@ -164,7 +167,9 @@ describe("the units program", () => {
     const annotations = accounts.map(
       (a) => (a.inputs as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {},
     );
-    expect(annotations.filter((a) => a["eks.amazonaws.com/role-arn"] === "arn:aws:iam::1:role/x")).toHaveLength(1);
+    expect(
+      annotations.filter((a) => a["eks.amazonaws.com/role-arn"] === "arn:aws:iam::1:role/x"),
+    ).toHaveLength(1);
   });
 
   it("a unit's apps use the tenants' namespaces the base's outputs name, allowFrom included", async () => {
@@ -266,7 +271,11 @@ describe("migration from one stack", () => {
         registered.filter((u) => !isProvider(u.split("::")[2])),
       );
     }
-    expect(Object.values(migration.moves).flat().some((u) => u.includes("SecretStore"))).toBe(false);
+    expect(
+      Object.values(migration.moves)
+        .flat()
+        .some((u) => u.includes("SecretStore")),
+    ).toBe(false);
   });
 
   it("lists what the units hold that the state never had", async () => {

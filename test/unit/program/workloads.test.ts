@@ -224,12 +224,41 @@ describe("workloads in the program", () => {
     }
   });
 
+  it("holds an app's SOPS Secret and store Secret by name", async () => {
+    const { ObjectClaims } = await import("../../../components/kubernetes/workloads");
+    const claims = new ObjectClaims();
+    workloads.reserveAppObjects(
+      {
+        catalog: {
+          tenant: "search",
+          image: "registry.k8s.io/pause",
+          tag: "3.10",
+          clusters: ["local"],
+          secrets: {
+            A: { source: "vault", path: "search/a" },
+            B: { source: "sops", file: "secrets/s.enc.yaml", key: "b" },
+          },
+        },
+      },
+      claims,
+    );
+    for (const name of ["catalog-secrets", "catalog-sops"])
+      expect(() =>
+        claims.claim(
+          "local",
+          { apiVersion: "v1", kind: "Secret", metadata: { namespace: "search", name } },
+          "web",
+          `web-local:search/${name}`,
+        ),
+      ).toThrow(`app "catalog" and workload "web" both render it`);
+  });
+
   it("holds every App's objects first, so a workload rendering one is refused naming the app", async () => {
     const { ObjectClaims } = await import("../../../components/kubernetes/workloads");
     const claims = new ObjectClaims();
     const s = spec({});
     s.apps!.catalog.ingress = { host: "catalog.local" };
-    workloads.reserveAppObjects(s, claims);
+    workloads.reserveAppObjects(s.apps!, claims);
     const deployment = {
       apiVersion: "apps/v1",
       kind: "Deployment",
