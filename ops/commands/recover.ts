@@ -2,6 +2,9 @@
  * `platform recover <env> [action]`: after a crash, says what is wrong with a file-backend stack
  * and the ways out, and applies the one asked for.
  */
+import * as fs from "fs";
+import * as path from "path";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { exportEncrypted, openStack } from "../engine/workspace";
 import { backendFor } from "../engine/settings";
 import type { Environment } from "../../model/environment";
@@ -24,7 +27,9 @@ import { kubectl } from "../cluster/cluster";
 import { environmentOf } from "./environment";
 import { parseCommand } from "./grammar";
 import { RECOVER } from "./tables";
-import { Command, CommandIO, EXIT } from "./types";
+import { Command, CommandIO, EXIT, UsageError } from "./types";
+import { unitPlan } from "../../model/units";
+import { openUnitStack, unitStackName, unitsWorkDir } from "../units/stacks";
 
 const ACTIONS = RECOVER.exclusive?.[0].map((flag) => `--${flag}`) ?? [];
 
@@ -32,10 +37,16 @@ const ACTIONS = RECOVER.exclusive?.[0].map((flag) => `--${flag}`) ?? [];
  * The recovery choices, as printed by `platform recover <env>`; `damaged` are metadata files an
  * interrupted write left unreadable (`damagedSidecars`).
  */
-export function explain(env: string, facts: RecoveryFacts, damaged: string[] = []): string {
+export function explain(
+  env: string,
+  facts: RecoveryFacts,
+  damaged: string[] = [],
+  /** The stack's name in the output (a unit's `<env> unit <name>`). @default env */
+  title = env,
+): string {
   const lines: string[] = [];
   if (!facts.inspected)
-    return `${env}: its state could not be inspected: ${facts.reason ?? "no reason given"}\n`;
+    return `${title}: its state could not be inspected: ${facts.reason ?? "no reason given"}\n`;
   const remote = facts.backendKind === "remote";
   if (!facts.checkpointOk) {
     lines.push(`checkpoint: corrupted (${facts.checkpointError})`);
@@ -75,15 +86,78 @@ export function explain(env: string, facts: RecoveryFacts, damaged: string[] = [
   }
   if (facts.checkpointOk && facts.locks.length === 0 && pending.length === 0 && damaged.length === 0)
     lines.push("nothing to recover");
-  return `${env}:\n${lines.join("\n")}\n`;
+  return `${title}:\n${lines.join("\n")}\n`;
 }
 
 /** Parses the arguments after `recover` (table: RECOVER): the environment and at most one action. */
-function parseArgs(argv: string[]): { env: string; action?: string } {
-  const { given, positionals } = parseCommand(RECOVER, argv);
+function parseArgs(argv: string[]): { env: string; action?: string; unit?: string } {
+  const { given, positionals, flags } = parseCommand(RECOVER, argv);
   const [env] = positionals;
   const action = given.map((flag) => `--${flag}`).find((flag) => ACTIONS.includes(flag));
-  return action ? { env, action } : { env };
+  return { env, ...(action ? { action } : {}), ...(flags.unit !== undefined ? { unit: flags.unit } : {}) };
+}
+
+/**
+ * The stack `recover` works on: the environment's own, or with `--unit` one unit's (`<env>.<unit>`,
+ * of a unit the spec declares or a stack of one it dropped). `target` is what follows `platform
+ * recover` in the hints; `open` opens it for a refresh (which never runs the program).
+ */
+interface Target {
+  stack: string;
+  target: string;
+  title: string;
+  open: () => Promise<Stack>;
+}
+
+function targetOf(environment: Environment, unit: string | undefined): Target {
+  const env = environment.name;
+  if (unit === undefined)
+    return {
+      stack: env,
+      target: env,
+      title: env,
+      open: () =>
+        openStack(environment, async () => runPlatform(environment, withSopsValues(environment, {}))),
+    };
+  if (!environment.spec.units)
+    throw new UsageError(
+      `--unit ${unit}: ${env} has no units: section in its spec, so it is one stack; run platform recover ${env}`,
+    );
+  const known = unitPlan(environment.spec).units.map((u) => u.name);
+  const dropped = fs.existsSync(
+    path.join(unitsWorkDir(environment), `Pulumi.${unitStackName(env, unit)}.yaml`),
+  );
+  if (!known.includes(unit) && !dropped)
+    throw new UsageError(`--unit ${unit}: ${env} has no unit "${unit}"; its units are ${known.join(", ")}`);
+  return {
+    stack: unitStackName(env, unit),
+    target: `${env} --unit ${unit}`,
+    title: `${env} unit ${unit} (stack ${unitStackName(env, unit)})`,
+    open: () => openUnitStack(environment, unit, async () => ({})),
+  };
+}
+
+/** The unit stacks of a file backend with something to recover, as `explain` lines. */
+function unitsNeedingRecovery(environment: Environment): string[] {
+  if (!environment.spec.units) return [];
+  // Only the local file backend is read from disk; elsewhere each unit would cost a state export.
+  if (environment.name !== "local")
+    return [
+      `  (unit stacks are not inspected here; name one with platform recover ${environment.name} --unit NAME)`,
+    ];
+  return unitPlan(environment.spec)
+    .units.map((u) => ({
+      unit: u.name,
+      facts: recoveryFacts(environment, unitStackName(environment.name, u.name)),
+    }))
+    .filter(
+      ({ facts }) =>
+        facts.inspected && (!facts.checkpointOk || facts.locks.length || facts.pendingOperations.length),
+    )
+    .map(
+      ({ unit, facts }) =>
+        `  ${unit}: ${!facts.checkpointOk ? "checkpoint corrupted" : `${facts.locks.length} lock(s), ${facts.pendingOperations.length} pending operation(s)`}; see platform recover ${environment.name} --unit ${unit}`,
+    );
 }
 
 /** What the local API server has of the object of a pending Kubernetes create. */
@@ -138,10 +212,11 @@ export function liveObject(io: CommandIO, type: string, id: string): LiveObject 
  */
 async function importPendingCreates(
   environment: Environment,
+  t: Target,
   io: CommandIO,
   pending: PendingOperation[],
 ): Promise<number> {
-  const env = environment.name;
+  const env = t.title;
   const creates = pending.filter((op) => op.type === "creating");
   const unknown = creates.filter(
     (op) => !op.importId && !op.component && !op.resourceType.startsWith("pulumi:providers:"),
@@ -153,12 +228,10 @@ async function importPendingCreates(
     );
     return EXIT.failure;
   }
-  const stack = await openStack(environment, async () =>
-    runPlatform(environment, withSopsValues(environment, {})),
-  );
+  const stack = await t.open();
   // Not stack.exportStack(): it adds --show-secrets, and the import would carry plaintext secrets.
   const deployment = await exportEncrypted(stack);
-  const local = env === "local";
+  const local = environment.name === "local";
   const resolutions = new Map<string, PendingCreateResolution>(
     creates.map((op): [string, PendingCreateResolution] => {
       if (!op.importId) return [op.urn, {}];
@@ -186,17 +259,24 @@ async function importPendingCreates(
 
 /** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]`. */
 export const recover: Command = async (argv, io) => {
-  const { env, action } = parseArgs(argv);
+  const { env, action, unit } = parseArgs(argv);
   const environment = environmentOf(env, io);
-  const facts = recoveryFacts(environment);
+  const t = targetOf(environment, unit);
+  const facts = recoveryFacts(environment, t.stack);
   if (!action) {
     const stateDir = facts.inspected ? fileBackendDir(backendFor(environment).backendUrl) : undefined;
-    io.stdout(explain(env, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, env)) : []));
+    io.stdout(
+      explain(t.target, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, t.stack)) : [], t.title),
+    );
+    if (unit === undefined) {
+      const units = unitsNeedingRecovery(environment);
+      if (units.length) io.stdout(`units:\n${units.join("\n")}\n`);
+    }
     return EXIT.ok;
   }
   const dir = fileBackendDir(backendFor(environment).backendUrl);
-  if (!dir) return recoverRemote(environment, action, facts, io);
-  const paths = checkpointPaths(dir, env);
+  if (!dir) return recoverRemote(t, action, facts, io);
+  const paths = checkpointPaths(dir, t.stack);
   // Damaged metadata files go first (every engine command fails on them), but only while no update
   // runs: a live writer may be between truncating one and writing it.
   const repair = () => {
@@ -208,10 +288,10 @@ export const recover: Command = async (argv, io) => {
   if (action === "--break-lock") {
     if (facts.locks.length === 0) {
       repair();
-      io.stdout(`${env}: no lock to break\n`);
+      io.stdout(`${t.title}: no lock to break\n`);
       return EXIT.ok;
     }
-    const removed = breakStaleLocks(dir, env);
+    const removed = breakStaleLocks(dir, t.stack);
     for (const lock of removed) io.stdout(`broke stale lock: ${describeLock(lock)}\n`);
     repair();
     return EXIT.ok;
@@ -220,40 +300,39 @@ export const recover: Command = async (argv, io) => {
     repair();
     const restored = restoreBackup(paths);
     io.stdout(
-      `${env}: restored the checkpoint from ${restored.from} (${restored.resources} resources); ` +
+      `${t.title}: restored the checkpoint from ${restored.from} (${restored.resources} resources); ` +
         `the corrupted file is kept as ${restored.keptAs}\n` +
-        `next: platform recover ${env} --refresh (re-reads the live objects), then platform up ${env}\n`,
+        `next: platform recover ${t.target} --refresh (re-reads the live objects), then platform up ${env}\n`,
     );
     return EXIT.ok;
   }
   if (!facts.checkpointOk) {
-    io.stderr(`${env}: the checkpoint is corrupted; run platform recover ${env} --restore-backup first\n`);
+    io.stderr(
+      `${t.title}: the checkpoint is corrupted; run platform recover ${t.target} --restore-backup first\n`,
+    );
     return EXIT.failure;
   }
   if (facts.locks.length > 0) {
     io.stderr(
-      `${env} is locked:\n${facts.locks.map((l) => `  ${describeLock(l)}`).join("\n")}\nbreak a stale lock first: platform recover ${env} --break-lock\n`,
+      `${t.title} is locked:\n${facts.locks.map((l) => `  ${describeLock(l)}`).join("\n")}\nbreak a stale lock first: platform recover ${t.target} --break-lock\n`,
     );
     return EXIT.failure;
   }
   repair();
   if (action === "--import-pending-creates")
-    return importPendingCreates(environment, io, facts.pendingOperations);
-  return refreshStack(environment, action, io);
+    return importPendingCreates(environment, t, io, facts.pendingOperations);
+  return refreshStack(t, action, io);
 };
 
 /** `--refresh` / `--clear-pending-creates`: a refresh through the engine (any backend; it locks). */
-async function refreshStack(environment: Environment, action: string, io: CommandIO): Promise<number> {
-  const env = environment.name;
-  const stack = await openStack(environment, async () =>
-    runPlatform(environment, withSopsValues(environment, {})),
-  );
+async function refreshStack(t: Target, action: string, io: CommandIO): Promise<number> {
+  const stack = await t.open();
   const result = await stack.refresh({
     onOutput: (s) => io.stderr(s),
     color: "never",
     clearPendingCreates: action === "--clear-pending-creates",
   });
-  io.stdout(`${env}: refresh ${result.summary.result}\n`);
+  io.stdout(`${t.title}: refresh ${result.summary.result}\n`);
   return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 }
 
@@ -262,12 +341,12 @@ async function refreshStack(environment: Environment, action: string, io: Comman
  * so a running update is never raced); locks and backups live in the bucket, out of reach here.
  */
 async function recoverRemote(
-  environment: Environment,
+  t: Target,
   action: string,
   facts: RecoveryFacts,
   io: CommandIO,
 ): Promise<number> {
-  const env = environment.name;
+  const env = t.title;
   if (action !== "--refresh" && action !== "--clear-pending-creates") {
     io.stderr(
       `${env}: ${action} works on the local file backend only; for a remote backend use \`pulumi cancel\` (a stale lock), the bucket's object versions (a backup) or \`pulumi import\` (an object to adopt)\n`,
@@ -284,5 +363,5 @@ async function recoverRemote(
     io.stderr(`${env}: the checkpoint is corrupted (${facts.checkpointError}); nothing was run\n`);
     return EXIT.failure;
   }
-  return refreshStack(environment, action, io);
+  return refreshStack(t, action, io);
 }

@@ -190,6 +190,7 @@ export const RECOVER = command({
       type: "boolean",
       description: "the creates went through: adopt those that exist, then refresh",
     },
+    unit: { type: "string", value: "NAME", description: "a units environment: <env>.NAME, not the base" },
   },
   exclusive: [["break-lock", "restore-backup", "refresh", "clear-pending-creates", "import-pending-creates"]],
   exits: ["0 explained or recovered", "1 refused or failed", "2 bad flags"],

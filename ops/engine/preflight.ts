@@ -71,9 +71,14 @@ export const REMOTE_LOCKS_NOTE =
  * invalid, no pinned CLI, backend down or credentials refused) the facts say `inspected: false`
  * and why. Synchronous: the export runs as a child process with a timeout.
  */
-export function recoveryFacts(environment: Environment): RecoveryFacts {
-  const { root, name: env, processEnv } = environment;
-  const dir = env === "local" ? stateDir(root, processEnv) : undefined;
+export function recoveryFacts(
+  environment: Environment,
+  /** The stack read (a unit's `<env>.<unit>`). @default the environment's own */
+  stack: string = environment.name,
+): RecoveryFacts {
+  const { root, processEnv } = environment;
+  const env = stack;
+  const dir = environment.name === "local" ? stateDir(root, processEnv) : undefined;
   if (dir) {
     const status = readCheckpoint(checkpointPaths(dir, env));
     return {
@@ -128,7 +133,13 @@ export function recoveryFacts(environment: Environment): RecoveryFacts {
 }
 
 /** The refusal of an update whose checkpoint has pending operations (file and remote backends). */
-export function pendingOperationsMessage(env: string, pending: PendingOperation[], remote = false): string {
+export function pendingOperationsMessage(
+  env: string,
+  pending: PendingOperation[],
+  remote = false,
+  /** What follows `platform recover` in the hint (a unit's stack: `<env> --unit <unit>`). @default env */
+  recoverAs = env,
+): string {
   return (
     `${env}: the last update was interrupted; ${pending.length} operation(s) never finished:\n` +
     pending.map((op) => `  ${op.type} ${op.urn}`).join("\n") +
@@ -136,12 +147,17 @@ export function pendingOperationsMessage(env: string, pending: PendingOperation[
     (remote
       ? `(Locks of a remote backend are not listed: if another update of ${env} is running right now, wait for it and retry.)\n`
       : "") +
-    `See the choices with: platform recover ${env}`
+    `See the choices with: platform recover ${recoverAs}`
   );
 }
 
 /** Refuses an update of a file-backend stack whose checkpoint is corrupt, pending or locked. */
-export function checkFileBackend(stateDirectory: string, env: string): void {
+export function checkFileBackend(
+  stateDirectory: string,
+  env: string,
+  /** What follows `platform recover` in the hints. @default env */
+  recoverAs = env,
+): void {
   const paths = checkpointPaths(stateDirectory, env);
   const status = readCheckpoint(paths);
   if (!status.ok) {
@@ -149,7 +165,7 @@ export function checkFileBackend(stateDirectory: string, env: string): void {
       "checkpoint",
       `${env}: the checkpoint ${paths.file} is corrupted (${status.error}); nothing was run.\n` +
         `Backups: ${paths.bak} and ${paths.backupsDir}/ (a copy after every finished update).\n` +
-        `Recover with: platform recover ${env} --restore-backup (validates the newest backup, keeps the corrupted file aside)`,
+        `Recover with: platform recover ${recoverAs} --restore-backup (validates the newest backup, keeps the corrupted file aside)`,
     );
   }
   const locks = listLocks(stateDirectory, env);
@@ -159,12 +175,39 @@ export function checkFileBackend(stateDirectory: string, env: string): void {
       "locks",
       `${env} is ${stale ? "held by a stale lock" : "locked by another update"}; nothing was run.\n` +
         locks.map((l) => `  ${describeLock(l)}`).join("\n") +
-        (stale ? `\nBreak it with: platform recover ${env} --break-lock` : "\nWait for it to finish."),
+        (stale ? `\nBreak it with: platform recover ${recoverAs} --break-lock` : "\nWait for it to finish."),
     );
   }
   if (status.pendingOperations.length > 0) {
-    throw new PreflightError("pendingOperations", pendingOperationsMessage(env, status.pendingOperations));
+    throw new PreflightError(
+      "pendingOperations",
+      pendingOperationsMessage(env, status.pendingOperations, false, recoverAs),
+    );
   }
+}
+
+/**
+ * The state checks of one stack of an environment (a unit's `<env>.<unit>`): its checkpoint is
+ * sound, unlocked (file backend) and has no pending operations. Throws PreflightError as
+ * {@link preflight} does; the hints name `platform recover <recoverAs>`.
+ */
+export async function checkStackState(
+  environment: Environment,
+  stack: string,
+  recoverAs: string,
+): Promise<void> {
+  const settings = backendFor(environment);
+  const dir = fileBackendDir(settings.backendUrl);
+  if (dir) checkFileBackend(dir, stack, recoverAs);
+  else
+    await checkRemoteBackend(
+      environment.root,
+      stack,
+      settings,
+      environment.processEnv,
+      exportCheckpoint,
+      recoverAs,
+    );
 }
 
 /** How long the TCP check of a remote backend waits. */
@@ -180,6 +223,8 @@ export async function checkRemoteBackend(
   settings: BackendSettings,
   processEnv: NodeJS.ProcessEnv,
   read: CheckpointReader = exportCheckpoint,
+  /** What follows `platform recover` in the hints. @default env */
+  recoverAs = env,
 ): Promise<void> {
   const backend = describeBackend(settings.backendUrl);
   const endpoint = backendEndpoint(settings.backendUrl, processEnv);
@@ -211,13 +256,13 @@ export async function checkRemoteBackend(
       "checkpoint",
       `${env}: the checkpoint in the state backend ${backend} is corrupted (${status.error}); nothing was run.\n` +
         `Backups in the backend: .pulumi/stacks/${PROJECT}/${env}.json.bak (.json.gz.bak when it writes gzip) and .pulumi/backups/${PROJECT}/${env}/ (a copy after every finished update).\n` +
-        `Put a valid one back with pulumi stack import (platform recover ${env} --restore-backup works on file backends only)`,
+        `Put a valid one back with pulumi stack import (platform recover ${recoverAs} --restore-backup works on file backends only)`,
     );
   }
   if (status.pendingOperations.length > 0) {
     throw new PreflightError(
       "pendingOperations",
-      pendingOperationsMessage(env, status.pendingOperations, true),
+      pendingOperationsMessage(env, status.pendingOperations, true, recoverAs),
     );
   }
 }

@@ -14,7 +14,9 @@ import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
 import { withSopsValues } from "../engine/sops";
-import { collectMandatory, PolicyRefusal, policyResult } from "../result";
+import { collectMandatory, PolicyRefusal, policyResult, reasonOfCheck } from "../result";
+import { checkStackState } from "../engine/preflight";
+import { PreflightError } from "../errors";
 import { codeHash, workloadFileHashes } from "./hashes";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
 import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
@@ -86,6 +88,21 @@ function summary(changes: Record<string, number> | undefined): string {
   return parts.length ? parts.join(", ") : "no changes";
 }
 
+/** Why a unit's stack cannot be updated now (its checkpoint, lock, pending operations), or undefined. */
+async function stackStateRefusal(environment: Environment, unit: string): Promise<UnitResult | undefined> {
+  try {
+    await checkStackState(
+      environment,
+      unitStackName(environment.name, unit),
+      `${environment.name} --unit ${unit}`,
+    );
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof PreflightError)) throw err;
+    return { ok: false, reason: reasonOfCheck(err.check), message: err.message };
+  }
+}
+
 /** Runs one stack's update or preview with the policy packs; a refusal becomes a named failure. */
 async function runStack(
   stack: Stack,
@@ -107,6 +124,12 @@ async function runStack(
         ...policyPackArgs(environment),
       });
       return { ok: true, detail: `would ${summary(res.changeSummary)}` };
+    }
+    // The base's state was checked by the pre-flight; a unit's is checked here, so an interrupted
+    // or locked unit fails alone (PendingOperations, LockHeld, ...) and the others still apply.
+    if (unit !== BASE_UNIT) {
+      const refusal = await stackStateRefusal(environment, unit);
+      if (refusal) return refusal;
     }
     // A run that fails must not leave the previous fingerprint standing for a half-applied stack.
     await stack.removeTag(FINGERPRINT_TAG).catch(() => undefined);
