@@ -34,7 +34,8 @@ export type PreflightCheck =
   | "pendingOperations" // no interrupted update left operations behind
   | "apiServers" // every kubeconfig-reached cluster's API server answers
   | "sops" // every SOPS-encrypted value the spec reads is there, encrypted, and decrypts
-  | "suspended"; // no break-glass rollback holds the environment (stack tag platform:suspended)
+  | "suspended" // no break-glass rollback holds the environment (stack tag platform:suspended)
+  | "placement"; // units: every app's and workload's state is in its unit's stack
 
 /** A refusal before Pulumi runs (a pre-flight check failed): nothing was changed. Exit code 1. */
 export class PreflightError extends Error {

@@ -39,6 +39,7 @@ export function reasonOfCheck(check: PreflightCheck): FailureReason {
     apiServers: "ApiServerUnavailable",
     suspended: "Suspended",
     sops: "SopsUndecryptable",
+    placement: "StateMisplaced",
   };
   return reasons[check];
 }

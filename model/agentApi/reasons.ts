@@ -93,6 +93,11 @@ export const REASONS = {
     summary: "a SOPS-encrypted value cannot be read (file, key or age key named in the message)",
   },
   CheckpointInvalid: { kind: "terminal", phase: "apply", summary: "the stack's checkpoint cannot be read" },
+  StateMisplaced: {
+    kind: "terminal",
+    phase: "apply",
+    summary: "units: an app's or workload's state is in another stack than its unit's; move it first",
+  },
   MassDeletion: {
     kind: "terminal",
     phase: "apply",

@@ -292,6 +292,7 @@ const REASON_PHASE = {
   PolicyViolation: "apply",
   SopsUndecryptable: "apply",
   CheckpointInvalid: "apply",
+  StateMisplaced: "apply",
   MassDeletion: "apply",
   LockHeld: "apply",
   BackendUnavailable: "apply",

@@ -13,6 +13,7 @@ import type { BaseOutputValues } from "../../program/units";
 import { auditInfo, auditTags, updateMessage } from "../engine/audit";
 import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
+import { holdsByStack, holdsHash, HOLDS_TAG, refuseMisplacedState } from "./relocation";
 import { withSopsValues } from "../engine/sops";
 import { collectMandatory, PolicyRefusal, policyResult, reasonOfCheck } from "../result";
 import { checkStackState } from "../engine/preflight";
@@ -108,7 +109,8 @@ async function runStack(
   stack: Stack,
   environment: Environment,
   unit: string,
-  fingerprint: string,
+  /** Tags set once the update succeeded: its fingerprint and holdings (removed before it starts). */
+  stamp: Record<string, string>,
   options: UnitsRunOptions,
 ): Promise<UnitResult> {
   const out = linePrefixer(unit, options.log);
@@ -132,7 +134,7 @@ async function runStack(
       if (refusal) return refusal;
     }
     // A run that fails must not leave the previous fingerprint standing for a half-applied stack.
-    await stack.removeTag(FINGERPRINT_TAG).catch(() => undefined);
+    for (const tag of Object.keys(stamp)) await stack.removeTag(tag).catch(() => undefined);
     const audit = auditInfo(options.root, options.processEnv);
     const res = await stack.up({
       color: "never",
@@ -145,7 +147,7 @@ async function runStack(
     if (res.summary.result !== "succeeded")
       return { ok: false, reason: "EngineError", message: `the update ended ${res.summary.result}` };
     for (const [k, v] of Object.entries(auditTags(audit))) await stack.setTag(k, v);
-    await stack.setTag(FINGERPRINT_TAG, fingerprint);
+    for (const [tag, value] of Object.entries(stamp)) await stack.setTag(tag, value);
     return { ok: true, detail: summary(res.summary.resourceChanges) };
   } catch (err) {
     if (refusals.length > 0) {
@@ -187,17 +189,50 @@ export async function runUnits(
   const files = workloadFileHashes(environment);
   const fingerprintOf = (tags: Record<string, string>) => tags[FINGERPRINT_TAG];
 
-  // 1. The base: the environment's own stack.
+  // 1. Every stack's tags (and its Stack): the base's and each unit's.
   const baseStack = await openStack(environment, async () =>
     runPlatform(environment, withSopsValues(environment, {})),
   );
-  const baseFingerprint = fingerprintsWith(environment, code, files, undefined)[BASE_UNIT];
   const baseTags = await baseStack.listTags();
+  // the base's outputs, read once the base ran; the units' programs run after that
+  const baseRead: { values?: BaseOutputValues & Record<string, unknown> } = {};
+  const stacks = new Map<string, Stack>();
+  const tags: Record<string, Record<string, string>> = { [BASE_UNIT]: baseTags };
+  for (const unit of plan.units) {
+    const stack = await openUnitStack(environment, unit.name, async () => {
+      const values = baseRead.values;
+      if (!values)
+        throw new Error(`${environment.name}: unit ${unit.name} ran before the base's outputs were read`);
+      return runUnit(environment, unit.name, values, withSopsValues(environment, {}));
+    });
+    stacks.set(unit.name, stack);
+    tags[unit.name] = await stack.listTags();
+  }
+
+  // 2. Nothing runs while an app's or workload's state is in another stack than its unit's.
+  const holds = holdsByStack(plan);
+  await refuseMisplacedState(environment, plan, tags, {
+    [BASE_UNIT]: baseStack,
+    ...Object.fromEntries(stacks),
+  });
+
+  // 3. The base, when its fingerprint moved.
+  const baseFingerprint = fingerprintsWith(environment, code, files, undefined)[BASE_UNIT];
+  const stamp = (unit: string, fingerprint: string) => ({
+    [FINGERPRINT_TAG]: fingerprint,
+    [HOLDS_TAG]: holdsHash(holds[unit]),
+  });
   let base: UnitOutcome;
-  if (fingerprintOf(baseTags) === baseFingerprint) {
+  if (fingerprintOf(baseTags) === baseFingerprint && baseTags[HOLDS_TAG] === holdsHash(holds[BASE_UNIT])) {
     base = { unit: BASE_UNIT, status: "skipped", detail: "unchanged" };
   } else {
-    const result = await runStack(baseStack, environment, BASE_UNIT, baseFingerprint, options);
+    const result = await runStack(
+      baseStack,
+      environment,
+      BASE_UNIT,
+      stamp(BASE_UNIT, baseFingerprint),
+      options,
+    );
     base = result.ok
       ? { unit: BASE_UNIT, status: "succeeded", detail: result.detail }
       : { unit: BASE_UNIT, status: "failed", reason: result.reason, message: result.message };
@@ -209,7 +244,7 @@ export async function runUnits(
       removed: [],
     };
 
-  // 2. The units whose fingerprint moved (the base's outputs they read included).
+  // 4. The units whose fingerprint moved (the base's outputs they read included).
   const outputs = await baseStack.outputs();
   if (Object.keys(outputs).length === 0) {
     if (options.mode === "up")
@@ -219,17 +254,15 @@ export async function runUnits(
     const detail = "the base is not applied yet: units preview once the base's first update is in";
     return { base, units: plan.units.map((u) => ({ unit: u.name, status: "skipped", detail })), removed: [] };
   }
-  const values = baseValues(outputs, environment.name);
-  const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, values[o]]));
-  const stacks = new Map<string, Stack>();
+  const read = baseValues(outputs, environment.name);
+  baseRead.values = read;
+  const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, read[o]]));
   const previous: Record<string, string | undefined> = {};
   const next: Record<string, string> = {};
   for (const unit of plan.units) {
-    const stack = await openUnitStack(environment, unit.name, async () =>
-      runUnit(environment, unit.name, values, withSopsValues(environment, {})),
-    );
-    stacks.set(unit.name, stack);
-    previous[unit.name] = fingerprintOf(await stack.listTags());
+    // a unit whose holdings moved runs, even when its fingerprint would say otherwise
+    previous[unit.name] =
+      tags[unit.name][HOLDS_TAG] === holdsHash(holds[unit.name]) ? fingerprintOf(tags[unit.name]) : undefined;
     next[unit.name] = fingerprintsWith(environment, code, files, readBy(unit))[unit.name];
   }
   const affected = affectedByFingerprints(
@@ -241,7 +274,7 @@ export async function runUnits(
     plan.units,
     new Set(affected.units),
     options.concurrency ?? DEFAULT_UNIT_CONCURRENCY,
-    (name) => runStack(stacks.get(name)!, environment, name, next[name], options),
+    (name) => runStack(stacks.get(name)!, environment, name, stamp(name, next[name]), options),
   );
   return { base, units, removed: affected.removed.map((u) => unitStackName(environment.name, u)) };
 }

@@ -22,6 +22,7 @@ test.each<[PreflightCheck, string]>([
   ["locks", "LockHeld"],
   ["pendingOperations", "PendingOperations"],
   ["apiServers", "ApiServerUnavailable"],
+  ["placement", "StateMisplaced"],
 ])("pre-flight check %s is the reason %s", (check, reason) => expect(reasonOfCheck(check)).toBe(reason));
 
 test("mandatory policy events (not advisory ones) become a PolicyViolation naming the rule and resource", () => {

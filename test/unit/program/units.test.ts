@@ -285,3 +285,93 @@ describe("migration from one stack", () => {
     expect(migration.moves).toEqual({ payments: [], search: [] });
   });
 });
+
+describe("state in the wrong stack (regrouping, a first units: on a single stack)", () => {
+  /** The state a program registers, as one stack's export (`root` its stack resource). */
+  async function stateOf(stack: string, build: () => void): Promise<StateResource[]> {
+    mocks.reset();
+    build();
+    await mocks.settle();
+    const root = `urn:pulumi:${stack}::platform::pulumi:pulumi:Stack::platform-${stack}`;
+    return [
+      { urn: root, type: "pulumi:pulumi:Stack" },
+      ...mocks.resources.map((r) => ({ urn: r.urn, type: r.type, parent: r.parentUrn ?? root })),
+    ];
+  }
+
+  it("a single stack gaining units: its apps' trees go from the base to their units", async () => {
+    const relocation = await import("../../../ops/units/relocation");
+    const { planMigration } = await import("../../../ops/units/migration");
+    const single = await stateOf("local", () => program.createPlatform({ ...SPEC, units: undefined }, ctx));
+    const plan = model.unitPlan(SPEC);
+    const moves = relocation.planRelocations(SPEC, plan, { base: single, payments: [], search: [] });
+    const expected = planMigration(SPEC, plan, single).moves;
+    expect(moves.map((m) => [m.from, m.to])).toEqual([
+      ["base", "payments"],
+      ["base", "search"],
+    ]);
+    expect(moves[0].urns).toEqual(expected.payments);
+    expect(relocation.movedComponents(moves[0])).toEqual(["checkout (AppSet)"]);
+    expect(relocation.relocationMessage("local", moves, "platform units migrate local")).toBe(
+      "local: some apps and workloads are deployed in another stack than the spec's units put them in; " +
+        "an update now would delete their objects there and create them again. Nothing was run.\n" +
+        "  local (the base) → local.payments: checkout (AppSet)\n" +
+        "  local (the base) → local.search: catalog (AppSet)\n" +
+        "Move their state first (no object is touched): platform units migrate local",
+    );
+  });
+
+  it("two tenants' units regrouped into one: both trees move to the group; nothing for a deleted app", async () => {
+    const relocation = await import("../../../ops/units/relocation");
+    const before = model.unitPlan(SPEC);
+    const payments = await stateOf("local.payments", () =>
+      units.createUnit(SPEC, ctx, before.units[0], BASE_VALUES),
+    );
+    const search = await stateOf("local.search", () =>
+      units.createUnit(SPEC, ctx, before.units[1], BASE_VALUES),
+    );
+    const grouped: PlatformSpec = {
+      ...SPEC,
+      units: { groups: { shop: { tenants: ["payments", "search"] } } },
+    };
+    const moves = relocation.planRelocations(grouped, model.unitPlan(grouped), {
+      payments,
+      search,
+      shop: [],
+    });
+    expect(moves.map((m) => [m.from, m.to, relocation.movedComponents(m)])).toEqual([
+      ["payments", "shop", ["checkout (AppSet)"]],
+      ["search", "shop", ["catalog (AppSet)"]],
+    ]);
+    // checkout deleted from the spec: its unit's next update deletes it; nothing moves
+    const gone: PlatformSpec = { ...SPEC, apps: { catalog: SPEC.apps!.catalog } };
+    expect(relocation.planRelocations(gone, model.unitPlan(gone), { payments, search })).toEqual([]);
+  });
+
+  it("the holdings hash ignores order, and each stack of the plan has its holdings", async () => {
+    const relocation = await import("../../../ops/units/relocation");
+    expect(relocation.holdsHash({ apps: ["b", "a"], workloads: [] })).toBe(
+      relocation.holdsHash({ apps: ["a", "b"], workloads: [] }),
+    );
+    expect(relocation.holdsHash({ apps: ["a"], workloads: [] })).not.toBe(
+      relocation.holdsHash({ apps: [], workloads: ["a"] }),
+    );
+    expect(relocation.holdsByStack(model.unitPlan(SPEC))).toEqual({
+      base: { apps: [], workloads: [] },
+      payments: { apps: ["checkout"], workloads: [] },
+      search: { apps: ["catalog"], workloads: [] },
+    });
+  });
+
+  it("reads a file backend checkpoint and a stack export alike", async () => {
+    const { stateResources } = await import("../../../ops/units/relocation");
+    const r = { urn: "urn:a", type: "t", parent: "urn:p", inputs: { x: 1 } };
+    expect(stateResources({ checkpoint: { latest: { resources: [r] } } })).toEqual([
+      { urn: "urn:a", type: "t", parent: "urn:p" },
+    ]);
+    expect(stateResources({ version: 3, deployment: { resources: [r] } })).toEqual([
+      { urn: "urn:a", type: "t", parent: "urn:p" },
+    ]);
+    expect(stateResources({})).toEqual([]);
+  });
+});
