@@ -21,7 +21,9 @@ import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/prefl
 import { runPlatform } from "../../program/run";
 import { withSopsValues } from "../engine/sops";
 import { kubectl } from "../cluster/cluster";
+import { journalFile, readJournal, unfinishedMigration } from "../units/journal";
 import { environmentOf } from "./environment";
+import { runMigration } from "./unitsMigrate";
 import { parseCommand } from "./grammar";
 import { RECOVER } from "./tables";
 import { Command, CommandIO, EXIT } from "./types";
@@ -32,7 +34,13 @@ const ACTIONS = RECOVER.exclusive?.[0].map((flag) => `--${flag}`) ?? [];
  * The recovery choices, as printed by `platform recover <env>`; `damaged` are metadata files an
  * interrupted write left unreadable (`damagedSidecars`).
  */
-export function explain(env: string, facts: RecoveryFacts, damaged: string[] = []): string {
+export function explain(
+  env: string,
+  facts: RecoveryFacts,
+  damaged: string[] = [],
+  /** Why an unfinished `platform units migrate` holds the environment (`unfinishedMigration`). @default none */
+  migration?: string,
+): string {
   const lines: string[] = [];
   if (!facts.inspected)
     return `${env}: its state could not be inspected: ${facts.reason ?? "no reason given"}\n`;
@@ -73,7 +81,16 @@ export function explain(env: string, facts: RecoveryFacts, damaged: string[] = [
         : `  every action above removes them first`,
     );
   }
-  if (facts.checkpointOk && facts.locks.length === 0 && pending.length === 0 && damaged.length === 0)
+  if (migration) {
+    lines.push("units migration: unfinished", `  ${migration}`);
+  }
+  if (
+    facts.checkpointOk &&
+    facts.locks.length === 0 &&
+    pending.length === 0 &&
+    damaged.length === 0 &&
+    !migration
+  )
     lines.push("nothing to recover");
   return `${env}:\n${lines.join("\n")}\n`;
 }
@@ -184,15 +201,29 @@ async function importPendingCreates(
   return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 }
 
-/** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]`. */
+/** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates|--finish-migration]`. */
 export const recover: Command = async (argv, io) => {
   const { env, action } = parseArgs(argv);
   const environment = environmentOf(env, io);
   const facts = recoveryFacts(environment);
   if (!action) {
     const stateDir = facts.inspected ? fileBackendDir(backendFor(environment).backendUrl) : undefined;
-    io.stdout(explain(env, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, env)) : []));
+    io.stdout(
+      explain(
+        env,
+        facts,
+        stateDir ? damagedSidecars(checkpointPaths(stateDir, env)) : [],
+        unfinishedMigration(environment),
+      ),
+    );
     return EXIT.ok;
+  }
+  if (action === "--finish-migration") {
+    if (!readJournal(journalFile(environment))) {
+      io.stdout(`${env}: no units migration to finish (no journal at ${journalFile(environment)})\n`);
+      return EXIT.ok;
+    }
+    return runMigration(environment, io, { dryRun: false, yes: true });
   }
   const dir = fileBackendDir(backendFor(environment).backendUrl);
   if (!dir) return recoverRemote(environment, action, facts, io);

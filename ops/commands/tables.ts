@@ -8,10 +8,11 @@ import { command, CommandSpec } from "./grammar";
 import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
 import { IMAGE, IMAGE_UPDATE } from "./imageTables";
 import { PUBLISH } from "./publishTables";
+import { UNITS, UNITS_MIGRATE } from "./unitsTables";
 import { ENV, oneEnvironment } from "./tableParts";
 import { DEFAULT_UNIT_CONCURRENCY } from "../units/run";
 
-export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, PUBLISH, ROLLBACK, STATUS };
+export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, PUBLISH, ROLLBACK, STATUS, UNITS, UNITS_MIGRATE };
 
 /** `up`/`preview --concurrency` when not given: what the units runner uses without one. */
 export const UNITS_CONCURRENCY_DEFAULT = String(DEFAULT_UNIT_CONCURRENCY);
@@ -171,27 +172,31 @@ export const DESTROY = command({
   messages: oneEnvironment,
 });
 
+/** The actions of `recover`: one at a time. */
+const RECOVER_ACTIONS = {
+  "break-lock": { type: "boolean", description: "remove locks whose process is provably gone" },
+  "restore-backup": { type: "boolean", description: "put the newest valid checkpoint backup in place" },
+  refresh: {
+    type: "boolean",
+    description: "refresh from the live world; clears pending updates and deletes",
+  },
+  "clear-pending-creates": { type: "boolean", description: "the creates failed: forget them, then refresh" },
+  "import-pending-creates": {
+    type: "boolean",
+    description: "the creates went through: adopt those that exist, then refresh",
+  },
+  "finish-migration": {
+    type: "boolean",
+    description: "finish an interrupted `units migrate` from its journal",
+  },
+} as const;
+
 export const RECOVER = command({
   name: "recover",
   summary: "after a crash: stale locks, pending operations, backups",
   positionals: [ENV],
-  flags: {
-    "break-lock": { type: "boolean", description: "remove locks whose process is provably gone" },
-    "restore-backup": { type: "boolean", description: "put the newest valid checkpoint backup in place" },
-    refresh: {
-      type: "boolean",
-      description: "refresh from the live world; clears pending updates and deletes",
-    },
-    "clear-pending-creates": {
-      type: "boolean",
-      description: "the creates failed: forget them, then refresh",
-    },
-    "import-pending-creates": {
-      type: "boolean",
-      description: "the creates went through: adopt those that exist, then refresh",
-    },
-  },
-  exclusive: [["break-lock", "restore-backup", "refresh", "clear-pending-creates", "import-pending-creates"]],
+  flags: RECOVER_ACTIONS,
+  exclusive: [Object.keys(RECOVER_ACTIONS)],
   exits: ["0 explained or recovered", "1 refused or failed", "2 bad flags"],
   messages: {
     missing: (usage) => `which environment? ${usage}`,
@@ -414,6 +419,7 @@ export const TABLES: Record<string, CommandSpec> = {
   up: UP,
   destroy: DESTROY,
   recover: RECOVER,
+  units: UNITS,
   preview: PREVIEW,
   drift: DRIFT,
   policy: POLICY,
