@@ -147,7 +147,17 @@ export async function migrateToUnits(
     );
 
   await preflight(environment, ["backend", "spec", "checkpoint", "locks", "pendingOperations"]);
-  const base = await openStack(environment, noProgram);
+  let base: Stack;
+  try {
+    base = await openStack(environment, noProgram, {}, true);
+  } catch (cause) {
+    if (!/no stack named|not found/i.test(String((cause as Error).message)))
+      throw new Error(`${env}: its stack could not be opened: ${(cause as Error).message}`, { cause });
+    throw new MigrationRefusal(
+      `${env} has no stack yet: nothing to migrate; platform up ${env} --yes deploys it as units from the start`,
+      { cause },
+    );
+  }
   const source = await readState(base);
   refuseBusy(environment, env, source);
 

@@ -87,9 +87,13 @@ let environment: Environment;
 let lines: string[];
 const log = (line: string) => lines.push(line);
 
-function pulumi(args: string[], input?: string): string {
+function pulumi(
+  args: string[],
+  input?: string,
+  cwd = path.join(root, ".platform", "units", "local"),
+): string {
   return execFileSync(PULUMI, args, {
-    cwd: path.join(root, ".platform", "units", "local"),
+    cwd,
     input,
     encoding: "utf8",
     env: {
@@ -122,7 +126,7 @@ function importInto(stack: string, resources: object[]) {
   pulumi(["stack", "import", "--stack", stack], JSON.stringify(exported));
 }
 
-beforeEach(async () => {
+beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "platform-migrate-state-"));
   fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
   fs.mkdirSync(path.join(root, "stacks", "local"), { recursive: true });
@@ -145,14 +149,24 @@ beforeEach(async () => {
     processEnv: { ...process.env, PLATFORM_HOME: path.join(root, ".platform") },
   });
   lines = [];
-  // the base exists with its resources (a dry run creates it, as `up` would have)
-  await migrateToUnits(environment, { dryRun: true, log });
+  // the base exists with its resources, as the one-stack `up` left it
   fs.mkdirSync(path.join(root, ".platform", "units", "local"), { recursive: true });
+  fs.mkdirSync(path.join(root, ".platform", "state"), { recursive: true });
+  pulumi(["stack", "init", "local"], undefined, root);
   importInto("local", RESOURCES);
-  lines = [];
 });
 
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+test("a never-deployed environment has nothing to migrate, and the dry run creates no stack", async () => {
+  fs.rmSync(path.join(root, ".platform", "state"), { recursive: true });
+  fs.mkdirSync(path.join(root, ".platform", "state"));
+  await expect(migrateToUnits(environment, { dryRun: true, log })).rejects.toThrow(
+    "local has no stack yet: nothing to migrate; platform up local --yes deploys it as units from the start",
+  );
+  expect(urnsOf("local")).toEqual([]);
+  expect(fs.existsSync(path.join(root, ".platform", "state", ".pulumi", "stacks"))).toBe(false);
+});
 
 test("moves each unit's AppSet tree into its stack; the base keeps the rest and the provider", async () => {
   const dry = await migrateToUnits(environment, { dryRun: true, log });
