@@ -24,6 +24,7 @@ const verbs: Record<string, Verb> = {
   up: { module: "deploy", exportName: "up" },
   destroy: { module: "deploy", exportName: "destroy" },
   recover: { module: "recover", exportName: "recover" },
+  units: { module: "unitsMigrate", exportName: "units" },
   preview: { module: "preview", exportName: "preview" },
   drift: { module: "drift", exportName: "drift" },
   policy: { module: "policy", exportName: "policy" },

@@ -30,6 +30,7 @@ import { DESTROY, UP } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
 import { deployUnits, parseConcurrency } from "./units";
 import { destroyUnits } from "../units/run";
+import { unfinishedMigration } from "../units/journal";
 import { FINGERPRINT_TAG } from "../units/stacks";
 
 interface DeployArgs {
@@ -266,6 +267,11 @@ export const destroy: Command = withEngineErrors(environmentNameOf("destroy"), a
   }
   const stack = await openFor(environment, io);
   if (environment.spec.units) {
+    const migrating = unfinishedMigration(environment);
+    if (migrating) {
+      io.stderr(`platform destroy ${args.env}: ${migrating}\n`);
+      return EXIT.failure;
+    }
     // the units first: their objects live in the base's namespaces
     const units = await destroyUnits(environment, {
       log: (line) => io.stderr(`${line}\n`),

@@ -24,7 +24,9 @@ import { recoveryFacts, RecoveryFacts, REMOTE_LOCKS_NOTE } from "../engine/prefl
 import { runPlatform } from "../../program/run";
 import { withSopsValues } from "../engine/sops";
 import { kubectl } from "../cluster/cluster";
+import { journalFile, readJournal, unfinishedMigration } from "../units/journal";
 import { environmentOf } from "./environment";
+import { runMigration } from "./unitsMigrate";
 import { parseCommand } from "./grammar";
 import { RECOVER } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
@@ -41,6 +43,8 @@ export function explain(
   env: string,
   facts: RecoveryFacts,
   damaged: string[] = [],
+  /** Why an unfinished `platform units migrate` holds the environment (`unfinishedMigration`). @default none */
+  migration?: string,
   /** The stack's name in the output (a unit's `<env> unit <name>`). @default env */
   title = env,
 ): string {
@@ -84,7 +88,16 @@ export function explain(
         : `  every action above removes them first`,
     );
   }
-  if (facts.checkpointOk && facts.locks.length === 0 && pending.length === 0 && damaged.length === 0)
+  if (migration) {
+    lines.push("units migration: unfinished", `  ${migration}`);
+  }
+  if (
+    facts.checkpointOk &&
+    facts.locks.length === 0 &&
+    pending.length === 0 &&
+    damaged.length === 0 &&
+    !migration
+  )
     lines.push("nothing to recover");
   return `${title}:\n${lines.join("\n")}\n`;
 }
@@ -257,7 +270,7 @@ async function importPendingCreates(
   return result.summary.result === "succeeded" ? EXIT.ok : EXIT.failure;
 }
 
-/** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates]`. */
+/** `platform recover <env> [--break-lock|--restore-backup|--refresh|--clear-pending-creates|--import-pending-creates|--finish-migration]`. */
 export const recover: Command = async (argv, io) => {
   const { env, action, unit } = parseArgs(argv);
   const environment = environmentOf(env, io);
@@ -266,13 +279,26 @@ export const recover: Command = async (argv, io) => {
   if (!action) {
     const stateDir = facts.inspected ? fileBackendDir(backendFor(environment).backendUrl) : undefined;
     io.stdout(
-      explain(t.target, facts, stateDir ? damagedSidecars(checkpointPaths(stateDir, t.stack)) : [], t.title),
+      explain(
+        t.target,
+        facts,
+        stateDir ? damagedSidecars(checkpointPaths(stateDir, t.stack)) : [],
+        unit === undefined ? unfinishedMigration(environment) : undefined,
+        t.title,
+      ),
     );
     if (unit === undefined) {
       const units = unitsNeedingRecovery(environment);
       if (units.length) io.stdout(`units:\n${units.join("\n")}\n`);
     }
     return EXIT.ok;
+  }
+  if (action === "--finish-migration") {
+    if (!readJournal(journalFile(environment))) {
+      io.stdout(`${env}: no units migration to finish (no journal at ${journalFile(environment)})\n`);
+      return EXIT.ok;
+    }
+    return runMigration(environment, io, { dryRun: false, yes: true });
   }
   const dir = fileBackendDir(backendFor(environment).backendUrl);
   if (!dir) return recoverRemote(t, action, facts, io);

@@ -8,10 +8,13 @@ import { command, CommandSpec } from "./grammar";
 import { HISTORY, ROLLBACK, STATUS } from "./historyTables";
 import { IMAGE, IMAGE_UPDATE } from "./imageTables";
 import { PUBLISH } from "./publishTables";
+import { RECOVER, UNITS, UNITS_MIGRATE } from "./unitsTables";
 import { ENV, oneEnvironment } from "./tableParts";
+
+export { RECOVER };
 import { DEFAULT_UNIT_CONCURRENCY } from "../units/run";
 
-export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, PUBLISH, ROLLBACK, STATUS };
+export { AGENT, HISTORY, IMAGE, IMAGE_UPDATE, PUBLISH, ROLLBACK, STATUS, UNITS, UNITS_MIGRATE };
 
 /** `up`/`preview --concurrency` when not given: what the units runner uses without one. */
 export const UNITS_CONCURRENCY_DEFAULT = String(DEFAULT_UNIT_CONCURRENCY);
@@ -171,36 +174,7 @@ export const DESTROY = command({
   messages: oneEnvironment,
 });
 
-export const RECOVER = command({
-  name: "recover",
-  summary: "after a crash: stale locks, pending operations, backups",
-  positionals: [ENV],
-  flags: {
-    "break-lock": { type: "boolean", description: "remove locks whose process is provably gone" },
-    "restore-backup": { type: "boolean", description: "put the newest valid checkpoint backup in place" },
-    refresh: {
-      type: "boolean",
-      description: "refresh from the live world; clears pending updates and deletes",
-    },
-    "clear-pending-creates": {
-      type: "boolean",
-      description: "the creates failed: forget them, then refresh",
-    },
-    "import-pending-creates": {
-      type: "boolean",
-      description: "the creates went through: adopt those that exist, then refresh",
-    },
-    unit: { type: "string", value: "NAME", description: "a units environment: <env>.NAME, not the base" },
-  },
-  exclusive: [["break-lock", "restore-backup", "refresh", "clear-pending-creates", "import-pending-creates"]],
-  exits: ["0 explained or recovered", "1 refused or failed", "2 bad flags"],
-  messages: {
-    missing: (usage) => `which environment? ${usage}`,
-    tooMany: (_kept, _extra, usage) => `one environment at a time; ${usage}`,
-    exclusive: (a, b, usage) => `one action at a time (got ${a} and ${b}); ${usage}`,
-  },
-});
-
+/** The actions of `recover`: one at a time. */
 export const PREVIEW = command({
   name: "preview",
   summary: "what a change would do, with policies; markdown/JSON, PR comment",
@@ -415,6 +389,7 @@ export const TABLES: Record<string, CommandSpec> = {
   up: UP,
   destroy: DESTROY,
   recover: RECOVER,
+  units: UNITS,
   preview: PREVIEW,
   drift: DRIFT,
   policy: POLICY,

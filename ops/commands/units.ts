@@ -9,6 +9,7 @@ import { appliedStacksTree, checkSuspended } from "../engine/suspension";
 import { openStack } from "../engine/workspace";
 import { writeResult } from "../result";
 import { runPlatform } from "../../program/run";
+import { migrationNeeded } from "../units/migrate";
 import { notApplied, renderOutcomes, runUnits } from "../units/run";
 import { ensureLocalEngine } from "./localEngine";
 import { CommandIO, EXIT, UsageError } from "./types";
@@ -43,8 +44,13 @@ export async function deployUnits(
 ): Promise<number> {
   if (environment.name === "local") await ensureLocalEngine(io, environment);
   await preflight(environment);
+  const base = await openStack(environment, async () => runPlatform(environment));
+  const migration = await migrationNeeded(environment, base);
+  if (migration) {
+    io.stderr(`platform ${args.mode} ${args.env}: ${migration}\n`);
+    return EXIT.failure;
+  }
   if (args.mode === "up") {
-    const base = await openStack(environment, async () => runPlatform(environment));
     checkSuspended(
       args.env,
       await base.listTags(),

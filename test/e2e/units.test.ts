@@ -1,9 +1,12 @@
+import { spawn } from "child_process";
 import * as fs from "fs";
-import { TestWorkspace } from "./helpers/workspace";
+import { descendants, TestWorkspace } from "./helpers/workspace";
 
 /**
- * Units for real (docs/units.md): the local environment on one control plane, reconciled as a
- * base and one unit per tenant (payments, search), each its own stack on the file backend. A
+ * Units for real (docs/units.md): the local environment on one control plane, first deployed as
+ * one stack, then moved into a base and one unit per tenant (payments, search) by `platform units
+ * migrate` (killed midway, finished by `platform recover --finish-migration`) with no replacement:
+ * the apps' objects keep their uids. Each unit is its own stack on the file backend. A
  * change to one tenant runs only that tenant's unit (the other stacks' update counts do not
  * move); a refused change in one tenant (a privileged Deployment) leaves the other tenant's change
  * applied, and the command names the unit that failed.
@@ -56,22 +59,112 @@ spec:
           securityContext: { privileged: true }
 `;
 
+/** The uid of a Kubernetes object: unchanged when the object was never replaced. */
+const uidOf = (kind: string, name: string, ns: string) =>
+  ws.kubectlJson<{ metadata: { uid: string } }>(["get", kind, name, "-n", ns]).metadata.uid;
+const APP_OBJECTS = [
+  ["deploy", "checkout", "payments"],
+  ["service", "checkout", "payments"],
+  ["deploy", "catalog", "search"],
+  ["service", "catalog", "search"],
+] as const;
+const uids = () => Object.fromEntries(APP_OBJECTS.map(([k, n, ns]) => [`${k}/${ns}/${n}`, uidOf(k, n, ns)]));
+let oneStackUids: Record<string, string> = {};
+/** Updates of each stack once the one-stack layout was deployed (the units' stacks have none). */
+let oneStackUpdates = 0;
+
+const JOURNAL = () => ws.file(".platform", "units", "local", "migration.json");
+const journalUnits = (): { unit: string; state: string }[] => {
+  try {
+    const doc = JSON.parse(fs.readFileSync(JOURNAL(), "utf8")) as {
+      units: { unit: string; state: string }[];
+    };
+    return doc.units.map(({ unit, state }) => ({ unit, state }));
+  } catch {
+    return []; // not written yet
+  }
+};
+/** URNs in a stack's checkpoint on the workspace's file backend. */
+const urnsOf = (stack: string): string[] => {
+  const file = ws.file(".platform", "state", ".pulumi", "stacks", "platform", `${stack}.json`);
+  if (!fs.existsSync(file)) return [];
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    checkpoint?: { latest?: { resources?: { urn: string }[] } };
+  };
+  return (doc.checkpoint?.latest?.resources ?? []).map((r) => r.urn);
+};
+const alive = (pid: number) => {
+  try {
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false; // gone
+  }
+};
+
+const commandLine = (pid: number) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+};
+
+/**
+ * `platform units migrate local --yes`, killed with SIGKILL (the platform process only, as an
+ * OOM kill of it would) while the journal says unit `unit` is moving: its `pulumi state move`
+ * runs on, orphaned, and finishes. Resolves once that child is gone too.
+ */
+function killMigrationWhileMoving(unit: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [ws.file("bin", "platform.js"), "units", "migrate", "local", "--yes"],
+      {
+        cwd: ws.root,
+        env: ws.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("exit", (code) => {
+      clearInterval(poll);
+      if (!killed)
+        reject(
+          new Error(`the migration ended (exit ${code}) before unit ${unit} was seen moving:\n${output}`),
+        );
+    });
+    let killed = false;
+    const poll = setInterval(() => {
+      if (killed || !journalUnits().some((u) => u.unit === unit && u.state === "moving")) return;
+      // the kill lands once `pulumi state move` runs (it is spawned right after the journal write)
+      const orphans = descendants(child.pid as number);
+      if (!orphans.some((pid) => commandLine(pid).includes("state\0move"))) return;
+      child.kill("SIGKILL");
+      killed = true;
+      clearInterval(poll);
+      log(`killed the migration while ${unit} was moving; ${orphans.length} child process(es) run on`);
+      const wait = setInterval(() => {
+        if (orphans.some(alive)) return;
+        clearInterval(wait);
+        resolve();
+      }, 100);
+    }, 20);
+  });
+}
+
+/** The rows of a per-unit table that name a replacement or a delete. */
+const replacesOrDeletes = (stdout: string) =>
+  ["base", "payments", "search"].map((u) => row(stdout, u)).filter((r) => /replace|delete/.test(r[2] ?? ""));
+
 beforeAll(async () => {
-  // One control plane (catalog moves from local-b to local), and units: (one per tenant).
-  ws.editSpec("local", (t) =>
-    t
-      .replace(
-        "  local-b: { kind: local } # a second one beside it (.platform/clusters/local-b/): fan-out runs for real\n",
-        "",
-      )
-      .replace(
-        "clusters: [local, local-b] # fanned out (AppSet): one instance per cluster",
-        "clusters: [local]",
-      )
-      .concat("\nunits: {} # a unit per tenant: payments, search\n"),
-  );
-  const res = await up("first deploy");
+  // One control plane (catalog moves from local-b to local), deployed the old way: one stack.
+  ws.oneCluster();
+  const res = await up("first deploy, one stack");
   if (res.code !== 0) throw new Error(`up local failed:\n${res.stdout}\n${res.stderr}`);
+  oneStackUids = uids();
+  oneStackUpdates = updates("local");
 });
 
 afterAll(async () => {
@@ -79,8 +172,95 @@ afterAll(async () => {
   ws.remove();
 });
 
-test("the first deploy applies the base and each tenant's unit, each its own stack", () => {
-  expect(counts()).toEqual({ local: 1, "local.payments": 1, "local.search": 1 });
+test("units: added to a one-stack environment: migrate moves its state, killed midway it finishes, nothing is replaced", async () => {
+  ws.editSpec("local", (t) => t.concat("\nunits: {} # a unit per tenant: payments, search\n"));
+
+  // Before the move, a units run would create the apps anew in their units: refused, named.
+  const refused = await ws.platform(["preview", "local"], 600_000);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(
+    "local was deployed as one stack: its state still holds the resources of unit(s) payments, search",
+  );
+  expect(refused.stderr).toContain("platform units migrate local --dry-run");
+
+  let started = Date.now();
+  const dry = await ws.platform(["units", "migrate", "local", "--dry-run"], 600_000);
+  log(
+    `migrate --dry-run: exit ${dry.code} in ${seconds(started)} s\n${dry.stdout.trim().split("\n").slice(0, 4).join("\n")}`,
+  );
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toMatch(/^ {2}payments {2}\d+ resource\(s\) → local\.payments$/m);
+  expect(dry.stdout).toMatch(/^ {2}search {4}\d+ resource\(s\) → local\.search$/m);
+  expect(dry.stdout).toContain("local: dry run: nothing was moved");
+  expect(fs.existsSync(JOURNAL())).toBe(false);
+  expect(urnsOf("local.payments")).toEqual([]);
+  const planned = (unit: string) =>
+    Number(new RegExp(`^ {2}${unit} +(\\d+) resource`, "m").exec(dry.stdout)?.[1]);
+  const before = urnsOf("local").length;
+
+  // kill -9 while the first unit moves: the journal says "moving". Its orphaned `pulumi state
+  // move` either finished both writes or died on its closed output before writing (SIGPIPE):
+  // never half (a kill between its two writes would leave both copies, named by the next run).
+  started = Date.now();
+  await killMigrationWhileMoving("payments");
+  expect(journalUnits()).toEqual([
+    { unit: "payments", state: "moving" },
+    { unit: "search", state: "pending" },
+  ]);
+  const paymentsMoved = urnsOf("local.payments").length > 0;
+  log(`after the kill, payments' resources are in ${paymentsMoved ? "local.payments" : "local"}`);
+  expect(urnsOf("local.payments").length).toBe(paymentsMoved ? planned("payments") + 2 : 0);
+  expect(urnsOf("local").length).toBe(paymentsMoved ? before - planned("payments") : before);
+  const explained = await ws.platform(["recover", "local"]);
+  expect(explained.stdout).toContain(
+    "units migration: unfinished\n  local: a units migration was interrupted (0 of 2 unit(s) moved;",
+  );
+  const blocked = await ws.platform(["up", "local", "--yes"], 600_000);
+  expect(blocked.code).toBe(1);
+  expect(blocked.stderr).toContain("finish it first: platform units migrate local --yes");
+
+  const finished = await ws.platform(["recover", "local", "--finish-migration"], 600_000);
+  log(
+    `recover --finish-migration: exit ${finished.code} in ${seconds(started)} s (kill included)\n${finished.stdout.trim()}`,
+  );
+  expect(finished.code).toBe(0);
+  expect(finished.stdout).toContain("finishing the migration interrupted since");
+  // only what is left moves: nothing twice
+  expect(finished.stdout).toContain(
+    paymentsMoved
+      ? `  payments: nothing left to move (${planned("payments")} in local.payments)`
+      : `  payments: moved ${planned("payments")} resource(s) to local.payments`,
+  );
+  expect(finished.stdout).toMatch(
+    new RegExp(`^ {2}search: moved ${planned("search")} resource\\(s\\) to local\\.search`, "m"),
+  );
+  expect(urnsOf("local").length).toBe(before - planned("payments") - planned("search"));
+  // a copy of the provider k8s-local goes with each unit, and each stack gets its root
+  expect(urnsOf("local.payments").length).toBe(planned("payments") + 2);
+  expect(urnsOf("local.search").length).toBe(planned("search") + 2);
+  const again = await ws.platform(["units", "migrate", "local", "--yes"], 600_000);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain("local: already migrated to units");
+
+  // The first preview and up after the move: no replace, no delete, in any stack.
+  started = Date.now();
+  const preview = await ws.platform(["preview", "local"], 600_000);
+  log(`preview after the move: exit ${preview.code} in ${seconds(started)} s\n${preview.stdout.trim()}`);
+  expect(preview.code).toBe(0);
+  expect(replacesOrDeletes(preview.stdout)).toEqual([]);
+  // stronger: the same URNs, provider and inputs in their new stacks, so nothing changes at all
+  for (const unit of ["base", "payments", "search"])
+    expect(row(preview.stdout, unit)).toEqual([unit, "succeeded", "would no changes"]);
+  const res = await up("first up after the move");
+  expect(res.code).toBe(0);
+  expect(replacesOrDeletes(res.stdout)).toEqual([]);
+  for (const unit of ["base", "payments", "search"])
+    expect(row(res.stdout, unit)).toEqual([unit, "succeeded", "no changes"]);
+  expect(uids()).toEqual(oneStackUids);
+});
+
+test("after the move, each stack has run once as a base or a unit, the settings outside the repository", () => {
+  expect(counts()).toEqual({ local: oneStackUpdates + 1, "local.payments": 1, "local.search": 1 });
   expect(replicasOf("checkout", "payments")).toBe(2);
   expect(replicasOf("catalog", "search")).toBe(1);
   // the units' stack settings stay outside the repository
