@@ -5,17 +5,12 @@
  * `planMigration`'s; the journal (./journal) is written before and after each unit, and a run
  * that finds an interrupted journal finishes it from what the states hold.
  */
-import { execFile } from "child_process";
 import * as os from "os";
-import { promisify } from "util";
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import type { Environment } from "../../model/environment";
 import { unitPlan } from "../../model/units";
-import { fileBackendDir } from "../engine/checkpoint";
-import { describeLock, listLocks } from "../engine/locks";
 import { preflight } from "../engine/preflight";
-import { backendFor } from "../engine/settings";
-import { exportEncrypted, openStack } from "../engine/workspace";
+import { openStack } from "../engine/workspace";
 import {
   disagreement,
   JournalUnit,
@@ -27,86 +22,22 @@ import {
   unitProgress,
   writeJournal,
 } from "./journal";
-import { planMigration, StateResource } from "./migration";
-import { FINGERPRINT_TAG, openUnitStack, unitStackName, unitsWorkDir } from "./stacks";
+import { planMigration } from "./migration";
+import { relocateUnits } from "./relocate";
+import {
+  MigrateOptions,
+  MigrateResult,
+  MigrationRefusal,
+  noProgram,
+  readState,
+  refuseBusy,
+  StateView,
+  stateMove,
+} from "./stateMoves";
 
-/** A migration that must not start or go on; the message names what and the fix. */
-export class MigrationRefusal extends Error {
-  override name = "MigrationRefusal";
-}
-
-/** How a migration runs. */
-export interface MigrateOptions {
-  /** Print the moves and stop: nothing is written, no stack is created. @default false */
-  dryRun?: boolean;
-  /** One line of progress at a time. */
-  log: (line: string) => void;
-}
-
-/** What a migration did. */
-export interface MigrateResult {
-  outcome: "planned" | "migrated" | "already-done";
-  /** URNs moved by this run, per unit. */
-  moved: Record<string, number>;
-  journal?: MigrationJournal;
-}
-
-/** The program of a stack opened only to read or move its state: never run. */
-const noProgram = async (): Promise<Record<string, unknown>> => {
-  throw new Error("platform units migrate never runs a program");
-};
-
-interface StateView {
-  urns: Set<string>;
-  resources: StateResource[];
-  pending: number;
-}
-
-async function readState(stack: Stack): Promise<StateView> {
-  const deployment = (await exportEncrypted(stack)).deployment as
-    { resources?: StateResource[]; pending_operations?: unknown[] } | undefined;
-  const resources = deployment?.resources ?? [];
-  return {
-    urns: new Set(resources.map((r) => r.urn)),
-    resources,
-    pending: deployment?.pending_operations?.length ?? 0,
-  };
-}
-
-/** Refuses a stack of a file backend that an update holds, or one whose state has pending operations. */
-function refuseBusy(environment: Environment, stack: string, state: StateView): void {
-  const dir = fileBackendDir(backendFor(environment).backendUrl);
-  const locks = dir ? listLocks(dir, stack) : [];
-  if (locks.length > 0)
-    throw new MigrationRefusal(
-      `${stack} is locked; nothing was moved.\n${locks.map((l) => `  ${describeLock(l)}`).join("\n")}\n` +
-        `wait for the update to finish, or break a stale lock: platform recover ${environment.name} --break-lock`,
-    );
-  if (state.pending > 0)
-    throw new MigrationRefusal(
-      `${stack} has ${state.pending} pending operation(s) from an interrupted update; nothing was moved.\n` +
-        `resolve them first: platform recover ${environment.name} (it lists them and the ways out)`,
-    );
-}
-
-/** `pulumi state move --source <env> --dest <env>.<unit> --yes <urns>` with the stacks' backend. */
-async function stateMove(environment: Environment, stack: Stack, urns: string[]): Promise<void> {
-  const workspace = stack.workspace as LocalWorkspace;
-  const args = ["state", "move", "--source", environment.name, "--dest", stack.name, "--yes"];
-  try {
-    // From the units' folder: it holds the project file and the unit stack's settings (its salt
-    // or key), which the CLI reads when the destination has no secrets manager yet.
-    await promisify(execFile)(workspace.pulumiCommand.command, [...args, "--non-interactive", ...urns], {
-      cwd: unitsWorkDir(environment),
-      env: { ...environment.processEnv, ...workspace.envVars },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (cause) {
-    const err = cause as { stderr?: string; stdout?: string; message?: string };
-    const said = (err.stderr || err.stdout || err.message || String(cause)).trim();
-    throw new Error(`pulumi state move to ${stack.name} failed: ${said}`, { cause });
-  }
-}
+export { MigrationRefusal };
+export type { MigrateOptions, MigrateResult };
+import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
 
 /** A line per unit: what it takes. */
 function describePlan(journal: Pick<MigrationJournal, "units" | "stays">, env: string): string[] {
@@ -139,7 +70,9 @@ export async function migrateToUnits(
   let journal = readJournal(file);
   if (journal?.status === "done") {
     options.log(`${env}: already migrated to units (finished ${journal.finishedAt ?? "?"}; journal ${file})`);
-    return { outcome: "already-done", moved: {}, journal };
+    // since then, the spec may have regrouped apps and workloads between units
+    const relocated = await relocateUnits(environment, options);
+    return relocated.outcome === "already-done" ? { ...relocated, journal } : relocated;
   }
   if (journal && journalHolderAlive(journal))
     throw new MigrationRefusal(
@@ -172,6 +105,9 @@ export async function migrateToUnits(
 
   if (!journal) {
     const migration = planMigration(environment.spec, plan, source.resources);
+    // deployed as units from the start (the base holds none of theirs): only a regrouping to move
+    if (Object.values(migration.moves).every((urns) => urns.length === 0))
+      return relocateUnits(environment, options);
     const units: JournalUnit[] = plan.units.map((u) => ({
       unit: u.name,
       stack: unitStackName(env, u.name),

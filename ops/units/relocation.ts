@@ -107,7 +107,7 @@ export function relocationMessage(env: string, relocations: readonly Relocation[
     `${env}: some apps and workloads are deployed in another stack than the spec's units put them in; ` +
     `an update now would delete their objects there and create them again. Nothing was run.\n` +
     `${lines.join("\n")}\n` +
-    `Move their state first (no object is touched): ${command}`
+    `Move their state first (no object is touched): ${command} --dry-run, then ${command} --yes`
   );
 }
 

@@ -333,3 +333,36 @@ test("refuses a base with pending operations, and a spec without units:", async 
     /has no units: section; add one \(units: \{\}/,
   );
 });
+
+test("after the migration, a regrouping moves each app's tree from its old unit's stack to its new one", async () => {
+  await migrateToUnits(environment, { log });
+  const specFile = path.join(root, "stacks", "local", "platform.yaml");
+  fs.writeFileSync(
+    specFile,
+    fs
+      .readFileSync(specFile, "utf8")
+      .replace(
+        "\nunits: {}\n",
+        "\nunits: { perTenant: false, groups: { shop: { tenants: [payments, search] } } }\n",
+      ),
+  );
+  const shop = loadEnvironment("local", { root, processEnv: environment.processEnv });
+  lines = [];
+  const dry = await migrateToUnits(shop, { dryRun: true, log });
+  expect(dry.outcome).toBe("planned");
+  expect(lines).toContain("  local.payments → local.shop: 4 resource(s): checkout (AppSet)");
+  expect(lines).toContain("  local.search → local.shop: 4 resource(s): catalog (AppSet)");
+  expect(urnsOf("local.shop")).toEqual([]);
+
+  const result = await migrateToUnits(shop, { log });
+  expect(result).toMatchObject({ outcome: "migrated", moved: { "payments → shop": 4, "search → shop": 4 } });
+  expect(urnsOf("local.shop").slice(2).sort()).toEqual(
+    inStack("local.shop", [...CHECKOUT, ...CATALOG]).sort(),
+  );
+  expect(urnsOf("local.payments").slice(2)).toEqual([]);
+  expect(urnsOf("local.search").slice(2)).toEqual([]);
+  expect(urnsOf("local")).toHaveLength(4);
+  lines = [];
+  expect((await migrateToUnits(shop, { log })).outcome).toBe("already-done");
+  expect(lines).toContain("local: every app and workload is in its unit's stack: nothing to move");
+});

@@ -317,7 +317,7 @@ describe("state in the wrong stack (regrouping, a first units: on a single stack
         "an update now would delete their objects there and create them again. Nothing was run.\n" +
         "  local (the base) → local.payments: checkout (AppSet)\n" +
         "  local (the base) → local.search: catalog (AppSet)\n" +
-        "Move their state first (no object is touched): platform units migrate local",
+        "Move their state first (no object is touched): platform units migrate local --dry-run, then platform units migrate local --yes",
     );
   });
 
