@@ -205,8 +205,12 @@ export async function runUnit(
   environment: Environment,
   unitName: string,
   base: BaseOutputValues,
+  /** Only `ignoreRules` applies (a unit holds no app with secrets yet). @default no ignore rules */
+  options: Pick<RunOptions, "ignoreRules"> = {},
 ): Promise<Record<string, unknown>> {
   const spec = environment.spec;
+  if (options.ignoreRules?.length)
+    pulumi.runtime.registerResourceTransform(ignoreTransform(options.ignoreRules));
   const unit = unitPlan(spec).units.find((u) => u.name === unitName);
   if (!unit)
     throw new UnitProgramError(

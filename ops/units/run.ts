@@ -63,7 +63,7 @@ function linePrefixer(unit: string, log: (line: string) => void) {
 const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 /** The base outputs units read, as plain values (kubeconfigs stay in memory only). */
-function baseValues(outputs: OutputMap, env: string): BaseOutputValues & Record<string, unknown> {
+export function baseValues(outputs: OutputMap, env: string): BaseOutputValues & Record<string, unknown> {
   const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown]));
   if (!plain.namespaces)
     throw new Error(
