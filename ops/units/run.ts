@@ -15,6 +15,9 @@ import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
 import { collectMandatory, PolicyRefusal, policyResult } from "../result";
 import { codeHash, workloadFileHashes } from "./hashes";
+import { ChangeCollector } from "../report/collector";
+import type { ChangeModel } from "../report/model";
+import { appInstanceSteps, decideMassDeletion, refusalMessage } from "../engine/massDeletion";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
 import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
 
@@ -33,6 +36,13 @@ export interface UnitsRunOptions {
   /** The repository's root and process environment, for the audit trail. */
   root: string;
   processEnv: NodeJS.ProcessEnv;
+  /**
+   * `preview`: each previewed unit's collected change model is put here (base included), for the
+   * JSON, markdown and PR comment reports. @default not kept
+   */
+  previews?: Map<string, ChangeModel>;
+  /** `preview`: `--allow-mass-deletion` (the spec's `allowMassDeletion` allows it too). @default false */
+  allowMassDeletion?: boolean;
 }
 
 /** The outcome of a units run: the base's and each unit's. */
@@ -97,13 +107,27 @@ async function runStack(
   const parallel = options.parallel !== undefined ? { parallel: options.parallel } : {};
   try {
     if (options.mode === "preview") {
-      const res = await stack.preview({
-        color: "never",
-        onOutput: out.write,
-        onEvent: collectMandatory(refusals),
-        ...parallel,
-        ...policyPackArgs(environment),
+      const collector = new ChangeCollector("preview");
+      const mandatory = collectMandatory(refusals);
+      const res = await stack
+        .preview({
+          color: "never",
+          onOutput: out.write,
+          onEvent: (e) => {
+            mandatory(e);
+            collector.onEvent(e);
+          },
+          ...parallel,
+          ...policyPackArgs(environment),
+        })
+        .finally(() => options.previews?.set(unit, collector.model()));
+      // the mass-deletion check of this unit, from this same preview (never a second run)
+      const massDeletion = decideMassDeletion(appInstanceSteps(collector.model()), {
+        flag: options.allowMassDeletion === true,
+        spec: environment.spec.allowMassDeletion === true,
       });
+      if (massDeletion.refused)
+        return { ok: false, reason: "MassDeletion", message: refusalMessage(massDeletion) };
       return { ok: true, detail: `would ${summary(res.changeSummary)}` };
     }
     // A run that fails must not leave the previous fingerprint standing for a half-applied stack.
