@@ -63,7 +63,10 @@ export async function openUnitStack(
     root: path.dirname(toolchainBinDir(ctx.env)),
     version: undefined,
   });
-  const open = existing ? LocalWorkspace.selectStack : LocalWorkspace.createOrSelectStack;
+  // bound: the Automation API's static helpers use `this`
+  const open = (existing ? LocalWorkspace.selectStack : LocalWorkspace.createOrSelectStack).bind(
+    LocalWorkspace,
+  );
   return open(
     { stackName, projectName: PROJECT, program },
     {
