@@ -205,10 +205,12 @@ export async function runUnit(
   environment: Environment,
   unitName: string,
   base: BaseOutputValues,
-  /** The decrypted SOPS values its apps read. @default none (an app reading one fails, naming it) */
-  options: Pick<RunOptions, "sopsValue"> = {},
+  /** The decrypted SOPS values its apps read, and drift's ignore rules. @default none of either */
+  options: Pick<RunOptions, "sopsValue" | "ignoreRules"> = {},
 ): Promise<Record<string, unknown>> {
   const spec = environment.spec;
+  if (options.ignoreRules?.length)
+    pulumi.runtime.registerResourceTransform(ignoreTransform(options.ignoreRules));
   const unit = unitPlan(spec).units.find((u) => u.name === unitName);
   if (!unit)
     throw new UnitProgramError(

@@ -78,7 +78,7 @@ function driftIO(io: CommandIO): DriftIO {
 export const drift: Command = async (argv, io) => {
   const { envs, all, concurrency, ...rest } = parseDriftArgs(argv, io.processEnv);
   if (!all && envs.length === 1)
-    return runDrift({ environment: environmentOf(envs[0], io), ...rest }, driftIO(io));
+    return runDrift({ environment: environmentOf(envs[0], io), ...rest, concurrency }, driftIO(io));
   const many: DriftManyOptions = { envs, all, concurrency, ...rest };
   // An interrupt stops every environment's child process; the handlers live only as long as the run.
   const interrupted = new AbortController();

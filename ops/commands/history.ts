@@ -7,6 +7,7 @@ import { EnvironmentNameError } from "../../model/environment";
 import type { Environment } from "../../model/environment";
 import { openForReading, readHistory } from "../history/read";
 import { renderHistory } from "../history/entries";
+import { readUnitsHistory } from "../history/units";
 import { readStatus, renderStatus } from "../history/status";
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
@@ -40,11 +41,29 @@ export function parseHistoryArgs(argv: string[]): { env: string; limit?: number;
   return { env: positionals[0], ...(limit !== undefined ? { limit } : {}), json: flags.json };
 }
 
-/** `platform history`: every update, newest first (`--limit N`: the newest N). */
+/**
+ * Whether the environment is reconciled as units. A spec that does not load says so on stderr and
+ * reads as one stack: the history of the environment's own stack is still worth showing.
+ */
+function hasUnits(environment: Environment, io: CommandIO): boolean {
+  try {
+    return environment.spec.units !== undefined;
+  } catch (err) {
+    io.stderr(`warning: ${(err as Error).message}; showing the history of stack ${environment.name} only\n`);
+    return false;
+  }
+}
+
+/**
+ * `platform history`: every update, newest first (`--limit N`: the newest N). A units environment
+ * lists its base's and units' updates together, each naming its unit.
+ */
 export const history: Command = async (argv, io) => {
   const args = parseHistoryArgs(argv);
   const environment = existingEnvironment(args.env, io);
-  const report = await readHistory(environment, await openForReading(environment), args.limit);
+  const report = hasUnits(environment, io)
+    ? await readUnitsHistory(environment, args.limit)
+    : await readHistory(environment, await openForReading(environment), args.limit);
   io.stdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderHistory(report));
   return EXIT.ok;
 };

@@ -18,6 +18,12 @@ import { ensureLocalEngine } from "./localEngine";
 import { environmentOf } from "./environment";
 import { parseCommand, usageLine } from "./grammar";
 import { deployUnits, parseConcurrency } from "./units";
+import type { Environment } from "../../model/environment";
+import type { ChangeModel } from "../report/model";
+import type { UnitsRunResult } from "../units/run";
+import { auditInfo } from "../engine/audit";
+import { workdirOf } from "../preview/run";
+import { renderUnitsMarkdown, unitsExitCode, unitsPreviewReport, unitsToJson } from "../preview/units";
 import { PREVIEW } from "./tables";
 import { Command, CommandIO, EXIT, UsageError } from "./types";
 
@@ -64,17 +70,31 @@ function write(io: CommandIO, file: string, text: string, flag: string): boolean
 }
 
 async function postComment(report: PreviewReport, io: CommandIO, html?: string): Promise<boolean> {
-  try {
-    const gh = pullRequestContext(io.processEnv);
-    const key = { project: report.project, stack: report.stack, workdir: report.workdir };
-    const body = renderMarkdown(report, {
-      marker: commentMarker(key),
-      fullReportHint: report.runUrl ? `[the job log and artifacts](${report.runUrl})` : "the job log",
+  return postBody(report, io, (marker, fullReportHint) =>
+    renderMarkdown(report, {
+      marker,
+      fullReportHint,
       reportLink:
         html && report.runUrl
           ? `HTML report: \`${path.basename(html)}\` in [the run's artifacts](${report.runUrl}#artifacts)`
           : undefined,
-    });
+    }),
+  );
+}
+
+/** Upserts the sticky comment of (project, stack, workdir) with the body `render` makes. */
+async function postBody(
+  report: Pick<PreviewReport, "project" | "stack" | "workdir" | "runUrl">,
+  io: CommandIO,
+  render: (marker: string, fullReportHint: string) => string,
+): Promise<boolean> {
+  try {
+    const gh = pullRequestContext(io.processEnv);
+    const key = { project: report.project, stack: report.stack, workdir: report.workdir };
+    const body = render(
+      commentMarker(key),
+      report.runUrl ? `[the job log and artifacts](${report.runUrl})` : "the job log",
+    );
     const res = await upsertStickyComment(gh.client, gh.issue, key, body);
     io.stderr(`PR #${gh.issue.number}: comment ${res.id} ${res.action}${res.url ? ` (${res.url})` : ""}\n`);
     return true;
@@ -84,26 +104,61 @@ async function postComment(report: PreviewReport, io: CommandIO, html?: string):
   }
 }
 
+/**
+ * `preview` of a units environment: one line per unit; `--json`, `--markdown` and `--comment`
+ * report each previewed stack from the same preview (`--html` and `--refresh` come later).
+ */
+async function previewUnits(args: PreviewArgs, environment: Environment, io: CommandIO): Promise<number> {
+  const later = [...(args.html !== undefined ? ["--html"] : []), ...(args.refresh ? ["--refresh"] : [])];
+  if (later.length)
+    throw new UsageError(
+      `${args.env} has units: ${later.join(", ")} per unit come later (docs/units.md); --json, --markdown and --comment work`,
+    );
+  const previews = new Map<string, ChangeModel>();
+  const audit = auditInfo(environment.root, environment.processEnv);
+  const onResult = async (result: UnitsRunResult): Promise<boolean> => {
+    if (!args.json && !args.markdown && !args.comment) return true;
+    const report = unitsPreviewReport({
+      environment: args.env,
+      result,
+      previews,
+      provenance: {
+        workdir: workdirOf(environment.root),
+        ...(audit.commit === "unknown" ? {} : { commit: audit.commit + (audit.dirty ? "+dirty" : "") }),
+        ...(audit.pr ? { pr: audit.pr } : {}),
+        ...(audit.runUrl ? { runUrl: audit.runUrl } : {}),
+      },
+      allow: { flag: args.allowMassDeletion === true, spec: environment.spec.allowMassDeletion === true },
+    });
+    const markdown = renderUnitsMarkdown(report, { limit: Number.MAX_SAFE_INTEGER });
+    const wroteMarkdown = args.markdown ? write(io, args.markdown, markdown, "--markdown") : true;
+    const wroteJson = args.json ? write(io, args.json, unitsToJson(report), "--json") : true;
+    const commented = args.comment
+      ? await postBody(report, io, (marker, hint) =>
+          renderUnitsMarkdown(report, { marker, fullReportHint: hint }),
+        )
+      : true;
+    return wroteMarkdown && wroteJson && commented && unitsExitCode(report) === 0;
+  };
+  return deployUnits(
+    {
+      env: args.env,
+      mode: "preview",
+      ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      ...(args.allowMassDeletion ? { allowMassDeletion: true } : {}),
+      previews,
+      onResult,
+    },
+    environment,
+    io,
+  );
+}
+
 /** `platform preview`: see the module comment for flags and exit codes. */
 export const preview: Command = async (argv, io) => {
   const args = parsePreviewArgs(argv);
   const environment = environmentOf(args.env, io);
-  if (environment.spec.units) {
-    const reports = (["json", "markdown", "html"] as const).filter((f) => args[f] !== undefined);
-    if (reports.length || args.comment || args.refresh)
-      throw new UsageError(
-        `${args.env} has units: its preview prints one line per unit; ${[...reports.map((f) => `--${f}`), ...(args.comment ? ["--comment"] : []), ...(args.refresh ? ["--refresh"] : [])].join(", ")} per unit come later (docs/units.md)`,
-      );
-    return deployUnits(
-      {
-        env: args.env,
-        mode: "preview",
-        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
-      },
-      environment,
-      io,
-    );
-  }
+  if (environment.spec.units) return previewUnits(args, environment, io);
   const report = await runPreview({
     environment,
     refresh: args.refresh,

@@ -217,7 +217,7 @@ export const DRIFT = command({
     concurrency: {
       type: "string",
       value: "N",
-      description: "at most N environments at once",
+      description: "at most N environments (or stacks of a units environment) at once",
       default: DRIFT_CONCURRENCY_DEFAULT,
     },
     out: {

@@ -10,7 +10,8 @@ import { openStack } from "../engine/workspace";
 import { writeResult } from "../result";
 import { runPlatform } from "../../program/run";
 import { migrationNeeded } from "../units/migrate";
-import { notApplied, renderOutcomes, runUnits } from "../units/run";
+import { notApplied, renderOutcomes, runUnits, UnitsRunResult } from "../units/run";
+import type { ChangeModel } from "../report/model";
 import { ensureLocalEngine } from "./localEngine";
 import { CommandIO, EXIT, UsageError } from "./types";
 
@@ -24,6 +25,12 @@ export interface UnitsCommandArgs {
   parallel?: number;
   /** `up`: lift a `rollback --now` suspension. @default false */
   resume?: boolean;
+  /** `preview`: `--allow-mass-deletion`. @default false */
+  allowMassDeletion?: boolean;
+  /** `preview`: collects each previewed stack's change model here. @default not kept */
+  previews?: Map<string, ChangeModel>;
+  /** Runs after the table is printed (the preview's reports); false makes the exit 1. @default none */
+  onResult?: (result: UnitsRunResult) => Promise<boolean>;
 }
 
 /** Parses `--concurrency N` (a positive integer); undefined when not given. */
@@ -63,6 +70,8 @@ export async function deployUnits(
     mode: args.mode,
     ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
     ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
+    ...(args.previews ? { previews: args.previews } : {}),
+    ...(args.allowMassDeletion ? { allowMassDeletion: true } : {}),
     log: (line) => io.stderr(`${line}\n`),
     root: io.root,
     processEnv: io.processEnv,
@@ -73,8 +82,9 @@ export async function deployUnits(
     io.stdout(
       `stack ${stack} belongs to no unit of the spec any more; it was left as it is (remove it with pulumi stack rm after moving or destroying its resources)\n`,
     );
+  const reported = args.onResult ? await args.onResult(result) : true;
   const failed = notApplied(result);
-  if (failed.length === 0) return EXIT.ok;
+  if (failed.length === 0) return reported ? EXIT.ok : EXIT.failure;
   const names = failed.map((o) => o.unit).join(", ");
   io.stdout(
     `${args.env}: ${failed.length} unit(s) did not ${args.mode === "up" ? "apply" : "preview"}: ${names}; the others did\n`,

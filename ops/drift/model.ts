@@ -46,6 +46,8 @@ export interface DriftedResource {
   /** `modified`: properties differ; `deleted`: it no longer exists in the live world. */
   change: "modified" | "deleted";
   properties: DriftedProperty[];
+  /** The unit whose stack holds it (`base` for the environment's own stack); absent without `units:`. */
+  unit?: string;
 }
 
 /** A resource the code (platform.yaml, components) would change: not drift, a pending deploy. */
@@ -58,6 +60,8 @@ export interface PendingChange {
   /** Engine op: create, update, delete, replace, ... */
   op: string;
   properties: { path: string; kind: string; state?: unknown; desired?: unknown }[];
+  /** The unit whose stack holds it; absent without `units:`. */
+  unit?: string;
 }
 
 /** A resource the refresh read (drifted or not), with the component it belongs to. */
@@ -67,6 +71,8 @@ export interface ResourceEntry {
   name: string;
   /** The parent's URN (absent for a resource directly under the stack). */
   parent?: string;
+  /** The unit whose stack holds it; absent without `units:`. */
+  unit?: string;
 }
 
 /** The stack's last update, from `stack.history(1)` and the stack tags. */
@@ -138,6 +144,26 @@ export interface DriftReport {
    * While there are any, remediation is refused and `platform recover <env>` must run first.
    */
   pendingOperations?: number;
+  remediation?: RemediationOutcome;
+  /**
+   * A units environment (docs/units.md): the base's and each unit's own summary, base first then
+   * the plan's order. Absent without `units:`. The top-level fields are the sum (counts) and the
+   * worst (status) of them; each drift, pending and resource row names its unit.
+   */
+  units?: UnitDrift[];
+}
+
+/** One stack of a units environment in a drift report. */
+export interface UnitDrift {
+  /** `base` or the unit's name. */
+  unit: string;
+  /** Its stack: `<env>` for the base, `<env>.<unit>`. */
+  stack: string;
+  status: DriftStatus;
+  counts: DriftReport["counts"];
+  /** Why its status is unknown. */
+  errors: string[];
+  /** What remediation or accept did to this stack; absent when it was not touched. */
   remediation?: RemediationOutcome;
 }
 

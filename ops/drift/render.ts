@@ -2,7 +2,7 @@
  * Renderers of a {@link DriftReport}: `drift.json` (the report itself), `drift.md` (for an issue
  * or a chat message) and the terminal summary. Values are already masked by the collector.
  */
-import { DriftReport, DriftedResource, PendingChange } from "./model";
+import { DriftReport, DriftedResource, PendingChange, UnitDrift } from "./model";
 
 /** `drift.json`: the report, pretty-printed, with a trailing newline. */
 export function renderJson(report: DriftReport): string {
@@ -41,12 +41,50 @@ function lastUpdateLine(report: DriftReport): string | undefined {
 /** `[local-b] ` before a resource of a cluster, nothing otherwise. */
 const on = (cluster: string | undefined) => (cluster ? `[${cluster}] ` : "");
 
-/** One line per cluster: `local: in-sync (12 resources, 0 drifted)`. */
+/**
+ * Lines that need attention first, then one line folding the names that are in sync:
+ * `in sync: local, local-b`.
+ */
+export function attentionFirst<T>(
+  items: ReadonlyArray<[string, T]>,
+  inSync: (item: T) => boolean,
+  line: (name: string, item: T) => string,
+): string[] {
+  const attention = items.filter(([, i]) => !inSync(i)).map(([n, i]) => line(n, i));
+  const quiet = items.filter(([, i]) => inSync(i)).map(([n]) => n);
+  return [...attention, ...(quiet.length ? [`  in sync: ${quiet.join(", ")}`] : [])];
+}
+
+/** One line per cluster needing attention (`local-b: unknown (...)`), the ones in sync folded. */
 function clusterLines(report: DriftReport): string[] {
-  return Object.entries(report.clusters ?? {}).map(
-    ([name, c]) =>
+  return attentionFirst(
+    Object.entries(report.clusters ?? {}),
+    (c) => c.status === "in-sync",
+    (name, c) =>
       `  ${name}: ${c.status} (${c.resources} resources, ${c.drifted} drifted)${c.errors.length ? `: ${c.errors[0]}` : ""}`,
   );
+}
+
+/** One line per unit needing attention (drift, unknown, pending code, acted on), the others folded. */
+function unitLines(report: DriftReport): string[] {
+  return attentionFirst(
+    (report.units ?? []).map((u) => [u.unit, u] as const),
+    (u) => u.status === "in-sync" && !u.counts.pending && !u.remediation,
+    (name, u) =>
+      `  ${name}: ${u.status} (${u.counts.resources} resources, ${u.counts.drifted} drifted, ${u.counts.pending} pending)` +
+      (u.remediation ? `; ${u.remediation.action} ${u.remediation.result}` : "") +
+      (u.errors.length ? `: ${u.errors[0]}` : ""),
+  );
+}
+
+/** Rows grouped under a `  <unit>:` line each when they name a unit, else as they are. */
+function byUnit<T extends { unit?: string }>(rows: readonly T[], lines: (row: T) => string[]): string[] {
+  if (!rows.some((r) => r.unit)) return rows.flatMap(lines);
+  const units = [...new Set(rows.map((r) => r.unit ?? ""))];
+  return units.flatMap((u) => [
+    `  unit ${u}:`,
+    ...rows.filter((r) => (r.unit ?? "") === u).flatMap((r) => lines(r).map((l) => `  ${l}`)),
+  ]);
 }
 
 function driftLines(d: DriftedResource): string[] {
@@ -69,14 +107,16 @@ export function renderTerminal(report: DriftReport): string {
   const out = [headline(report)];
   const last = lastUpdateLine(report);
   if (last) out.push(last);
+  const units = unitLines(report);
+  if (units.length) out.push("units:", ...units);
   const clusters = clusterLines(report);
   if (clusters.length) out.push("clusters:", ...clusters);
-  if (report.drift.length) out.push("", "drift (live world vs state):", ...report.drift.flatMap(driftLines));
+  if (report.drift.length) out.push("", "drift (live world vs state):", ...byUnit(report.drift, driftLines));
   if (report.pendingChanges.length)
     out.push(
       "",
       "pending code changes (code vs state; not drift):",
-      ...report.pendingChanges.flatMap(pendingLines),
+      ...byUnit(report.pendingChanges, pendingLines),
     );
   if (report.counts.ignored)
     out.push(
@@ -104,6 +144,16 @@ export function renderMarkdown(report: DriftReport): string {
   out.push("", `- generated: ${report.generatedAt} (${report.durationSeconds.toFixed(1)} s)`);
   const last = lastUpdateLine(report);
   if (last) out.push(`- ${last}`);
+  if (report.units?.length) {
+    const needs = (u: UnitDrift) => u.status !== "in-sync" || u.counts.pending > 0 || u.remediation;
+    const ordered = [...report.units.filter(needs), ...report.units.filter((u) => !needs(u))];
+    out.push("", "### Units", "", "| unit | stack | status | resources | drifted | pending | action |");
+    out.push("| --- | --- | --- | --- | --- | --- | --- |");
+    for (const u of ordered)
+      out.push(
+        `| ${cell(u.unit)} | ${cell(u.stack)} | ${u.status} | ${u.counts.resources} | ${u.counts.drifted} | ${u.counts.pending} | ${u.remediation ? `${u.remediation.action} ${u.remediation.result}` : ""} |`,
+      );
+  }
   const clusters = Object.entries(report.clusters ?? {});
   if (clusters.length) {
     out.push("", "### Clusters", "", "| cluster | status | resources | drifted | why unknown |");
@@ -114,20 +164,16 @@ export function renderMarkdown(report: DriftReport): string {
       );
   }
   if (report.drift.length) {
-    out.push(
-      "",
-      "### Drift (live world vs state)",
-      "",
-      "| cluster | resource | change | property | state | live |",
-    );
-    out.push("| --- | --- | --- | --- | --- | --- |");
+    out.push("", "### Drift (live world vs state)", "", "| resource | change | property | state | live |");
+    out.push("| --- | --- | --- | --- | --- |");
     for (const d of report.drift) {
+      const unit = d.unit ? ` (unit ${d.unit})` : "";
       const rows = d.properties.length ? d.properties : [undefined];
       for (const p of rows) {
         const state = p ? cell(showValue(p.state)) : "";
         const live = p ? cell(showValue(p.live)) : d.change === "deleted" ? "(deleted)" : "";
         out.push(
-          `| ${cell(d.type + " " + d.name + (d.cluster ? ` on ${d.cluster}` : ""))} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
+          `| ${cell(d.type + " " + d.name + (d.cluster ? ` on ${d.cluster}` : ""))}${unit} | ${d.change} | ${p ? cell(p.path) : ""} | ${state} | ${live} |`,
         );
       }
     }
@@ -136,7 +182,9 @@ export function renderMarkdown(report: DriftReport): string {
     out.push("", "### Pending code changes (code vs state; not drift)", "");
     for (const p of report.pendingChanges) {
       const props = p.properties.map((c) => cell(c.path)).join(", ");
-      out.push(`- ${p.op} ${on(p.cluster)}${cell(p.type + " " + p.name)}${props ? `: ${props}` : ""}`);
+      out.push(
+        `- ${p.unit ? `unit ${p.unit}: ` : ""}${p.op} ${on(p.cluster)}${cell(p.type + " " + p.name)}${props ? `: ${props}` : ""}`,
+      );
     }
   }
   if (report.counts.ignored)

@@ -20,6 +20,10 @@ import { runPlatform } from "../../program/run";
 import { withSopsValues } from "../engine/sops";
 import { errorText } from "../engine/causes";
 import { acceptLive, detect, Detection, remediateStack, safetyFacts } from "./engine";
+import { BASE_UNIT } from "../../model/units";
+import { mapWithConcurrency } from "../concurrency";
+import { CheckedStack, DEFAULT_STACK_CONCURRENCY, detectUnits } from "./units";
+import { combineRemediations, mergeUnitReports, StackDrift } from "./unitReport";
 import { decideAccept, decideRemediation } from "./gate";
 import {
   buildDriftReport,
@@ -47,6 +51,8 @@ export interface DriftRunOptions {
   action?: DriftAction;
   dryRun: boolean;
   overrides: NotifyOverrides;
+  /** A units environment: stacks (the base and units) checked or remediated at once. @default 4 */
+  concurrency?: number;
 }
 
 /** Where the process is and where it writes. */
@@ -89,8 +95,19 @@ function tryWriteReport(dir: string, report: DriftReport, io: DriftIO): boolean 
   }
 }
 
+/** The stack an action runs on: the environment's own, or one unit's. */
+interface ActionTarget {
+  stack: Stack;
+  /** Its name, in the update message (`<env>` or `<env>.<unit>`). */
+  stackName: string;
+  /** The stack carrying the environment's suspension tag (the base's). */
+  tagsFrom: Stack;
+  /** Pending operations its own checkpoint has, when read (a unit's; the base's are read fresh). */
+  pendingOperations?: number;
+}
+
 async function act(
-  stack: Stack,
+  target: ActionTarget,
   action: Exclude<DriftAction, "alert">,
   report: DriftReport,
   spec: PlatformSpec,
@@ -98,9 +115,15 @@ async function act(
   io: DriftIO,
 ): Promise<RemediationOutcome> {
   const { environment } = opts;
-  const tags = await stack.listTags().catch(() => ({}) as Record<string, string>);
+  const { stack, stackName } = target;
+  const tags = await target.tagsFrom.listTags().catch(() => ({}) as Record<string, string>);
+  const base = safetyFacts(environment, {
+    status: report.status,
+    pendingChanges: report.pendingChanges.length,
+  });
   const facts = {
-    ...safetyFacts(environment, { status: report.status, pendingChanges: report.pendingChanges.length }),
+    ...base,
+    pendingOperations: Math.max(base.pendingOperations, target.pendingOperations ?? 0),
     ...(tags[SUSPENDED_TAG] ? { suspended: tags[SUSPENDED_TAG] } : {}),
   };
   const gate = action === "remediate" ? decideRemediation(facts) : decideAccept(facts);
@@ -108,10 +131,10 @@ async function act(
   const audit = auditInfo(io.root, io.env);
   const log = (s: string) => io.stderr(s);
   if (action === "remediate") {
-    const done = await remediateStack(stack, environment.name, audit, policyPackArgs(environment), log);
+    const done = await remediateStack(stack, stackName, audit, policyPackArgs(environment), log);
     return { action, result: done.ok ? "applied" : "failed", reasons: [done.detail] };
   }
-  const done = await acceptLive(stack, environment.name, audit, log);
+  const done = await acceptLive(stack, stackName, audit, log);
   return {
     action,
     result: done.ok ? "applied" : "failed",
@@ -152,37 +175,54 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
     io.stderr("warning: ignoring PULUMI_K8S_DELETE_UNREACHABLE for drift detection\n");
   }
   const started = Date.now();
-  let stack: Stack | undefined;
-  let detection: Detection = { errors: [] };
-  const missing = missingKubeconfigs(environment);
-  if (missing.length > 0) detection.errors.push(...missing);
-  else
+  const ignoreRules = spec.drift?.ignore ?? [];
+  // With it, an unreachable cluster reads as "every resource deleted": drift must never guess,
+  // so the engine and its plugins run with it off, whatever the caller's environment says.
+  const engineOverrides = { PULUMI_K8S_DELETE_UNREACHABLE: "false" };
+  const runErrors = missingKubeconfigs(environment);
+  let checked: CheckedStack[] = [];
+  if (runErrors.length === 0)
     try {
       if (environment.name === "local")
         await installToolchain({ root: io.root, env: io.env, log: (l) => io.stderr(l + "\n") });
-      // With it, an unreachable cluster reads as "every resource deleted": drift must never guess,
-      // so the engine and its plugins run with it off, whatever the caller's environment says.
       // The ignore rules reach the program as `ignoreChanges`: the code preview and a remediation
       // leave an ignored field where the live world has it.
-      const ignore = { ignoreRules: spec.drift?.ignore ?? [] };
-      stack = await openStack(
-        environment,
-        async () => runPlatform(environment, withSopsValues(environment, ignore)),
-        {
-          PULUMI_K8S_DELETE_UNREACHABLE: "false",
-        },
-      );
-      detection = await detect(stack);
+      if (spec.units)
+        checked = await detectUnits(environment, {
+          ignoreRules,
+          engineOverrides,
+          ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+        });
+      else {
+        const stack = await openStack(
+          environment,
+          async () => runPlatform(environment, withSopsValues(environment, { ignoreRules })),
+          engineOverrides,
+        );
+        checked = [{ unit: BASE_UNIT, stackName: environment.name, stack, detection: await detect(stack) }];
+      }
     } catch (err) {
-      detection.errors.push(`opening the stack failed: ${errorText(err)}`);
+      runErrors.push(`opening the stack failed: ${errorText(err)}`);
     }
-  const report = buildDriftReport({
-    environment: environment.name,
-    clusters: Object.keys(spec.clusters),
-    ...detection,
-    ignoreRules: spec.drift?.ignore ?? [],
-    durationSeconds: (Date.now() - started) / 1000,
-  });
+  const durationSeconds = (Date.now() - started) / 1000;
+  const reportOf = (detection: Detection, clusters: string[]) =>
+    buildDriftReport({ environment: environment.name, clusters, ...detection, ignoreRules, durationSeconds });
+  const parts: StackDrift[] = checked.map((c) => ({
+    unit: c.unit,
+    stack: c.stackName,
+    // a unit lists only the clusters its resources are on; the base lists every one
+    report: reportOf(c.detection, c.unit === BASE_UNIT ? Object.keys(spec.clusters) : []),
+  }));
+  const report =
+    spec.units && parts.length > 0
+      ? mergeUnitReports({ environment: environment.name, parts, errors: runErrors, durationSeconds })
+      : reportOf(
+          {
+            ...(checked[0]?.detection ?? {}),
+            errors: [...runErrors, ...(checked[0]?.detection.errors ?? [])],
+          },
+          Object.keys(spec.clusters),
+        );
 
   const dir = reportDir(io, environment.name, opts.outDir);
   const previous = previousStatus(dir);
@@ -199,13 +239,43 @@ export async function runDrift(opts: DriftRunOptions, io: DriftIO): Promise<numb
     previous,
   });
 
-  if (action !== "alert" && stack && report.status === "drifted") {
+  // A units environment acts on each unit that drifted, one update of its own stack, never the
+  // others; a single stack is acted on when the whole report says drifted.
+  const targets = spec.units
+    ? checked.filter((c, i) => c.stack && parts[i].report.status === "drifted")
+    : report.status === "drifted"
+      ? checked.filter((c) => c.stack)
+      : [];
+  if (action !== "alert" && targets.length > 0) {
     if (opts.dryRun) {
       io.stdout(`${action}: not run (--dry-run)\n`);
     } else {
-      report.remediation = await act(stack, action, report, spec, opts, io);
+      const base = checked[0].stack!;
+      const outcomes = await mapWithConcurrency(
+        targets,
+        opts.concurrency ?? DEFAULT_STACK_CONCURRENCY,
+        async (c) => {
+          const own = spec.units ? parts[checked.indexOf(c)].report : report;
+          const target = {
+            stack: c.stack!,
+            stackName: c.stackName,
+            tagsFrom: base,
+            ...(c.unit !== BASE_UNIT && c.detection.pendingOperations !== undefined
+              ? { pendingOperations: c.detection.pendingOperations }
+              : {}),
+          };
+          return { unit: c.unit, outcome: await act(target, action, own, spec, opts, io) };
+        },
+      );
+      if (spec.units) {
+        for (const o of outcomes) {
+          const entry = report.units?.find((u) => u.unit === o.unit);
+          if (entry) entry.remediation = o.outcome;
+        }
+        report.remediation = combineRemediations(outcomes);
+      } else report.remediation = outcomes[0].outcome;
       written = tryWriteReport(dir, report, io) && written;
-      const r = report.remediation;
+      const r = report.remediation!;
       io.stdout(`\n${r.action}: ${r.result}\n${r.reasons.map((x) => `  ${x}\n`).join("")}`);
       if (r.specEdits?.length)
         io.stdout(`spec edits for a PR:\n${r.specEdits.map((x) => `  ${x}\n`).join("")}`);

@@ -53,6 +53,11 @@ export interface HistoryEntry {
   workloads?: string[];
   /** The update's message, as recorded. */
   message: string;
+  /**
+   * A units environment (docs/units.md): the unit whose stack ran it (`base` for `<env>`);
+   * `version` then counts that stack's updates. Absent without `units:`.
+   */
+  unit?: string;
 }
 
 /** `platform history <env> --json`. */
@@ -61,6 +66,41 @@ export interface HistoryReport {
   environment: string;
   /** Newest first; at most `--limit`. */
   updates: HistoryEntry[];
+  /**
+   * A units environment: each stack (base first, then the plan's units) and how many updates it
+   * has in all (not only those listed). Absent without `units:`.
+   */
+  units?: UnitHistory[];
+}
+
+/** One stack of a units environment in a history report. */
+export interface UnitHistory {
+  /** `base` or the unit's name. */
+  unit: string;
+  /** `<env>` or `<env>.<unit>`. */
+  stack: string;
+  /** Updates in the stack's whole history; 0 for a stack not created yet. */
+  updates: number;
+}
+
+/**
+ * One history from the stacks of a units environment: every entry names its unit, newest first
+ * (by start time), the newest `limit` kept; `units` counts each stack's updates.
+ */
+export function mergeUnitHistories(
+  environment: string,
+  stacks: ReadonlyArray<UnitHistory & { entries: readonly HistoryEntry[] }>,
+  limit?: number,
+): HistoryReport {
+  const updates = stacks
+    .flatMap((s) => s.entries.map((e) => ({ ...e, unit: s.unit })))
+    .sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
+  return {
+    schemaVersion: HISTORY_SCHEMA_VERSION,
+    environment,
+    updates: updates.slice(0, limit ?? Infinity),
+    units: stacks.map(({ unit, stack, updates: n }) => ({ unit, stack, updates: n })),
+  };
 }
 
 /** The platform's verbs in an update message, and the kind they are. Longest first. */
@@ -193,7 +233,9 @@ export function changesText(changes: Record<string, number>): string {
 export function renderHistory(report: HistoryReport): string {
   if (!report.updates.length)
     return `${report.environment}: no updates yet (deploy it with platform up ${report.environment})\n`;
+  const units = report.units !== undefined;
   const rows = report.updates.map((u) => [
+    ...(units ? [u.unit ?? "-"] : []),
     u.version !== undefined ? `#${u.version}` : "-",
     u.endTime ?? u.startTime,
     u.kind,
@@ -205,12 +247,19 @@ export function renderHistory(report: HistoryReport): string {
     u.durationSeconds !== undefined ? `${u.durationSeconds.toFixed(1)}s` : "-",
     changesText(u.resourceChanges) + (u.workloads ? ` (workloads: ${u.workloads.join(", ")})` : ""),
   ]);
-  const head = ["UPDATE", "TIME", "KIND", "RESULT", "COMMIT", "AUTHOR", "PR", "TOOK", "CHANGES"];
+  const head = [
+    ...(units ? ["UNIT"] : []),
+    "UPDATE",
+    ...["TIME", "KIND", "RESULT", "COMMIT", "AUTHOR", "PR", "TOOK", "CHANGES"],
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r
       .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
       .join("  ")
       .trimEnd();
-  return [line(head), ...rows.map(line)].join("\n") + "\n";
+  const perUnit = report.units?.length
+    ? [`updates per stack: ${report.units.map((u) => `${u.unit} ${u.updates}`).join(", ")}`]
+    : [];
+  return [line(head), ...rows.map(line), ...perUnit].join("\n") + "\n";
 }

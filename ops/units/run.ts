@@ -19,6 +19,9 @@ import { collectMandatory, PolicyRefusal, policyResult, reasonOfCheck } from "..
 import { checkStackState } from "../engine/preflight";
 import { PreflightError } from "../errors";
 import { codeHash, workloadFileHashes } from "./hashes";
+import { ChangeCollector } from "../report/collector";
+import type { ChangeModel } from "../report/model";
+import { appInstanceSteps, decideMassDeletion, refusalMessage } from "../engine/massDeletion";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
 import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
 
@@ -37,6 +40,13 @@ export interface UnitsRunOptions {
   /** The repository's root and process environment, for the audit trail. */
   root: string;
   processEnv: NodeJS.ProcessEnv;
+  /**
+   * `preview`: each previewed unit's collected change model is put here (base included), for the
+   * JSON, markdown and PR comment reports. @default not kept
+   */
+  previews?: Map<string, ChangeModel>;
+  /** `preview`: `--allow-mass-deletion` (the spec's `allowMassDeletion` allows it too). @default false */
+  allowMassDeletion?: boolean;
 }
 
 /** The outcome of a units run: the base's and each unit's. */
@@ -67,7 +77,7 @@ function linePrefixer(unit: string, log: (line: string) => void) {
 const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 /** The base outputs units read, as plain values (kubeconfigs stay in memory only). */
-function baseValues(outputs: OutputMap, env: string): BaseOutputValues & Record<string, unknown> {
+export function baseValues(outputs: OutputMap, env: string): BaseOutputValues & Record<string, unknown> {
   const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown]));
   if (!plain.namespaces)
     throw new Error(
@@ -118,13 +128,27 @@ async function runStack(
   const parallel = options.parallel !== undefined ? { parallel: options.parallel } : {};
   try {
     if (options.mode === "preview") {
-      const res = await stack.preview({
-        color: "never",
-        onOutput: out.write,
-        onEvent: collectMandatory(refusals),
-        ...parallel,
-        ...policyPackArgs(environment),
+      const collector = new ChangeCollector("preview");
+      const mandatory = collectMandatory(refusals);
+      const res = await stack
+        .preview({
+          color: "never",
+          onOutput: out.write,
+          onEvent: (e) => {
+            mandatory(e);
+            collector.onEvent(e);
+          },
+          ...parallel,
+          ...policyPackArgs(environment),
+        })
+        .finally(() => options.previews?.set(unit, collector.model()));
+      // the mass-deletion check of this unit, from this same preview (never a second run)
+      const massDeletion = decideMassDeletion(appInstanceSteps(collector.model()), {
+        flag: options.allowMassDeletion === true,
+        spec: environment.spec.allowMassDeletion === true,
       });
+      if (massDeletion.refused)
+        return { ok: false, reason: "MassDeletion", message: refusalMessage(massDeletion) };
       return { ok: true, detail: `would ${summary(res.changeSummary)}` };
     }
     // The base's state was checked by the pre-flight; a unit's is checked here, so an interrupted

@@ -40,11 +40,19 @@ export function unitStackSettings(environment: Environment): StackSettings {
   };
 }
 
-/** Opens (creating on first use) the stack of one unit with `program` run in-process. */
+/**
+ * Opens (creating on first use) the stack of one unit with `program` run in-process. With
+ * `existing`, a stack that does not exist is not created (the Automation API's
+ * `StackNotFoundError`): readers such as `platform history` use it.
+ */
 export async function openUnitStack(
   environment: Environment,
   unit: string,
   program: () => Promise<Record<string, unknown>>,
+  /** Variables for the engine and its plugins that win over the process environment. @default none */
+  engineOverrides: Record<string, string> = {},
+  /** Only select a stack that exists; never create one. @default false */
+  existing = false,
 ): Promise<Stack> {
   const ctx = { root: environment.root, env: environment.processEnv };
   const settings = backendFor(environment);
@@ -55,12 +63,20 @@ export async function openUnitStack(
     root: path.dirname(toolchainBinDir(ctx.env)),
     version: undefined,
   });
-  return LocalWorkspace.createOrSelectStack(
+  // bound: the Automation API's static helpers use `this`
+  const open = (existing ? LocalWorkspace.selectStack : LocalWorkspace.createOrSelectStack).bind(
+    LocalWorkspace,
+  );
+  return open(
     { stackName, projectName: PROJECT, program },
     {
       workDir,
       pulumiCommand,
-      envVars: engineEnv(ctx, { PULUMI_BACKEND_URL: settings.backendUrl, ...settings.env }),
+      envVars: engineEnv(ctx, {
+        PULUMI_BACKEND_URL: settings.backendUrl,
+        ...settings.env,
+        ...engineOverrides,
+      }),
       secretsProvider: settings.secretsProvider,
       projectSettings: { name: PROJECT, runtime: "nodejs" },
       stackSettings: { [stackName]: unitStackSettings(environment) },

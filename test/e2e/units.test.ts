@@ -340,3 +340,102 @@ test("destroy removes the units' stacks first, then the base", async () => {
   ])
     expect(ws.kubectlRaw(["get", "deploy", name, "-n", ns]).status).not.toBe(0);
 });
+
+// ── drift, history and preview per unit (docs/drift.md, docs/history.md, docs/preview.md: "units")
+
+/** The drift.json `platform drift local` wrote. */
+const driftReport = () =>
+  JSON.parse(fs.readFileSync(ws.file(".platform", "reports", "local", "drift.json"), "utf8")) as {
+    status: string;
+    drift: Array<{
+      unit?: string;
+      name: string;
+      properties: Array<{ path: string; state: unknown; live: unknown }>;
+    }>;
+    units?: Array<{
+      unit: string;
+      stack: string;
+      status: string;
+      remediation?: { action: string; result: string };
+    }>;
+    remediation?: { action: string; result: string };
+  };
+
+test("drift checks the base and every unit; remediation (drift.mode: remediate) updates only the unit that drifted", async () => {
+  // The previous case destroyed everything: deploy again without the refused workload (and with no
+  // webhook to retry against: the spec's placeholder would only add its back-off to the run).
+  ws.editSpec("local", (t) =>
+    t
+      .replace(/\nworkloads:\n {2}debug-shell: [^\n]*\n/, "\n")
+      .replace(/ {2}notify:\n {4}- \{ kind: webhook[^\n]*\n/, ""),
+  );
+  const deployed = await up("deploy again for drift");
+  expect(deployed.code).toBe(0);
+  const before = counts();
+  ws.kubectl(["scale", "deploy", "catalog", "-n", "search", "--replicas=4"]);
+  const started = Date.now();
+  const res = await ws.platform(["drift", "local"], 600_000);
+  log(`drift (3 stacks, remediate): exit ${res.code} in ${seconds(started)} s\n${res.stdout.trim()}`);
+  const r = driftReport();
+  expect(r.drift.map((d) => [d.unit, d.name, d.properties.map((p) => [p.path, p.state, p.live])])).toEqual([
+    ["search", "catalog-local-deployment", [["spec.replicas", 2, 4]]],
+  ]);
+  expect(r.units?.map((u) => [u.unit, u.stack, u.status])).toEqual([
+    ["base", "local", "in-sync"],
+    ["payments", "local.payments", "in-sync"],
+    ["search", "local.search", "drifted"],
+  ]);
+  expect(r.units?.find((u) => u.unit === "search")?.remediation).toEqual(
+    expect.objectContaining({ action: "remediate", result: "applied" }),
+  );
+  expect(r.units?.filter((u) => u.remediation).map((u) => u.unit)).toEqual(["search"]);
+  expect(r.remediation).toEqual(expect.objectContaining({ action: "remediate", result: "applied" }));
+  expect(res.stdout).toContain("units:\n  search: drifted");
+  expect(res.stdout).toContain("  in sync: base, payments\n");
+  expect(res.stdout).toContain("  unit search:\n");
+  expect(res.code).toBe(0);
+  // only unit search's stack got an update; the object is back
+  expect(counts()).toEqual({ ...before, "local.search": before["local.search"] + 1 });
+  expect(replicasOf("catalog", "search")).toBe(2);
+});
+
+test("history lists the updates of the base and of each unit, each naming its unit", async () => {
+  const res = await ws.platform(["history", "local", "--json"]);
+  expect(res.code).toBe(0);
+  const h = JSON.parse(res.stdout) as {
+    updates: Array<{ unit?: string; kind: string }>;
+    units?: Array<{ unit: string; stack: string; updates: number }>;
+  };
+  const now = counts();
+  expect(h.units).toEqual([
+    { unit: "base", stack: "local", updates: now.local },
+    { unit: "payments", stack: "local.payments", updates: now["local.payments"] },
+    { unit: "search", stack: "local.search", updates: now["local.search"] },
+  ]);
+  expect(h.updates).toHaveLength(now.local + now["local.payments"] + now["local.search"]);
+  for (const unit of ["base", "payments", "search"])
+    expect(h.updates.filter((u) => u.unit === unit)).toHaveLength(
+      now[unit === "base" ? "local" : `local.${unit}`],
+    );
+  expect(h.updates[0]).toMatchObject({ unit: "search", kind: "remediation" });
+  const text = await ws.platform(["history", "local"]);
+  expect(text.stdout.split("\n")[0]).toMatch(/^UNIT\s+UPDATE/);
+});
+
+test("preview --json and --markdown of an unchanged units revision list every unit as unchanged", async () => {
+  const res = await ws.platform(["preview", "local", "--json", "preview.json", "--markdown", "preview.md"]);
+  log(`preview --json: exit ${res.code}\n${res.stdout.trim()}`);
+  expect(res.code).toBe(0);
+  const p = JSON.parse(fs.readFileSync(ws.file("preview.json"), "utf8")) as {
+    units: Array<{ unit: string; status: string; report?: unknown }>;
+    exitCode: number;
+  };
+  expect(p.units.map((u) => [u.unit, u.status, u.report])).toEqual([
+    ["base", "unchanged", undefined],
+    ["payments", "unchanged", undefined],
+    ["search", "unchanged", undefined],
+  ]);
+  expect(fs.readFileSync(ws.file("preview.md"), "utf8")).toContain(
+    "| `search` | `local.search` | unchanged |  |",
+  );
+});

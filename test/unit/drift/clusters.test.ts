@@ -43,7 +43,8 @@ describe("drift per cluster: each cluster's status is its own", () => {
     });
     expect(r.drift[0]).toMatchObject({ cluster: "local-b", name: "a-local-b" });
     expect(renderTerminal(r)).toContain("~ [local-b] kubernetes:apps/v1:Deployment a-local-b:");
-    expect(renderTerminal(r)).toContain("  local: in-sync (1 resources, 0 drifted)");
+    // the clusters in sync are folded into one line after the ones that need attention
+    expect(renderTerminal(r)).toMatch(/  local-b: drifted \(1 resources, 1 drifted\)\n  in sync: local\n/);
     expect(renderMarkdown(r)).toContain("| `local-b` | drifted | 1 | 1 |  |");
   });
 

@@ -1,4 +1,11 @@
-import { auditOf, entryOf, kindOf, renderHistory } from "../../../ops/history/entries";
+import {
+  auditOf,
+  entryOf,
+  HistoryEntry,
+  kindOf,
+  mergeUnitHistories,
+  renderHistory,
+} from "../../../ops/history/entries";
 import { numbered } from "../../../ops/history/read";
 
 describe("kindOf: the platform's marker wins over the engine's kind", () => {
@@ -165,4 +172,68 @@ test("an update from an OCI artifact: the entry and the table show the digest be
   expect(renderHistory({ schemaVersion: 1, environment: "local", updates: [entry] })).toContain(
     `${commit.slice(0, 12)} (oci sha256:0123456789ab)`,
   );
+});
+
+describe("a units environment's history", () => {
+  const at = (iso: string, changes: Record<string, number>): HistoryEntry => ({
+    kind: "up",
+    engineKind: "update",
+    result: "succeeded",
+    startTime: iso,
+    endTime: iso,
+    dirty: false,
+    resourceChanges: changes,
+    message: "platform up local",
+  });
+  const report = mergeUnitHistories("local", [
+    {
+      unit: "base",
+      stack: "local",
+      updates: 1,
+      entries: [{ ...at("2026-01-01T00:00:00.000Z", { create: 75 }), version: 1 }],
+    },
+    {
+      unit: "payments",
+      stack: "local.payments",
+      updates: 2,
+      entries: [
+        { ...at("2026-01-03T00:00:00.000Z", { update: 1 }), version: 2 },
+        { ...at("2026-01-01T00:01:00.000Z", { create: 10 }), version: 1 },
+      ],
+    },
+    { unit: "search", stack: "local.search", updates: 0, entries: [] },
+  ]);
+
+  test("every entry names its unit, newest first over all stacks, and each stack counts its updates", () => {
+    expect(report.updates.map((u) => [u.unit, u.version])).toEqual([
+      ["payments", 2],
+      ["payments", 1],
+      ["base", 1],
+    ]);
+    expect(report.units).toEqual([
+      { unit: "base", stack: "local", updates: 1 },
+      { unit: "payments", stack: "local.payments", updates: 2 },
+      { unit: "search", stack: "local.search", updates: 0 },
+    ]);
+  });
+
+  test("--limit keeps the newest over all stacks; the counts stay whole", () => {
+    const two = mergeUnitHistories(
+      "local",
+      [
+        { unit: "base", stack: "local", updates: 1, entries: [at("2026-01-01T00:00:00.000Z", {})] },
+        { unit: "search", stack: "local.search", updates: 1, entries: [at("2026-01-02T00:00:00.000Z", {})] },
+      ],
+      1,
+    );
+    expect(two.updates.map((u) => u.unit)).toEqual(["search"]);
+    expect(two.units?.map((u) => u.updates)).toEqual([1, 1]);
+  });
+
+  test("the table has a UNIT column and a line of updates per stack", () => {
+    const text = renderHistory(report);
+    expect(text.split("\n")[0]).toMatch(/^UNIT\s+UPDATE\s+TIME/);
+    expect(text.split("\n")[1]).toMatch(/^payments\s+#2\s/);
+    expect(text).toContain("updates per stack: base 1, payments 2, search 0\n");
+  });
 });
