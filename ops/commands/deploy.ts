@@ -134,6 +134,7 @@ export const up: Command = withEngineErrors(environmentNameOf("up"), async (argv
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
       ...(args.parallel !== undefined ? { parallel: args.parallel } : {}),
       ...(args.resume ? { resume: true } : {}),
+      ...(args.allowMassDeletion ? { allowMassDeletion: true } : {}),
     };
     if (!args.yes) {
       // One question for the whole revision, after the preview of every unit it changes.

@@ -23,6 +23,10 @@ import { ChangeCollector } from "../report/collector";
 import type { ChangeModel } from "../report/model";
 import { appInstanceSteps, decideMassDeletion, refusalMessage } from "../engine/massDeletion";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
+import * as fs from "fs";
+import { backendFor } from "../engine/settings";
+import { checkpointPaths, checkpointText, currentCheckpointFile, fileBackendDir } from "../engine/checkpoint";
+import { unitMassDeletion } from "./massDeletion";
 import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
 
 /** `--concurrency` when not given. */
@@ -45,7 +49,7 @@ export interface UnitsRunOptions {
    * JSON, markdown and PR comment reports. @default not kept
    */
   previews?: Map<string, ChangeModel>;
-  /** `preview`: `--allow-mass-deletion` (the spec's `allowMassDeletion` allows it too). @default false */
+  /** `--allow-mass-deletion` of `up` and `preview` (the spec's `allowMassDeletion` allows it too). @default false */
   allowMassDeletion?: boolean;
 }
 
@@ -97,6 +101,43 @@ function summary(changes: Record<string, number> | undefined): string {
     .filter(([op, n]) => op !== "same" && n > 0)
     .map(([op, n]) => `${op} ${n}`);
   return parts.length ? parts.join(", ") : "no changes";
+}
+
+/**
+ * The unit's mass-deletion check (./massDeletion.ts): its App instances now (its `apps` output,
+ * read from a file backend's checkpoint without the CLI) against the spec's.
+ */
+async function massDeletionRefusal(
+  stack: Stack,
+  environment: Environment,
+  unit: string,
+  options: UnitsRunOptions,
+): Promise<UnitResult | undefined> {
+  const held = unitPlan(environment.spec).units.find((u) => u.name === unit);
+  if (!held) return undefined;
+  const decision = unitMassDeletion(
+    environment.spec,
+    held,
+    await appsOutputOf(environment, stack),
+    options.allowMassDeletion === true,
+  );
+  return decision.refused
+    ? { ok: false, reason: "MassDeletion", message: refusalMessage(decision) }
+    : undefined;
+}
+
+/** A stack's `apps` output as its last update left it. */
+async function appsOutputOf(environment: Environment, stack: Stack): Promise<unknown> {
+  const dir = fileBackendDir(backendFor(environment).backendUrl);
+  if (dir) {
+    const file = currentCheckpointFile(checkpointPaths(dir, stack.name));
+    if (!file) return undefined;
+    const doc = JSON.parse(checkpointText(fs.readFileSync(file))) as {
+      checkpoint?: { latest?: { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> } };
+    };
+    return doc.checkpoint?.latest?.resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.apps;
+  }
+  return (await stack.outputs()).apps?.value;
 }
 
 /** Why a unit's stack cannot be updated now (its checkpoint, lock, pending operations), or undefined. */
@@ -154,7 +195,9 @@ async function runStack(
     // The base's state was checked by the pre-flight; a unit's is checked here, so an interrupted
     // or locked unit fails alone (PendingOperations, LockHeld, ...) and the others still apply.
     if (unit !== BASE_UNIT) {
-      const refusal = await stackStateRefusal(environment, unit);
+      const refusal =
+        (await stackStateRefusal(environment, unit)) ??
+        (await massDeletionRefusal(stack, environment, unit, options));
       if (refusal) return refusal;
     }
     // A run that fails must not leave the previous fingerprint standing for a half-applied stack.
