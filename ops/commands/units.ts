@@ -9,7 +9,7 @@ import { appliedStacksTree, checkSuspended } from "../engine/suspension";
 import { openStack } from "../engine/workspace";
 import { writeResult } from "../result";
 import { runPlatform } from "../../program/run";
-import { notApplied, renderOutcomes, runUnits } from "../units/run";
+import { notApplied, renderOutcomes, resultEntries, runUnits } from "../units/run";
 import { ensureLocalEngine } from "./localEngine";
 import { CommandIO, EXIT, UsageError } from "./types";
 
@@ -68,17 +68,21 @@ export async function deployUnits(
       `stack ${stack} belongs to no unit of the spec any more; it was left as it is (remove it with pulumi stack rm after moving or destroying its resources)\n`,
     );
   const failed = notApplied(result);
+  const units = resultEntries(result);
+  // Every run names every unit's outcome (the agent's status per unit reads them).
+  const first = failed.find((o) => o.status === "failed");
+  writeResult(
+    io.processEnv,
+    failed.length === 0
+      ? { outcome: "succeeded", units }
+      : first?.status === "failed"
+        ? { outcome: "failed", reason: first.reason, message: `unit ${first.unit}: ${first.message}`, units }
+        : { outcome: "failed", reason: "EngineError", message: "units were blocked", units },
+  );
   if (failed.length === 0) return EXIT.ok;
   const names = failed.map((o) => o.unit).join(", ");
   io.stdout(
     `${args.env}: ${failed.length} unit(s) did not ${args.mode === "up" ? "apply" : "preview"}: ${names}; the others did\n`,
   );
-  const first = failed.find((o) => o.status === "failed");
-  if (first?.status === "failed")
-    writeResult(io.processEnv, {
-      outcome: "failed",
-      reason: first.reason,
-      message: `unit ${first.unit}: ${first.message}`,
-    });
   return EXIT.failure;
 }
