@@ -20,6 +20,7 @@ import { classifyFailure, clean, Failure, failure, failureFromResult, readResult
 import type { AgentLog } from "./log";
 import { backoffMs, decide, driftArgs, MAX_RETRIES, ReconcileAction } from "./reconcile";
 import { conditions, DriftSummary, PersistedStatus, Phase, stalledBy } from "./status";
+import { failureOfUnits, stallRetrying, unitsAfter } from "./units";
 
 /**
  * Where revisions come from (./source.ts GitSource or ./ociSource.ts OciSource, plus the
@@ -151,7 +152,10 @@ function settle(
     case "Stalled":
       return s.phase === "Stalled" || s.phase === "Suspended"
         ? s
-        : withPhase(s, "Stalled", "RetriesExhausted", "retries exhausted; Stalled until a new commit");
+        : {
+            ...withPhase(s, "Stalled", "RetriesExhausted", "retries exhausted; Stalled until a new commit"),
+            units: stallRetrying(s.units),
+          };
   }
 }
 
@@ -221,11 +225,20 @@ async function applyRevision(
     env: deps.source.childEnv?.(sha),
   });
   deps.countApply?.(env, code === 0 ? "succeeded" : "failed");
+  const result = readResult(resultFile);
+  // per unit (an environment with units:): from the outcomes the child listed; a child that ran
+  // no unit (a pre-flight refusal) leaves the records as they were
+  const units = result?.units
+    ? unitsAfter(reconciling.units, result.units, sha)
+    : code === 0
+      ? undefined
+      : reconciling.units;
   if (code === 0) {
     deps.log(`${env}: applied ${sha}`, { env, revision: sha, phase: "apply", reason: "Applied" });
     return {
       status: {
         ...withPhase(reconciling, "Ready", "Applied", `revision ${sha} applied`),
+        units,
         lastAppliedRevision: sha,
         lastAppliedCommit: deps.source.commitOf?.(sha),
         lastAppliedAt: new Date((deps.now ?? Date.now)()).toISOString(),
@@ -233,8 +246,13 @@ async function applyRevision(
       },
     };
   }
-  // the child's named reason first; the text classifier for revisions that write none
-  return failed(reconciling, sha, failureFromResult(readResult(resultFile)) ?? classifyFailure(output), deps);
+  // the units that did not apply first, then the child's named reason; the text classifier for
+  // revisions that write none
+  const f =
+    (result?.units ? failureOfUnits(result.units, sha) : undefined) ??
+    failureFromResult(result) ??
+    classifyFailure(output);
+  return failed({ ...reconciling, units }, sha, f, deps);
 }
 
 /** The status after `sha` failed with `f`: Retrying with a backoff, or Stalled. */
@@ -260,6 +278,7 @@ function failed(
     status: {
       ...withPhase(before, phase, f.reason, message),
       lastAttemptedRevision: sha,
+      units: stalled && !f.permanent ? stallRetrying(before.units) : before.units,
       lastFailure: {
         revision: sha,
         reason: f.reason,
