@@ -101,7 +101,11 @@ export async function reconcile(input: ReconcileInput, deps: ReconcilerDeps): Pr
     deps.log(`${env}: the pending operations are resolved; applying again`, { env, phase: "gate" });
     status = { ...status, lastFailure: undefined };
   }
-  const action = decide({ head: input.head, sourceError: input.sourceError, ...factsOf(status), now: now() });
+  const action = unitsBehind(
+    status,
+    input.head,
+    decide({ head: input.head, sourceError: input.sourceError, ...factsOf(status), now: now() }),
+  );
   let requeueAfter: number | undefined;
   switch (action.action) {
     case "wait":
@@ -117,6 +121,20 @@ export async function reconcile(input: ReconcileInput, deps: ReconcilerDeps): Pr
   if (!input.checkDrift) return { status, requeueAfter };
   const drift = await checkDrift(status, deps);
   return { status: drift.status, requeueAfter, driftCode: drift.code };
+}
+
+/**
+ * A units environment whose head is its last wholly applied revision, while some unit went on to
+ * a later revision and did not apply it (the branch was reset to an older commit): "up to date"
+ * would be wrong, the units differ from the head. The head is applied once (only the units whose
+ * content differs run); when that fails, the failure stands as for any revision.
+ */
+function unitsBehind(s: PersistedStatus, head: string | undefined, action: ReconcileAction): ReconcileAction {
+  if (action.action !== "none" || action.reason !== "UpToDate" || head === undefined) return action;
+  const behind = s.units?.some((u) => u.phase !== "Ready") ?? false;
+  return behind && s.lastAttemptedRevision !== head
+    ? { action: "apply", revision: head, reason: "NewRevision" }
+    : action;
 }
 
 /** The decision's facts from the record: the failures count only for the revision they were of. */
@@ -144,7 +162,10 @@ function settle(
 ): PersistedStatus {
   switch (reason) {
     case "UpToDate":
-      return withPhase(s, "Ready", "Applied", `revision ${s.lastAppliedRevision} applied`);
+      // a units environment is Ready only when every unit is (a failed re-apply of the head stands)
+      return s.units?.some((u) => u.phase !== "Ready")
+        ? s
+        : withPhase(s, "Ready", "Applied", `revision ${s.lastAppliedRevision} applied`);
     case "Suspended":
       return withPhase(s, "Suspended", "Suspended", "applying is suspended");
     case "SourceUnavailable":

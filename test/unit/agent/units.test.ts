@@ -444,3 +444,67 @@ describe("where the units are shown", () => {
     ]);
   });
 });
+
+test("the branch reset to the last wholly applied revision while a unit is Stalled at a later one: applied once, not looped", async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "units-reset-"));
+  const runs: string[] = [];
+  let code = 1;
+  const d: ReconcilerDeps = {
+    source: {
+      verify: async () => undefined,
+      worktree: async (sha) => {
+        const root = path.join(home, "trees", sha);
+        fs.mkdirSync(path.join(root, "stacks", "local"), { recursive: true });
+        fs.writeFileSync(path.join(root, "stacks", "local", "platform.yaml"), "environment: local\n");
+        return root;
+      },
+    },
+    child: async (_args, o) => {
+      runs.push(path.basename(o.root));
+      fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
+      const units =
+        code === 0
+          ? [{ name: "payments", status: "succeeded" }]
+          : [{ name: "payments", status: "failed", reason: "PolicyViolation", message: "refused" }];
+      fs.writeFileSync(
+        o.resultFile!,
+        JSON.stringify({ outcome: code === 0 ? "succeeded" : "failed", units }),
+      );
+      return { code, output: "" };
+    },
+    home,
+    publish: () => undefined,
+    log: () => undefined,
+    now: () => NOW,
+  };
+  const stalledAtB: PersistedStatus = {
+    ...pendingStatus("local"),
+    phase: "Stalled",
+    lastAppliedRevision: A,
+    lastAttemptedRevision: B,
+    lastFailure: {
+      revision: B,
+      reason: "PolicyViolation",
+      message: "x",
+      count: 1,
+      at: new Date(NOW).toISOString(),
+      terminal: true,
+    },
+    units: [
+      { ...readyAt("payments", A), phase: "Stalled", reason: "PolicyViolation", lastAttemptedRevision: B },
+    ],
+  };
+  // head back at A: applied again (not "up to date"), and a failure of it is not looped
+  const once = await reconcile({ record: stalledAtB, head: A, suspended: false, checkDrift: false }, d);
+  expect(runs).toEqual([A]);
+  expect(once.status.phase).toBe("Stalled");
+  const again = await reconcile({ record: once.status, head: A, suspended: false, checkDrift: false }, d);
+  expect(runs).toEqual([A]);
+  expect(again.status.phase).toBe("Stalled");
+  // and when it applies, Ready
+  code = 0;
+  const ok = await reconcile({ record: stalledAtB, head: A, suspended: false, checkDrift: false }, d);
+  expect(ok.status.phase).toBe("Ready");
+  expect(ok.status.units?.[0]).toMatchObject({ name: "payments", phase: "Ready", lastAppliedRevision: A });
+  fs.rmSync(home, { recursive: true, force: true });
+});
