@@ -1,7 +1,7 @@
 /**
  * A machine-readable outcome of a verb, for a parent process (the agent): with
  * `PLATFORM_RESULT_FILE=<file>` in its environment, `platform <verb>` writes
- * `{ "outcome", "reason", "check", "message" }` there as JSON. Reasons are named: the
+ * `{ "outcome", "reason", "check", "message", "units" }` there as JSON. Reasons are named: the
  * pre-flight check that refused (PreflightError.check), the mandatory policy that refused (from
  * the engine's policy events, never from text), or EngineError. Nothing is written without the
  * variable. Messages are those the verb printed; no secret goes into them.
@@ -15,6 +15,18 @@ import { PreflightCheck, PreflightError, UsageError } from "./errors";
 /** The variable naming the result file. */
 export const RESULT_FILE_ENV = "PLATFORM_RESULT_FILE";
 
+/** One unit's outcome in a units run (docs/units.md), base included (`base`). */
+export interface UnitResultEntry {
+  name: string;
+  status: "succeeded" | "skipped" | "failed" | "blocked";
+  /** A failed unit's named reason; a blocked unit's is its blocker's. */
+  reason?: string;
+  /** What happened in one line: `update 1`, `unchanged`, the refusal, `blocked by unit x`. */
+  message?: string;
+  /** A blocked unit: the unit that did not apply before it. */
+  blockedBy?: string;
+}
+
 /** What the file holds. */
 export interface CommandResult {
   outcome: "succeeded" | "failed";
@@ -26,6 +38,8 @@ export interface CommandResult {
   /** The pre-flight check (`pendingOperations`, ...) or the policy (`k8s-no-privileged`) that refused. */
   check?: string;
   message?: string;
+  /** `up`/`preview` of an environment with `units:`: every unit's outcome, base first. */
+  units?: UnitResultEntry[];
 }
 
 /** The reason named after a pre-flight check (pure; table-tested). */

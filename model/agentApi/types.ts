@@ -64,6 +64,25 @@ export interface FailureRecord {
   terminal: boolean;
 }
 
+/**
+ * One unit of an environment with `units:` (docs/units.md): the base (`base`) or a unit stack.
+ * A unit that applied carries the revision; a failed one keeps the revision it last applied.
+ */
+export interface UnitStatus {
+  /** The unit's name (`base` for the environment's own stack). */
+  name: string;
+  /** `Ready`, `Retrying` (a transient failure), `Stalled` (a terminal one, or blocked by one). */
+  phase: Phase;
+  /** The last revision whose content this unit runs (applied, or unchanged since). */
+  lastAppliedRevision?: string;
+  /** The last revision the agent applied with this unit in it. */
+  lastAttemptedRevision?: string;
+  /** `Applied`, or the failure's reason (`PolicyViolation`, `EngineError`, ...). */
+  reason: Reason;
+  /** What happened, in one cleaned line (the refusal, `unchanged`, `blocked by unit x`). */
+  message: string;
+}
+
 /** What people set. */
 export interface PlatformEnvironmentSpec {
   /** The platform environment this object reports. */
@@ -97,6 +116,11 @@ export interface PlatformEnvironmentStatus {
   leader: { identity: string; lease: string };
   /** The failures of the last attempted revision; absent once it applied. */
   lastFailure?: FailureRecord;
+  /**
+   * Per unit, for an environment with `units:` (absent otherwise): the ones needing attention
+   * first. The environment is `Ready` only when every unit is.
+   */
+  units?: UnitStatus[];
 }
 
 /** A `PlatformEnvironment`. */
@@ -138,6 +162,16 @@ export const STATUS_FIELDS: { [K in keyof Required<PlatformEnvironmentStatus>]: 
   suspended: "boolean",
   leader: "object",
   lastFailure: "object",
+  units: "array",
+};
+
+export const UNIT_FIELDS: { [K in keyof Required<UnitStatus>]: FieldType } = {
+  name: "string",
+  phase: "string",
+  lastAppliedRevision: "string",
+  lastAttemptedRevision: "string",
+  reason: "string",
+  message: "string",
 };
 
 export const CONDITION_FIELDS: { [K in keyof Required<Condition>]: FieldType } = {

@@ -20,6 +20,7 @@ import { classifyFailure, clean, Failure, failure, failureFromResult, readResult
 import type { AgentLog } from "./log";
 import { backoffMs, decide, driftArgs, MAX_RETRIES, ReconcileAction } from "./reconcile";
 import { conditions, DriftSummary, PersistedStatus, Phase, stalledBy } from "./status";
+import { failureOfUnits, stallRetrying, unitsAfter } from "./units";
 
 /**
  * Where revisions come from (./source.ts GitSource or ./ociSource.ts OciSource, plus the
@@ -100,7 +101,11 @@ export async function reconcile(input: ReconcileInput, deps: ReconcilerDeps): Pr
     deps.log(`${env}: the pending operations are resolved; applying again`, { env, phase: "gate" });
     status = { ...status, lastFailure: undefined };
   }
-  const action = decide({ head: input.head, sourceError: input.sourceError, ...factsOf(status), now: now() });
+  const action = unitsBehind(
+    status,
+    input.head,
+    decide({ head: input.head, sourceError: input.sourceError, ...factsOf(status), now: now() }),
+  );
   let requeueAfter: number | undefined;
   switch (action.action) {
     case "wait":
@@ -116,6 +121,20 @@ export async function reconcile(input: ReconcileInput, deps: ReconcilerDeps): Pr
   if (!input.checkDrift) return { status, requeueAfter };
   const drift = await checkDrift(status, deps);
   return { status: drift.status, requeueAfter, driftCode: drift.code };
+}
+
+/**
+ * A units environment whose head is its last wholly applied revision, while some unit went on to
+ * a later revision and did not apply it (the branch was reset to an older commit): "up to date"
+ * would be wrong, the units differ from the head. The head is applied once (only the units whose
+ * content differs run); when that fails, the failure stands as for any revision.
+ */
+function unitsBehind(s: PersistedStatus, head: string | undefined, action: ReconcileAction): ReconcileAction {
+  if (action.action !== "none" || action.reason !== "UpToDate" || head === undefined) return action;
+  const behind = s.units?.some((u) => u.phase !== "Ready") ?? false;
+  return behind && s.lastAttemptedRevision !== head
+    ? { action: "apply", revision: head, reason: "NewRevision" }
+    : action;
 }
 
 /** The decision's facts from the record: the failures count only for the revision they were of. */
@@ -143,7 +162,10 @@ function settle(
 ): PersistedStatus {
   switch (reason) {
     case "UpToDate":
-      return withPhase(s, "Ready", "Applied", `revision ${s.lastAppliedRevision} applied`);
+      // a units environment is Ready only when every unit is (a failed re-apply of the head stands)
+      return s.units?.some((u) => u.phase !== "Ready")
+        ? s
+        : withPhase(s, "Ready", "Applied", `revision ${s.lastAppliedRevision} applied`);
     case "Suspended":
       return withPhase(s, "Suspended", "Suspended", "applying is suspended");
     case "SourceUnavailable":
@@ -151,7 +173,10 @@ function settle(
     case "Stalled":
       return s.phase === "Stalled" || s.phase === "Suspended"
         ? s
-        : withPhase(s, "Stalled", "RetriesExhausted", "retries exhausted; Stalled until a new commit");
+        : {
+            ...withPhase(s, "Stalled", "RetriesExhausted", "retries exhausted; Stalled until a new commit"),
+            units: stallRetrying(s.units),
+          };
   }
 }
 
@@ -221,11 +246,20 @@ async function applyRevision(
     env: deps.source.childEnv?.(sha),
   });
   deps.countApply?.(env, code === 0 ? "succeeded" : "failed");
+  const result = readResult(resultFile);
+  // per unit (an environment with units:): from the outcomes the child listed; a child that ran
+  // no unit (a pre-flight refusal) leaves the records as they were
+  const units = result?.units
+    ? unitsAfter(reconciling.units, result.units, sha)
+    : code === 0
+      ? undefined
+      : reconciling.units;
   if (code === 0) {
     deps.log(`${env}: applied ${sha}`, { env, revision: sha, phase: "apply", reason: "Applied" });
     return {
       status: {
         ...withPhase(reconciling, "Ready", "Applied", `revision ${sha} applied`),
+        units,
         lastAppliedRevision: sha,
         lastAppliedCommit: deps.source.commitOf?.(sha),
         lastAppliedAt: new Date((deps.now ?? Date.now)()).toISOString(),
@@ -233,8 +267,13 @@ async function applyRevision(
       },
     };
   }
-  // the child's named reason first; the text classifier for revisions that write none
-  return failed(reconciling, sha, failureFromResult(readResult(resultFile)) ?? classifyFailure(output), deps);
+  // the units that did not apply first, then the child's named reason; the text classifier for
+  // revisions that write none
+  const f =
+    (result?.units ? failureOfUnits(result.units, sha) : undefined) ??
+    failureFromResult(result) ??
+    classifyFailure(output);
+  return failed({ ...reconciling, units }, sha, f, deps);
 }
 
 /** The status after `sha` failed with `f`: Retrying with a backoff, or Stalled. */
@@ -260,6 +299,7 @@ function failed(
     status: {
       ...withPhase(before, phase, f.reason, message),
       lastAttemptedRevision: sha,
+      units: stalled && !f.permanent ? stallRetrying(before.units) : before.units,
       lastFailure: {
         revision: sha,
         reason: f.reason,

@@ -87,10 +87,23 @@ export class AgentMetrics {
     labelNames: ["environment", "holder"],
     registers: [this.registry],
   });
+  readonly unitReady = new Gauge({
+    name: "platform_agent_unit_ready",
+    help: "per unit of an environment with units: (base included), 1 when Ready, else 0; the ones needing attention first",
+    labelNames: ["environment", "unit", "phase"],
+    registers: [this.registry],
+  });
 
   /** Sets the gauges from the current status. */
   observe(envs: EnvironmentStatus[]): void {
     this.holder.reset();
+    this.unitReady.reset(); // a unit removed from the spec must not linger
+    for (const e of envs)
+      for (const u of e.units ?? [])
+        this.unitReady.set(
+          { environment: e.name, unit: u.name, phase: u.phase },
+          u.phase === "Ready" ? 1 : 0,
+        );
     for (const e of envs) {
       this.suspended.set({ environment: e.name }, e.suspended ? 1 : 0);
       this.leader.set({ environment: e.name }, e.leader === false ? 0 : 1);

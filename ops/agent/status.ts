@@ -8,7 +8,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { AgentCondition, DriftSummary, FailureRecord, Phase, Reason } from "../../model/agentApi";
+import type {
+  AgentCondition,
+  DriftSummary,
+  FailureRecord,
+  Phase,
+  Reason,
+  UnitStatus,
+} from "../../model/agentApi";
+import { byAttention } from "./units";
 
 export type { DriftSummary, FailureRecord, Phase } from "../../model/agentApi";
 export type Condition = AgentCondition;
@@ -36,6 +44,8 @@ export interface EnvironmentStatus {
   lastHandledReconcileAt?: string;
   /** The failures of `lastAttemptedRevision` in a row; absent once it applied. */
   lastFailure?: FailureRecord;
+  /** Per unit of an environment with `units:`, the ones needing attention first. */
+  units?: UnitStatus[];
 }
 
 /** The record: the status plus where it was read from. */
@@ -133,6 +143,7 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     holder,
     lastHandledReconcileAt,
     lastFailure,
+    units,
   } = s;
   return {
     name,
@@ -149,5 +160,6 @@ export function publicStatus(s: PersistedStatus): EnvironmentStatus {
     holder,
     lastHandledReconcileAt,
     lastFailure,
+    ...(units ? { units: byAttention(units) } : {}),
   };
 }

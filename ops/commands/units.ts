@@ -10,9 +10,10 @@ import { openStack } from "../engine/workspace";
 import { writeResult } from "../result";
 import { runPlatform } from "../../program/run";
 import { migrationNeeded } from "../units/migrate";
-import { notApplied, renderOutcomes, runUnits, UnitsRunResult } from "../units/run";
+import { notApplied, renderOutcomes, resultEntries, runUnits, UnitsRunResult } from "../units/run";
 import type { ChangeModel } from "../report/model";
 import { ensureLocalEngine } from "./localEngine";
+import { PreflightError } from "../errors";
 import { CommandIO, EXIT, UsageError } from "./types";
 
 /** What `up`/`preview` hand over for a units environment. */
@@ -53,10 +54,8 @@ export async function deployUnits(
   await preflight(environment);
   const base = await openStack(environment, async () => runPlatform(environment));
   const migration = await migrationNeeded(environment, base);
-  if (migration) {
-    io.stderr(`platform ${args.mode} ${args.env}: ${migration}\n`);
-    return EXIT.failure;
-  }
+  // named StateMisplaced for the agent (the result file), printed as a refusal like any pre-flight check
+  if (migration) throw new PreflightError("placement", migration);
   if (args.mode === "up") {
     checkSuspended(
       args.env,
@@ -84,17 +83,21 @@ export async function deployUnits(
     );
   const reported = args.onResult ? await args.onResult(result) : true;
   const failed = notApplied(result);
+  const units = resultEntries(result);
+  // Every run names every unit's outcome (the agent's status per unit reads them).
+  const first = failed.find((o) => o.status === "failed");
+  writeResult(
+    io.processEnv,
+    failed.length === 0
+      ? { outcome: "succeeded", units }
+      : first?.status === "failed"
+        ? { outcome: "failed", reason: first.reason, message: `unit ${first.unit}: ${first.message}`, units }
+        : { outcome: "failed", reason: "EngineError", message: "units were blocked", units },
+  );
   if (failed.length === 0) return reported ? EXIT.ok : EXIT.failure;
   const names = failed.map((o) => o.unit).join(", ");
   io.stdout(
     `${args.env}: ${failed.length} unit(s) did not ${args.mode === "up" ? "apply" : "preview"}: ${names}; the others did\n`,
   );
-  const first = failed.find((o) => o.status === "failed");
-  if (first?.status === "failed")
-    writeResult(io.processEnv, {
-      outcome: "failed",
-      reason: first.reason,
-      message: `unit ${first.unit}: ${first.message}`,
-    });
   return EXIT.failure;
 }

@@ -116,6 +116,23 @@ function historySection(v: EnvironmentView): string {
   return table(versions ? ["version", ...heads] : heads, rows);
 }
 
+/** An environment's units (the status lists the ones needing attention first). */
+function unitsSection(units: NonNullable<EnvironmentView["status"]["units"]>): string {
+  const rev = (r: string | undefined) =>
+    r
+      ? `<code title="${escapeHtml(r)}">${escapeHtml(r.slice(0, 12))}</code>`
+      : `<span class="muted">none</span>`;
+  const rows = units.map((u) => [
+    escapeHtml(u.name),
+    statusBadge(u.phase),
+    rev(u.lastAppliedRevision),
+    rev(u.lastAttemptedRevision),
+    escapeHtml(u.reason),
+    escapeHtml(u.message),
+  ]);
+  return table(["unit", "phase", "applied", "attempted", "reason", "message"], rows);
+}
+
 /** One environment's page. */
 export function renderEnvironment(v: EnvironmentView): string {
   const s = v.status;
@@ -130,6 +147,7 @@ export function renderEnvironment(v: EnvironmentView): string {
     `<dt>suspended</dt><dd>${s.suspended ? "yes" : "no"}</dd>`,
     `</dl>`,
   ];
+  if (s.units?.length) out.push(`<h2>Units</h2>`, unitsSection(s.units));
   if (v.pending?.reason)
     out.push(
       `<h2>Refused or pending revision</h2>`,

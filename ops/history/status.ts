@@ -125,6 +125,19 @@ export async function readStatus(environment: Environment): Promise<StatusReport
   };
 }
 
+/** The agent's units, the ones needing attention first (publicStatus sorted them). */
+function unitLines(units: NonNullable<EnvironmentStatus["units"]>): string[] {
+  const width = Math.max(...units.map((u) => u.name.length));
+  const rev = (r: string | undefined) => (r ? r.slice(0, 12) : "none");
+  return [
+    `  units (${units.filter((u) => u.phase !== "Ready").length} of ${units.length} need attention):`,
+    ...units.map(
+      (u) =>
+        `    ${u.name.padEnd(width)}  ${u.phase.padEnd(8)}  applied ${rev(u.lastAppliedRevision)}  ${u.reason}${u.phase === "Ready" ? "" : `: ${u.message}`}`,
+    ),
+  ];
+}
+
 /** The terminal view of a status. */
 export function renderStatus(s: StatusReport): string {
   const out = [`environment: ${s.environment}`];
@@ -175,6 +188,7 @@ export function renderStatus(s: StatusReport): string {
     );
     for (const c of a.conditions.filter((c) => c.status === "True"))
       out.push(`  ${c.type}: ${c.reason}${c.message ? `: ${c.message}` : ""}`);
+    if (a.units?.length) out.push(...unitLines(a.units));
   }
   return out.join("\n") + "\n";
 }

@@ -15,7 +15,7 @@ import { policyPackArgs } from "../engine/policyPacks";
 import { openStack } from "../engine/workspace";
 import { holdsByStack, holdsHash, HOLDS_TAG, refuseMisplacedState } from "./relocation";
 import { withSopsValues } from "../engine/sops";
-import { collectMandatory, PolicyRefusal, policyResult, reasonOfCheck } from "../result";
+import { collectMandatory, PolicyRefusal, policyResult, reasonOfCheck, UnitResultEntry } from "../result";
 import { checkStackState } from "../engine/preflight";
 import { PreflightError } from "../errors";
 import { codeHash, workloadFileHashes } from "./hashes";
@@ -365,6 +365,51 @@ export function renderOutcomes(result: UnitsRunResult): string {
   });
   const width = Math.max(...rows.map(([u]) => u.length));
   return rows.map(([u, s, d]) => `  ${u.padEnd(width)}  ${s.padEnd(9)}  ${d}`).join("\n");
+}
+
+/** One line of at most `max` characters (result files and statuses hold no multi-line text). */
+function oneLine(text: string, max = 1000): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+/**
+ * Every outcome as the result file lists it (ops/result.ts), base first. A blocked unit carries
+ * the reason of the failed unit that blocks it (through other blocked ones), since it applies
+ * only once that one does.
+ */
+export function resultEntries(result: UnitsRunResult): UnitResultEntry[] {
+  const all = [result.base, ...result.units];
+  const byName = new Map(all.map((o) => [o.unit, o]));
+  const rootCause = (o: UnitOutcome, seen = new Set<string>()): UnitOutcome => {
+    if (o.status !== "blocked" || seen.has(o.unit)) return o;
+    seen.add(o.unit);
+    const by = byName.get(o.blockedBy);
+    return by ? rootCause(by, seen) : o;
+  };
+  return all.map((o): UnitResultEntry => {
+    switch (o.status) {
+      case "succeeded":
+      case "skipped":
+        return { name: o.unit, status: o.status, message: oneLine(o.detail) };
+      case "failed":
+        return { name: o.unit, status: "failed", reason: o.reason, message: oneLine(o.message) };
+      case "blocked": {
+        const cause = rootCause(o);
+        return {
+          name: o.unit,
+          status: "blocked",
+          blockedBy: o.blockedBy,
+          ...(cause.status === "failed" ? { reason: cause.reason } : {}),
+          message: `waits for unit ${o.blockedBy}, which did not apply`,
+        };
+      }
+      default: {
+        const unreachable: never = o;
+        return unreachable;
+      }
+    }
+  });
 }
 
 /** The units that did not apply (failed or blocked), base included. */

@@ -143,6 +143,25 @@ export const AGENT_CRD_SCHEMA = {
             terminal: { type: "boolean", description: "True: Stalled until the source or spec changes." },
           },
         },
+        units: {
+          type: "array",
+          description:
+            "Per unit of an environment with units: (the base included), the ones needing attention first.",
+          items: {
+            type: "object",
+            required: ["name", "phase", "reason"],
+            properties: {
+              name: { type: "string" },
+              phase: { type: "string", enum: [...PHASES] },
+              lastAppliedRevision: { type: "string" },
+              lastAttemptedRevision: { type: "string" },
+              reason: { type: "string" },
+              message: { type: "string" },
+            },
+          },
+          "x-kubernetes-list-type": "map",
+          "x-kubernetes-list-map-keys": ["name"],
+        },
       },
     },
   },

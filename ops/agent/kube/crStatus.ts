@@ -12,6 +12,7 @@ import {
   PlatformEnvironmentStatus,
 } from "../../../model/agentApi";
 import { clean } from "../classify";
+import { unitsFrom } from "../units";
 import type { Condition, EnvironmentStatus } from "../status";
 
 export type { Condition as CrCondition } from "../../../model/agentApi";
@@ -63,6 +64,7 @@ export function toCrStatus(s: EnvironmentStatus, ctx: CrStatusContext): CrStatus
     suspended: s.suspended,
     leader: { identity: ctx.identity, lease: ctx.lease },
     ...(s.lastFailure ? { lastFailure: s.lastFailure } : {}),
+    ...(s.units ? { units: s.units } : {}),
   };
 }
 
@@ -91,6 +93,7 @@ export function fromCrStatus(name: string, cr: Partial<CrStatus> | undefined): E
     f && isFailureReason(f.reason) && typeof f.count === "number" && typeof f.revision === "string"
       ? { ...f, reason: f.reason, message: f.message ?? "" }
       : undefined;
+  const units = unitsFrom(cr.units);
   return {
     name,
     phase,
@@ -103,6 +106,7 @@ export function fromCrStatus(name: string, cr: Partial<CrStatus> | undefined): E
     suspended: cr.suspended ?? false,
     lastHandledReconcileAt: cr.lastHandledReconcileAt,
     ...(lastFailure ? { lastFailure } : {}),
+    ...(units ? { units } : {}),
   };
 }
 

@@ -219,6 +219,7 @@ function withRemovals(status: CrStatus) {
     ...status,
     drift: { remediation: null, clusters: null, ...status.drift },
     lastFailure: status.lastFailure ?? null,
+    units: status.units ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   RECONCILE_PHASES,
   SPEC_FIELDS,
   STATUS_FIELDS,
+  UNIT_FIELDS,
 } from "../../../model/agentApi";
 
 interface SchemaNode {
@@ -43,6 +44,7 @@ test.each<[string, () => SchemaNode, Record<string, FieldType>]>([
   ["status.drift", () => sub("drift"), DRIFT_FIELDS],
   ["status.lastFailure", () => sub("lastFailure"), FAILURE_FIELDS],
   ["status.leader", () => sub("leader"), LEADER_FIELDS],
+  ["status.units[]", () => sub("units").items as SchemaNode, UNIT_FIELDS],
 ])("the CRD's %s has exactly the API's fields, each with the API's type", (_where, node, fields) => {
   expect(fieldsOf(node())).toEqual(fields);
 });
@@ -52,6 +54,7 @@ test("the CRD's enums are the API's: phase, condition type and status", () => {
   const condition = sub("conditions").items as SchemaNode;
   expect(condition.properties?.type.enum).toEqual([...CONDITION_TYPES]);
   expect(condition.properties?.status.enum).toEqual([...CONDITION_STATUSES]);
+  expect((sub("units").items as SchemaNode).properties?.phase.enum).toEqual([...PHASES]);
 });
 
 test("the CRD serves the API's version, with the status subresource", () => {

@@ -194,3 +194,39 @@ describe("agent pages", () => {
     expect(html).toContain('<h3 id="drift">Drift (live world vs state)</h3>');
   });
 });
+
+test("the environment page lists the units (as the status orders them), every value escaped", () => {
+  const base: EnvironmentView = {
+    status: {
+      name: "local",
+      phase: "Stalled",
+      conditions: [],
+      drift: { status: "in-sync", drifted: 0 },
+      suspended: false,
+      units: [
+        {
+          name: "payments",
+          phase: "Stalled",
+          lastAppliedRevision: "a".repeat(40),
+          lastAttemptedRevision: "b".repeat(40),
+          reason: "PolicyViolation",
+          message: `refused ${SCRIPT}`,
+        },
+        { name: "search", phase: "Ready", reason: "Applied", message: "applied" },
+      ],
+    },
+    history: [],
+    locks: [],
+    pendingOperations: [],
+  };
+  const html = renderEnvironment(base);
+  expect(html).toContain("<h2>Units</h2>");
+  const units = html.slice(html.indexOf("<h2>Units</h2>"));
+  expect(units.indexOf("payments")).toBeLessThan(units.indexOf("search"));
+  expect(units).toContain('<code title="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">aaaaaaaaaaaa</code>');
+  expect(units).toContain("refused &lt;script&gt;");
+  expect(html).not.toContain(SCRIPT);
+  expect(renderEnvironment({ ...base, status: { ...base.status, units: undefined } })).not.toContain(
+    "<h2>Units</h2>",
+  );
+});
