@@ -125,6 +125,12 @@ export interface RunOptions {
    * program runs). @default none: an app reading a SOPS file fails, naming the file and key
    */
   sopsValue?: (file: string, key: string) => string;
+  /**
+   * Build the whole environment in one program, its units' apps and workloads included (the
+   * offline policy check judges everything a units environment deploys). Never for a stack: a
+   * units environment's own stack is its base. @default false
+   */
+  wholeEnvironment?: boolean;
 }
 
 /** A stack transform adding the paths of the rules covering a Kubernetes object to its `ignoreChanges`. */
@@ -168,7 +174,7 @@ export async function runPlatform(
   const outputs = createPlatform(
     spec,
     options.sopsValue ? { ...ctx, sopsValue: options.sopsValue } : ctx,
-    spec.units ? unitPlan(spec).base : undefined,
+    spec.units && !options.wholeEnvironment ? unitPlan(spec).base : undefined,
   );
   return { ...outputs };
 }

@@ -166,7 +166,7 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
     const run = require("../../program/run") as {
       runPlatform(
         environment: Environment,
-        options: { sopsValue: (file: string, key: string) => string },
+        options: { sopsValue: (file: string, key: string) => string; wholeEnvironment: boolean },
       ): Promise<Record<string, unknown>>;
     };
     // A failure inside an apply() surfaces as an unhandled rejection, not from runPlatform: catch
@@ -176,7 +176,8 @@ export async function recordProgram(environment: Environment): Promise<RecordedR
     try {
       // Offline: no age key, nothing decrypted; the Secret's shape is what the policies judge
       // (`policy check` checks separately that every SOPS file is encrypted).
-      await run.runPlatform(environment, { sopsValue: () => OFFLINE_SOPS_VALUE });
+      // A units environment is judged whole: the base and every unit (the same resources, one program).
+      await run.runPlatform(environment, { sopsValue: () => OFFLINE_SOPS_VALUE, wholeEnvironment: true });
     } catch (err) {
       // A component that threw (a refused workload) leaves registrations of its siblings in
       // flight: let them finish against this mock monitor, not the next run's.
