@@ -16,7 +16,7 @@ import { openStack } from "../engine/workspace";
 import { collectMandatory, PolicyRefusal, policyResult } from "../result";
 import { codeHash, workloadFileHashes } from "./hashes";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
-import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
+import { FINGERPRINT_TAG, openUnitStack, readFingerprintTags, unitStackName } from "./stacks";
 
 /** `--concurrency` when not given. */
 export const DEFAULT_UNIT_CONCURRENCY = 4;
@@ -194,15 +194,27 @@ export async function runUnits(
   }
   const values = baseValues(outputs, environment.name);
   const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, values[o]]));
+  // The units' tags in one pass from a file backend's folder; the CLI (a process per stack) only
+  // for the stacks it could not read there. Only the stacks that run are opened.
   const stacks = new Map<string, Stack>();
+  const open = async (name: string) => {
+    const opened =
+      stacks.get(name) ??
+      (await openUnitStack(environment, name, async () => runUnit(environment, name, values)));
+    stacks.set(name, opened);
+    return opened;
+  };
+  const tags = readFingerprintTags(
+    environment,
+    plan.units.map((u) => unitStackName(environment.name, u.name)),
+  );
   const previous: Record<string, string | undefined> = {};
   const next: Record<string, string> = {};
   for (const unit of plan.units) {
-    const stack = await openUnitStack(environment, unit.name, async () =>
-      runUnit(environment, unit.name, values),
-    );
-    stacks.set(unit.name, stack);
-    previous[unit.name] = fingerprintOf(await stack.listTags());
+    const stackName = unitStackName(environment.name, unit.name);
+    previous[unit.name] = tags.has(stackName)
+      ? tags.get(stackName)
+      : fingerprintOf(await (await open(unit.name)).listTags());
     next[unit.name] = fingerprintsWith(environment, code, files, readBy(unit))[unit.name];
   }
   const affected = affectedByFingerprints(
@@ -214,7 +226,7 @@ export async function runUnits(
     plan.units,
     new Set(affected.units),
     options.concurrency ?? DEFAULT_UNIT_CONCURRENCY,
-    (name) => runStack(stacks.get(name)!, environment, name, next[name], options),
+    async (name) => runStack(await open(name), environment, name, next[name], options),
   );
   return { base, units, removed: affected.removed.map((u) => unitStackName(environment.name, u)) };
 }
