@@ -208,6 +208,15 @@ export async function runUnits(
     environment,
     plan.units.map((u) => unitStackName(environment.name, u.name)),
   );
+  // Every unit's fingerprint comes out of one pass over the spec; units that read the same base
+  // outputs share that pass (one per distinct set, not one per unit).
+  const passes = new Map<string, Record<string, string>>();
+  const fingerprintFor = (unit: Unit) => {
+    const key = JSON.stringify(unit.baseOutputs);
+    const all = passes.get(key) ?? fingerprintsWith(environment, code, files, readBy(unit));
+    passes.set(key, all);
+    return all[unit.name];
+  };
   const previous: Record<string, string | undefined> = {};
   const next: Record<string, string> = {};
   for (const unit of plan.units) {
@@ -215,7 +224,7 @@ export async function runUnits(
     previous[unit.name] = tags.has(stackName)
       ? tags.get(stackName)
       : fingerprintOf(await (await open(unit.name)).listTags());
-    next[unit.name] = fingerprintsWith(environment, code, files, readBy(unit))[unit.name];
+    next[unit.name] = fingerprintFor(unit);
   }
   const affected = affectedByFingerprints(
     { [BASE_UNIT]: "unused", ...previous },
