@@ -244,8 +244,8 @@ export function fakeNodeManifest(): string {
       },
     },
     status: {
-      allocatable: { cpu: "64", memory: "256Gi", pods: "250" },
-      capacity: { cpu: "64", memory: "256Gi", pods: "250" },
+      allocatable: { cpu: "256", memory: "1Ti", pods: "2000" },
+      capacity: { cpu: "256", memory: "1Ti", pods: "2000" },
     },
   });
 }
