@@ -196,12 +196,19 @@ export async function runUnits(
   const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, values[o]]));
   // The units' tags in one pass from a file backend's folder; the CLI (a process per stack) only
   // for the stacks it could not read there. Only the stacks that run are opened.
+  // One open at a time: every unit's workspace writes the same Pulumi.yaml in the units folder,
+  // and a read during another's write fails ("expected project to be an object").
   const stacks = new Map<string, Stack>();
-  const open = async (name: string) => {
-    const opened =
-      stacks.get(name) ??
-      (await openUnitStack(environment, name, async () => runUnit(environment, name, values)));
-    stacks.set(name, opened);
+  let opening: Promise<unknown> = Promise.resolve();
+  const open = (name: string): Promise<Stack> => {
+    const opened = opening.then(async () => {
+      const stack =
+        stacks.get(name) ??
+        (await openUnitStack(environment, name, async () => runUnit(environment, name, values)));
+      stacks.set(name, stack);
+      return stack;
+    });
+    opening = opened.catch(() => undefined);
     return opened;
   };
   const tags = readFingerprintTags(
