@@ -62,19 +62,16 @@ async function unitsDrift(ws: TestWorkspace, concurrency: number): Promise<Timed
   const environment = loadEnvironment("local", { root: ws.root, processEnv: ws.env });
   const plan = unitPlan(environment.spec);
   let drifted = 0;
-  // One open at a time, as `platform up` does: the units' workspaces share one Pulumi.yaml.
-  let opening: Promise<unknown> = Promise.resolve();
-  const open = (name: string) => {
-    const opened = opening.then(() => openUnitStack(environment, name, async () => ({})));
-    opening = opened.catch(() => undefined);
-    return opened;
-  };
+  // Opened one after another before any refresh, as `platform up` does: the units' workspaces
+  // rewrite one shared Pulumi.yaml, which a running CLI must not read mid-write.
+  const stacks = new Map<string, Awaited<ReturnType<typeof openUnitStack>>>();
+  for (const u of plan.units) stacks.set(u.name, await openUnitStack(environment, u.name, async () => ({})));
   const outcomes = await runScheduled(
     plan.units.map((u) => ({ name: u.name, dependsOn: [] })),
     new Set(plan.units.map((u) => u.name)),
     concurrency,
     async (name) => {
-      const stack = await open(name);
+      const stack = stacks.get(name)!;
       const res = await stack.previewRefresh({ color: "never", runProgram: false });
       const changed = Object.entries(res.changeSummary ?? {}).filter(([op, n]) => op !== "same" && n > 0);
       if (changed.length) drifted++;

@@ -196,20 +196,13 @@ export async function runUnits(
   const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, values[o]]));
   // The units' tags in one pass from a file backend's folder; the CLI (a process per stack) only
   // for the stacks it could not read there. Only the stacks that run are opened.
-  // One open at a time: every unit's workspace writes the same Pulumi.yaml in the units folder,
-  // and a read during another's write fails ("expected project to be an object").
   const stacks = new Map<string, Stack>();
-  let opening: Promise<unknown> = Promise.resolve();
-  const open = (name: string): Promise<Stack> => {
-    const opened = opening.then(async () => {
-      const stack =
-        stacks.get(name) ??
-        (await openUnitStack(environment, name, async () => runUnit(environment, name, values)));
-      stacks.set(name, stack);
-      return stack;
-    });
-    opening = opened.catch(() => undefined);
-    return opened;
+  const open = async (name: string): Promise<Stack> => {
+    const stack =
+      stacks.get(name) ??
+      (await openUnitStack(environment, name, async () => runUnit(environment, name, values)));
+    stacks.set(name, stack);
+    return stack;
   };
   const tags = readFingerprintTags(
     environment,
@@ -238,11 +231,15 @@ export async function runUnits(
     { [BASE_UNIT]: "unused", ...next },
     plan.units.map((u) => u.name),
   );
+  // Opened one after another before any runs: every unit's workspace rewrites the same
+  // Pulumi.yaml in the units folder, and a CLI reading it mid-write fails ("expected project to be
+  // an object").
+  for (const name of affected.units) await open(name);
   const units = await runScheduled(
     plan.units,
     new Set(affected.units),
     options.concurrency ?? DEFAULT_UNIT_CONCURRENCY,
-    async (name) => runStack(await open(name), environment, name, next[name], options),
+    (name) => runStack(stacks.get(name)!, environment, name, next[name], options),
   );
   return { base, units, removed: affected.removed.map((u) => unitStackName(environment.name, u)) };
 }
