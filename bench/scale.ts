@@ -1,242 +1,196 @@
 /**
- * Scale, side by side with Flux, in one run on one local control plane of the bench's own (a
- * throw-away copy of the repository; its cluster has the kwok node, so pods become Ready):
- * 1. ours: the local environment regenerated with N apps over 10 tenants (one namespace each,
- *    ~7 objects per app), `platform up local --yes` with the real engine: the first deploy, one
- *    app's replicas 1 → 2, then nothing changed; each timed from start to exit;
- * 2. Flux: the same tenant and app objects, read back from the control plane after our deploy and
- *    moved to `flux-<tenant>` namespaces, committed to a Git repository served on loopback
- *    (`git http-backend`), deployed by source-controller and kustomize-controller running as
- *    processes here (built from the pinned modules: `platform toolchain install source-controller
- *    kustomize-controller`) with one Kustomization per app (and one per tenant, which the apps
- *    depend on), `wait: true` so an app counts once its objects are ready, as our engine awaits
- *    them. First deploy: the Kustomizations applied → all Ready at the commit. One-app change:
- *    the changed app's objects as our change left them, committed and pushed, the GitRepository
- *    asked to reconcile (what Flux's webhook receiver does) → that app's Kustomization Ready at
- *    the new commit (and → every Kustomization at it). No-op: every Kustomization asked to
- *    reconcile (what its interval does) → all handled.
- * Peak memory: VmRSS of `platform up` and its children (engine, provider, policy pack), sampled
- * every 250 ms; of both controllers together for Flux. The control plane is not counted.
- * BENCH_KEEP=1 keeps the workspace, the Git repository and the controllers' logs.
+ * Scale, side by side with Flux, in one run: the same N generated apps deployed by us in the
+ * units layout (`units: {}`, a unit per tenant), by us as one stack, and by Flux (one
+ * Kustomization per app), each of ours on a local control plane of its own (a throw-away copy of
+ * the repository; its cluster has the kwok node, so pods become Ready), Flux on the first one.
  *
- *   npx tsx bench/scale.ts [apps, default 100] [--flux-concurrency=N, default 4 (upstream's)]
+ * - ours (`bench/scale/ours.ts`): `platform up local --yes` timed from start to exit for the first
+ *   deploy, one app's replicas 1 → 2, nothing changed; then a drift check of the whole
+ *   environment (one stack: `platform drift`; units: drift of the base and a preview-only refresh
+ *   of every unit, since `platform drift` sees the base only for now);
+ * - Flux (`bench/scale/fluxSide.ts`): the same tenant and app objects, read back from the control
+ *   plane after our deploy and moved to `flux-<tenant>` namespaces, committed to a Git repository
+ *   served on loopback, source-controller and kustomize-controller as processes here (pinned:
+ *   `platform toolchain install source-controller kustomize-controller`), one Kustomization per
+ *   tenant and per app, `wait: true`. First deploy → all Ready at the commit; one-app change →
+ *   that app's Kustomization at the new commit; no-op → the GitRepository re-read with no new
+ *   commit (nothing downstream runs); drift check → every Kustomization asked to reconcile.
+ * Peak memory: VmRSS of `platform up` and its children, sampled every 250 ms; of both controllers
+ * for Flux. The control plane is not counted. BENCH_KEEP=1 keeps the workspaces and Flux's logs.
+ *
+ *   npx tsx bench/scale.ts [apps, default 100] [--layouts=units,single,flux]
+ *     [--apps-per-tenant=10] [--concurrency=4 (units at once)] [--flux-concurrency=4]
+ *     [--skip-checkpoints (PULUMI_SKIP_CHECKPOINTS=true for our engine)] [--json=FILE]
+ *     [--first-only (ours: the first deploy only; for the engine-cost runs)]
  */
-import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installToolchain, toolchainBinDir } from "../ops/toolchain/install";
-import { descendants, TestWorkspace } from "../test/e2e/helpers/workspace";
-import {
-  appName,
-  CHANGED_APP,
-  COPIED_KINDS,
-  environmentSpec,
-  TENANTS,
-  tenantName,
-  writeFluxTree,
-} from "./scale/apps";
-import { FLUX_NAMESPACE, fluxObjects, installCrds, kubectlFor, startControllers, until } from "./scale/flux";
-import { serveGit } from "./scale/gitServer";
+import { TestWorkspace } from "../test/e2e/helpers/workspace";
+import { APPS_PER_TENANT } from "./scale/apps";
+import { kubectlFor } from "./scale/flux";
+import { FluxFigures, runFlux } from "./scale/fluxSide";
+import { loadSampler, log, mib, sec, Timed } from "./scale/measure";
+import { Layout, OursFigures, runOurs } from "./scale/ours";
 
-const apps = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100);
-const concurrencyFlag = process.argv.find((a) => a.startsWith("--flux-concurrency="));
-const concurrency = Number(concurrencyFlag?.split("=")[1] ?? 4);
-if (!Number.isInteger(concurrency) || concurrency < 1)
-  throw new Error(`--flux-concurrency wants a whole number ≥ 1, got "${concurrencyFlag}"`);
-const log = (l: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${l}\n`);
-const sec = (s: number) => `${s.toFixed(1)} s`;
-const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
-
-const rssKiB = (pid: number) => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-  } catch {
-    return 0; // gone
-  }
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const whole = (name: string, fallback: number) => {
+  const value = Number(flag(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} wants a whole number ≥ 1, got "${flag(name)}"`);
+  return value;
 };
-/** Samples the summed VmRSS of some processes and their descendants; `stop` returns the peak. */
-function peakRss(pids: () => number[]): { stop: () => number } {
-  let peak = 0;
-  const timer = setInterval(() => {
-    const all = pids().flatMap((p) => [p, ...descendants(p)]);
-    peak = Math.max(
-      peak,
-      all.reduce((a, p) => a + rssKiB(p), 0),
-    );
-  }, 250);
-  return { stop: () => (clearInterval(timer), peak) };
-}
-/** The 1-minute load average, every 5 s, for the run's report. */
-const loads: number[] = [];
-const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 5000);
+const apps = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100);
+const layouts = (flag("layouts") ?? "units,single,flux").split(",");
+for (const l of layouts)
+  if (!["units", "single", "flux"].includes(l))
+    throw new Error(`--layouts: unknown "${l}"; choose among units, single, flux`);
+const ourLayouts = (["units", "single"] as Layout[]).filter((l) => layouts.includes(l));
+if (layouts.includes("flux") && ourLayouts.length === 0)
+  throw new Error("--layouts: flux needs units or single (Flux deploys the objects ours made)");
+const perTenant = whole("apps-per-tenant", APPS_PER_TENANT);
+// Units stay small (a unit per tenant, ~10 apps, ~80 resources each): a unit's engine costs grow
+// with its own size, and a one-app change runs one unit.
+const tenants = Math.max(1, Math.ceil(apps / perTenant));
+const unitConcurrency = whole("concurrency", 4);
+const fluxConcurrency = whole("flux-concurrency", 4);
+const skipCheckpoints = process.argv.includes("--skip-checkpoints");
+const firstOnly = process.argv.includes("--first-only");
+if (firstOnly && layouts.includes("flux"))
+  throw new Error("--first-only is for our layouts only: drop flux from --layouts");
 
-const ws = new TestWorkspace("platform-bench-scale-");
-const kubectl = kubectlFor(path.join(toolchainBinDir(ws.env), "kubectl"), ws.kubeconfig);
+const ours = new Map<Layout, OursFigures | Error>();
+let flux: FluxFigures | Error | undefined;
 
-/** `platform up local --yes` timed from start to exit, with its peak memory. */
-async function ourUp(label: string): Promise<{ seconds: number; peakKiB: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [ws.file("bin", "platform.js"), "up", "local", "--yes"], {
-    cwd: ws.root,
-    env: ws.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const mem = peakRss(() => [child.pid!]);
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const code = await new Promise<number>((r) => child.on("exit", (c) => r(c ?? 1)));
-  const seconds = (performance.now() - started) / 1000;
-  const peakKiB = mem.stop();
-  if (code !== 0) throw new Error(`ours, ${label}: platform up exited ${code}:\n${out.slice(-4000)}`);
-  log(`ours, ${label}: ${sec(seconds)}, peak ${mib(peakKiB)}`);
-  return { seconds, peakKiB };
-}
-
-function git(cwd: string, ...args: string[]): string {
-  const res = spawnSync("git", args, { cwd, encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`git ${args.join(" ")}: ${res.stderr}`);
-  return res.stdout.trim();
-}
-
-/** Our objects of the tenants and apps, as the control plane holds them. */
-const ourObjects = () =>
-  JSON.parse(kubectl(["get", COPIED_KINDS, "-A", "-l", "platform.dev/tenant", "-o", "json"])).items;
-
-async function main(): Promise<void> {
-  const runStarted = performance.now();
-  await installToolchain({
-    root: ws.root,
-    env: ws.env,
-    log,
-    only: ["source-controller", "kustomize-controller"],
-  });
-  fs.writeFileSync(ws.file("stacks", "local", "platform.yaml"), environmentSpec(apps, false));
-  const up = await ws.platform(["cluster", "up"]);
-  if (up.code !== 0) throw new Error(`platform cluster up: ${up.stderr}`);
-
-  // --- Ours.
-  const ours = {
-    first: await ourUp(`first deploy of ${apps} apps`),
-    change: { seconds: 0, peakKiB: 0 },
-    noop: { seconds: 0, peakKiB: 0 },
-  };
-  const before = ourObjects();
-  fs.writeFileSync(ws.file("stacks", "local", "platform.yaml"), environmentSpec(apps, true));
-  ours.change = await ourUp(`${CHANGED_APP} replicas 1 → 2`);
-  const after = ourObjects();
-  ours.noop = await ourUp("nothing changed");
-
-  // --- Flux: the same objects from a Git repository.
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "platform-bench-scale-flux-"));
-  const server = await serveGit(work, "apps");
-  const repo = path.join(work, "checkout");
-  fs.mkdirSync(repo);
-  git(repo, "init", "-q", "-b", "main");
-  git(repo, "config", "user.email", "bench@platform.local");
-  git(repo, "config", "user.name", "bench");
-  const counts = writeFluxTree(before, repo);
-  log(`Flux repository: ${counts.tenants} tenant objects, ${counts.apps} app objects`);
-  const commit = (message: string) => {
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", message);
-    git(repo, "push", "-q", server.bareDir, "main");
-    return git(repo, "rev-parse", "HEAD");
-  };
-  const first = commit("apps");
-  installCrds(ws.root, ws.env, kubectl);
-  const controllers = await startControllers({
-    binDir: toolchainBinDir(ws.env),
-    kubeconfig: ws.kubeconfig,
-    workDir: work,
-    concurrent: concurrency,
-  });
-  const fluxMem = peakRss(() => controllers.pids);
-  const tenants = Array.from({ length: TENANTS }, (_, t) => tenantName(t));
-  const appList = Array.from({ length: apps }, (_, i) => ({ app: appName(i), tenant: tenantName(i) }));
-  const all = [...tenants.map((t) => `tenant-${t}`), ...appList.map((a) => a.app)];
-  const at = (sha: string) => (s: { ready: boolean; revision: string }) =>
-    s.ready && s.revision.endsWith(sha);
+async function layoutRun(layout: Layout, withFlux: boolean): Promise<void> {
+  const ws = new TestWorkspace(`platform-bench-scale-${layout}-`);
+  if (skipCheckpoints) ws.env.PULUMI_SKIP_CHECKPOINTS = "true";
+  const kubectl = kubectlFor(path.join(toolchainBinDir(ws.env), "kubectl"), ws.kubeconfig);
   try {
-    let t0 = performance.now();
-    kubectl(["apply", "--server-side", "-f", "-"], fluxObjects(server.url, tenants, appList));
-    const fluxFirst = await until(kubectl, all, at(first), t0);
-    log(`Flux, first deploy: ${sec(fluxFirst)}`);
-
-    writeFluxTree(after, repo, [CHANGED_APP]);
-    t0 = performance.now();
-    const second = commit(`${CHANGED_APP}: replicas 2`);
-    const annotate = (what: string[], value: string) =>
-      kubectl([
-        "annotate",
-        "--overwrite",
-        "-n",
-        FLUX_NAMESPACE,
-        ...what,
-        `reconcile.fluxcd.io/requestedAt=${value}`,
-      ]);
-    annotate(["gitrepository/bench"], String(Date.now()));
-    const fluxChange = await until(kubectl, [CHANGED_APP], at(second), t0);
-    const fluxChangeAll = await until(kubectl, all, at(second), t0);
-    const replicas = kubectl([
-      "get",
-      "deploy",
-      CHANGED_APP,
-      "-n",
-      `flux-${tenantName(0)}`,
-      "-o",
-      "jsonpath={.spec.replicas}",
-    ]);
-    if (replicas !== "2")
-      throw new Error(`Flux: ${CHANGED_APP} has ${replicas} replicas after the change, not 2`);
-    log(
-      `Flux, one-app change: ${sec(fluxChange)} (every Kustomization at the commit: ${sec(fluxChangeAll)})`,
-    );
-
-    const token = `noop-${Date.now()}`;
-    t0 = performance.now();
-    annotate(["kustomizations", "--all"], token);
-    const fluxNoop = await until(kubectl, all, (s) => s.ready && s.handled === token, t0);
-    log(`Flux, no-op: ${sec(fluxNoop)}`);
-    const fluxPeak = fluxMem.stop();
-
-    clearInterval(loadTimer);
-    const row = (what: string, o: string, f: string, ratio: number) =>
-      console.log(`| ${what} | ${o} | ${f} | ${ratio.toFixed(2)}× |`);
-    console.log(
-      `${apps} apps over ${TENANTS} tenants, ${os.cpus().length} cores, load average (1 min) during the run: mean ${(loads.reduce((a, b) => a + b, 0) / Math.max(loads.length, 1)).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}; kustomize-controller --concurrent=${concurrency}`,
-    );
-    console.log("| figure | ours | Flux | ours ÷ Flux |");
-    console.log("|---|---|---|---|");
-    row("first deploy", sec(ours.first.seconds), sec(fluxFirst), ours.first.seconds / fluxFirst);
-    row(
-      `one-app change → applied`,
-      sec(ours.change.seconds),
-      sec(fluxChange),
-      ours.change.seconds / fluxChange,
-    );
-    row("no-op (nothing changed)", sec(ours.noop.seconds), sec(fluxNoop), ours.noop.seconds / fluxNoop);
-    const ourPeak = Math.max(ours.first.peakKiB, ours.change.peakKiB, ours.noop.peakKiB);
-    row("peak memory", mib(ourPeak), mib(fluxPeak), ourPeak / fluxPeak);
-    console.log(`Flux, every Kustomization at the changed commit: ${sec(fluxChangeAll)}`);
-    console.log(`whole bench: ${sec((performance.now() - runStarted) / 1000)}`);
+    const up = await ws.platform(["cluster", "up"]);
+    if (up.code !== 0) throw new Error(`platform cluster up: ${up.stderr}`);
+    const figures = await runOurs(ws, kubectl, { apps, tenants }, layout, unitConcurrency, firstOnly);
+    ours.set(layout, figures);
+    if (withFlux)
+      flux = await runFlux(
+        ws,
+        kubectl,
+        { apps, tenants },
+        figures.before,
+        figures.after,
+        fluxConcurrency,
+      ).catch((err: Error) => err);
+  } catch (err) {
+    ours.set(layout, err as Error);
   } finally {
-    controllers.stop();
-    await server.close();
-    if (process.env.BENCH_KEEP !== "1") fs.rmSync(work, { recursive: true, force: true });
-    else log(`kept Flux's repository and controller logs in ${work}`);
-  }
-}
-
-main()
-  .catch((err) => {
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    clearInterval(loadTimer);
     await ws.platform(["cluster", "down"]);
     if (process.env.BENCH_KEEP !== "1") ws.remove();
     else log(`kept ${ws.root}`);
-  });
+  }
+}
+
+function report(load: { mean: number; max: number }, seconds: number): void {
+  const cell = (t: Timed | undefined) => (t ? sec(t.seconds) : "—");
+  const ratio = (a: Timed | undefined, b: Timed | undefined) =>
+    a && b && b.seconds > 0 ? `${(a.seconds / b.seconds).toFixed(2)}×` : "—";
+  const got = (l: Layout) => {
+    const f = ours.get(l);
+    return f instanceof Error ? undefined : f;
+  };
+  const u = got("units");
+  const s = got("single");
+  const f = flux instanceof Error ? undefined : flux;
+  const peak = (o: OursFigures | undefined) =>
+    o ? { seconds: Math.max(o.first.peakKiB ?? 0, o.change?.peakKiB ?? 0, o.noop?.peakKiB ?? 0) } : undefined;
+  const memCell = (t: { seconds: number } | undefined) => (t ? mib(t.seconds) : "—");
+  console.log(
+    `${apps} apps over ${tenants} tenants (${perTenant} per tenant; units: a unit per tenant, --concurrency ${unitConcurrency}), ` +
+      `${os.cpus().length} cores, load average (1 min) mean ${load.mean.toFixed(1)}, max ${load.max.toFixed(1)}; ` +
+      `kustomize-controller --concurrent=${fluxConcurrency}${skipCheckpoints ? "; PULUMI_SKIP_CHECKPOINTS=true" : ""}`,
+  );
+  console.log(
+    "| figure | ours, units | ours, one stack | Flux | units ÷ Flux | one stack ÷ Flux | units ÷ one stack |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  const row = (what: string, a?: Timed, b?: Timed, c?: Timed) =>
+    console.log(
+      `| ${what} | ${cell(a)} | ${cell(b)} | ${cell(c)} | ${ratio(a, c)} | ${ratio(b, c)} | ${ratio(a, b)} |`,
+    );
+  row("first deploy", u?.first, s?.first, f?.first);
+  row("one-app change → applied", u?.change, s?.change, f?.change);
+  row("no-op (unchanged revision)", u?.noop, s?.noop, f?.noop);
+  row("drift check, whole environment", u?.drift, s?.drift, f?.drift);
+  const [pu, ps, pf] = [peak(u), peak(s), f ? { seconds: f.peakKiB } : undefined];
+  console.log(
+    `| peak memory | ${memCell(pu)} | ${memCell(ps)} | ${memCell(pf)} | ${ratio(pu, pf)} | ${ratio(ps, pf)} | ${ratio(pu, ps)} |`,
+  );
+  for (const o of [u, s])
+    if (o)
+      console.log(
+        `ours, ${o.layout}: ${o.stacks} stack(s), largest checkpoint ${(o.largestCheckpoint / 1024).toFixed(0)} KiB; drift: ${o.driftHow}`,
+      );
+  if (f)
+    console.log(
+      `Flux: ${f.objects.tenants} tenant and ${f.objects.apps} app objects; every Kustomization at the changed commit: ${sec(f.changeAll.seconds)}`,
+    );
+  for (const [what, v] of [...ours.entries(), ["flux", flux] as const])
+    if (v instanceof Error) console.log(`${what}: FAILED: ${v.message.split("\n").slice(0, 3).join(" ")}`);
+  console.log(`whole bench: ${sec(seconds)}`);
+  const json = flag("json");
+  if (json) {
+    const plain = (v: unknown) => (v instanceof Error ? { error: v.message } : v);
+    const strip = (o: OursFigures | Error | undefined) =>
+      o instanceof Error || !o ? plain(o) : { ...o, before: undefined, after: undefined };
+    fs.writeFileSync(
+      json,
+      JSON.stringify(
+        {
+          apps,
+          tenants,
+          unitConcurrency,
+          fluxConcurrency,
+          skipCheckpoints,
+          load,
+          seconds,
+          units: strip(ours.get("units")),
+          single: strip(ours.get("single")),
+          flux: plain(flux),
+        },
+        null,
+        2,
+      ),
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const load = loadSampler();
+  if (layouts.includes("flux")) {
+    // Flux's controllers are benchmark-only tools of the pinned toolchain: built when first named.
+    const probe = new TestWorkspace("platform-bench-scale-toolchain-");
+    try {
+      await installToolchain({
+        root: probe.root,
+        env: probe.env,
+        log,
+        only: ["source-controller", "kustomize-controller"],
+      });
+    } finally {
+      probe.remove();
+    }
+  }
+  log(
+    `${apps} apps over ${tenants} tenants; layouts ${[...ourLayouts, ...(layouts.includes("flux") ? ["flux"] : [])].join(", ")}`,
+  );
+  for (const [i, layout] of ourLayouts.entries())
+    await layoutRun(layout, i === 0 && layouts.includes("flux"));
+  report(load.stop(), (performance.now() - started) / 1000);
+  if ([...ours.values(), flux].some((v) => v instanceof Error)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -7,26 +7,38 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 
-export const TENANTS = 10;
+/** Apps per tenant when not given: a unit per tenant then holds ~10 apps (~80 resources). */
+export const APPS_PER_TENANT = 10;
 /** The app the one-app change edits (replicas 1 → 2). */
 export const CHANGED_APP = "app-0000";
 /** Flux's copies of the tenant namespaces are `flux-<tenant>`. */
 export const FLUX_PREFIX = "flux-";
 
 export const appName = (i: number) => `app-${String(i).padStart(4, "0")}`;
-export const tenantName = (i: number) => `team-${i % TENANTS}`;
+/** Tenant of app `i` (apps are dealt round-robin over `tenants` tenants). */
+export const tenantName = (i: number, tenants: number) => `team-${i % tenants}`;
 
-/** The local environment with `apps` apps over {@link TENANTS} tenants, all on one control plane. */
-export function environmentSpec(apps: number, changed: boolean): string {
-  const tenants = Array.from({ length: TENANTS }, (_, t) => {
-    const name = tenantName(t);
+/** The generated environment: how many apps, over how many tenants, in which layout. */
+export interface ScaleSpec {
+  apps: number;
+  tenants: number;
+  /** `units: {}` (a unit per tenant) instead of one stack. */
+  units: boolean;
+  /** {@link CHANGED_APP} with 2 replicas instead of 1. */
+  changed: boolean;
+}
+
+/** The local environment with its apps over its tenants, all on one control plane. */
+export function environmentSpec({ apps, tenants: tenantCount, units, changed }: ScaleSpec): string {
+  const tenants = Array.from({ length: tenantCount }, (_, t) => {
+    const name = tenantName(t, tenantCount);
     return `  ${name}: { owners: [group:${name}-eng], costCenter: cc-${100 + t} }`;
   });
   const appLines = Array.from({ length: apps }, (_, i) => {
     const replicas = changed && appName(i) === CHANGED_APP ? 2 : 1;
     return [
       `  ${appName(i)}:`,
-      `    tenant: ${tenantName(i)}`,
+      `    tenant: ${tenantName(i, tenantCount)}`,
       `    image: registry.k8s.io/pause`,
       `    tag: "3.10"`,
       `    clusters: [local]`,
@@ -49,6 +61,7 @@ export function environmentSpec(apps: number, changed: boolean): string {
     '    - { kind: webhook, url: "http://127.0.0.1:9/drift" }',
     "policies:",
     "  allowedRegistries: [registry.k8s.io]",
+    ...(units ? ["units: {}"] : []),
     "",
   ].join("\n");
 }
@@ -114,9 +127,10 @@ export function asFluxManifest(o: KubeObject): KubeObject {
 export function writeFluxTree(
   items: KubeObject[],
   repoDir: string,
+  tenantCount: number,
   only?: string[],
 ): { tenants: number; apps: number } {
-  const tenants = new Set(Array.from({ length: TENANTS }, (_, t) => tenantName(t)));
+  const tenants = new Set(Array.from({ length: tenantCount }, (_, t) => tenantName(t, tenantCount)));
   const groups = new Map<string, KubeObject[]>();
   for (const o of items) {
     const ns = o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace;

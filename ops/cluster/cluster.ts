@@ -184,7 +184,7 @@ export function componentArgv(
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         `--service-account-key-file=${pki.saPub}`,
         `--service-account-signing-key-file=${pki.saKey}`,
-        "--service-cluster-ip-range=10.0.0.0/24",
+        "--service-cluster-ip-range=10.0.0.0/16",
         "--allow-privileged=true",
         "--authorization-mode=RBAC",
         "--endpoint-reconciler-type=none",
@@ -244,8 +244,8 @@ export function fakeNodeManifest(): string {
       },
     },
     status: {
-      allocatable: { cpu: "64", memory: "256Gi", pods: "250" },
-      capacity: { cpu: "64", memory: "256Gi", pods: "250" },
+      allocatable: { cpu: "256", memory: "1Ti", pods: "2000" },
+      capacity: { cpu: "256", memory: "1Ti", pods: "2000" },
     },
   });
 }

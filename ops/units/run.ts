@@ -23,11 +23,8 @@ import { ChangeCollector } from "../report/collector";
 import type { ChangeModel } from "../report/model";
 import { appInstanceSteps, decideMassDeletion, refusalMessage } from "../engine/massDeletion";
 import { runScheduled, UnitOutcome, UnitResult } from "./schedule";
-import * as fs from "fs";
-import { backendFor } from "../engine/settings";
-import { checkpointPaths, checkpointText, currentCheckpointFile, fileBackendDir } from "../engine/checkpoint";
-import { unitMassDeletion } from "./massDeletion";
-import { FINGERPRINT_TAG, openUnitStack, unitStackName } from "./stacks";
+import { massDeletionRefusal } from "./massDeletion";
+import { FINGERPRINT_TAG, openUnitStack, readStackTags, unitStackName } from "./stacks";
 
 /** `--concurrency` when not given. */
 export const DEFAULT_UNIT_CONCURRENCY = 4;
@@ -101,43 +98,6 @@ function summary(changes: Record<string, number> | undefined): string {
     .filter(([op, n]) => op !== "same" && n > 0)
     .map(([op, n]) => `${op} ${n}`);
   return parts.length ? parts.join(", ") : "no changes";
-}
-
-/**
- * The unit's mass-deletion check (./massDeletion.ts): its App instances now (its `apps` output,
- * read from a file backend's checkpoint without the CLI) against the spec's.
- */
-async function massDeletionRefusal(
-  stack: Stack,
-  environment: Environment,
-  unit: string,
-  options: UnitsRunOptions,
-): Promise<UnitResult | undefined> {
-  const held = unitPlan(environment.spec).units.find((u) => u.name === unit);
-  if (!held) return undefined;
-  const decision = unitMassDeletion(
-    environment.spec,
-    held,
-    await appsOutputOf(environment, stack),
-    options.allowMassDeletion === true,
-  );
-  return decision.refused
-    ? { ok: false, reason: "MassDeletion", message: refusalMessage(decision) }
-    : undefined;
-}
-
-/** A stack's `apps` output as its last update left it. */
-async function appsOutputOf(environment: Environment, stack: Stack): Promise<unknown> {
-  const dir = fileBackendDir(backendFor(environment).backendUrl);
-  if (dir) {
-    const file = currentCheckpointFile(checkpointPaths(dir, stack.name));
-    if (!file) return undefined;
-    const doc = JSON.parse(checkpointText(fs.readFileSync(file))) as {
-      checkpoint?: { latest?: { resources?: Array<{ type: string; outputs?: Record<string, unknown> }> } };
-    };
-    return doc.checkpoint?.latest?.resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.apps;
-  }
-  return (await stack.outputs()).apps?.value;
 }
 
 /** Why a unit's stack cannot be updated now (its checkpoint, lock, pending operations), or undefined. */
@@ -256,7 +216,9 @@ export async function runUnits(
   const files = workloadFileHashes(environment);
   const fingerprintOf = (tags: Record<string, string>) => tags[FINGERPRINT_TAG];
 
-  // 1. Every stack's tags (and its Stack): the base's and each unit's.
+  // 1. Every stack's tags: the base's, and the units' in one pass from a file backend's folder
+  // (the CLI, a process per stack, only for those it could not read there). Only the stacks that
+  // run are opened.
   const baseStack = await openStack(environment, async () =>
     runPlatform(environment, withSopsValues(environment, {})),
   );
@@ -264,17 +226,26 @@ export async function runUnits(
   // the base's outputs, read once the base ran; the units' programs run after that
   const baseRead: { values?: BaseOutputValues & Record<string, unknown> } = {};
   const stacks = new Map<string, Stack>();
+  const open = async (name: string): Promise<Stack> => {
+    const stack =
+      stacks.get(name) ??
+      (await openUnitStack(environment, name, async () => {
+        const values = baseRead.values;
+        if (!values)
+          throw new Error(`${environment.name}: unit ${name} ran before the base's outputs were read`);
+        return runUnit(environment, name, values, withSopsValues(environment, {}));
+      }));
+    stacks.set(name, stack);
+    return stack;
+  };
+  const read = readStackTags(
+    environment,
+    plan.units.map((u) => unitStackName(environment.name, u.name)),
+  );
   const tags: Record<string, Record<string, string>> = { [BASE_UNIT]: baseTags };
-  for (const unit of plan.units) {
-    const stack = await openUnitStack(environment, unit.name, async () => {
-      const values = baseRead.values;
-      if (!values)
-        throw new Error(`${environment.name}: unit ${unit.name} ran before the base's outputs were read`);
-      return runUnit(environment, unit.name, values, withSopsValues(environment, {}));
-    });
-    stacks.set(unit.name, stack);
-    tags[unit.name] = await stack.listTags();
-  }
+  for (const unit of plan.units)
+    tags[unit.name] =
+      read.get(unitStackName(environment.name, unit.name)) ?? (await (await open(unit.name)).listTags());
 
   // 2. Nothing runs while an app's or workload's state is in another stack than its unit's.
   const holds = holdsByStack(plan);
@@ -283,7 +254,7 @@ export async function runUnits(
     ...Object.fromEntries(stacks),
   });
 
-  // 3. The base, when its fingerprint moved.
+  // 3. The base, when its fingerprint (or what it holds) moved.
   const baseFingerprint = fingerprintsWith(environment, code, files, undefined)[BASE_UNIT];
   const stamp = (unit: string, fingerprint: string) => ({
     [FINGERPRINT_TAG]: fingerprint,
@@ -321,22 +292,35 @@ export async function runUnits(
     const detail = "the base is not applied yet: units preview once the base's first update is in";
     return { base, units: plan.units.map((u) => ({ unit: u.name, status: "skipped", detail })), removed: [] };
   }
-  const read = baseValues(outputs, environment.name);
-  baseRead.values = read;
-  const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, read[o]]));
+  const values = baseValues(outputs, environment.name);
+  baseRead.values = values;
+  const readBy = (unit: Unit) => Object.fromEntries(unit.baseOutputs.map((o) => [o, values[o]]));
+  // Every unit's fingerprint comes out of one pass over the spec; units that read the same base
+  // outputs share that pass (one per distinct set, not one per unit).
+  const passes = new Map<string, Record<string, string>>();
+  const fingerprintFor = (unit: Unit) => {
+    const key = JSON.stringify(unit.baseOutputs);
+    const all = passes.get(key) ?? fingerprintsWith(environment, code, files, readBy(unit));
+    passes.set(key, all);
+    return all[unit.name];
+  };
   const previous: Record<string, string | undefined> = {};
   const next: Record<string, string> = {};
   for (const unit of plan.units) {
     // a unit whose holdings moved runs, even when its fingerprint would say otherwise
     previous[unit.name] =
       tags[unit.name][HOLDS_TAG] === holdsHash(holds[unit.name]) ? fingerprintOf(tags[unit.name]) : undefined;
-    next[unit.name] = fingerprintsWith(environment, code, files, readBy(unit))[unit.name];
+    next[unit.name] = fingerprintFor(unit);
   }
   const affected = affectedByFingerprints(
     { [BASE_UNIT]: "unused", ...previous },
     { [BASE_UNIT]: "unused", ...next },
     plan.units.map((u) => u.name),
   );
+  // Opened one after another before any runs: every unit's workspace rewrites the same
+  // Pulumi.yaml in the units folder, and a CLI reading it mid-write fails ("expected project to be
+  // an object").
+  for (const name of affected.units) await open(name);
   const units = await runScheduled(
     plan.units,
     new Set(affected.units),

@@ -12,6 +12,7 @@ import { PROJECT } from "../../model/names";
 import { engineEnv } from "../toolchain/engineEnv";
 import { toolchainBinDir } from "../toolchain/install";
 import { backendFor } from "../engine/settings";
+import { checkpointPaths, fileBackendDir } from "../engine/checkpoint";
 
 /** The stack tag holding the fingerprint of what a stack was last applied from. */
 export const FINGERPRINT_TAG = "platform:unit-fingerprint";
@@ -82,4 +83,71 @@ export async function openUnitStack(
       stackSettings: { [stackName]: unitStackSettings(environment) },
     },
   );
+}
+
+/**
+ * Where the pinned CLI's file backend keeps a stack's tags: `<stack>.pulumi-tags` beside its
+ * checkpoint (`.pulumi/stacks/<project>/<stack>.json`), a JSON `{ "version": 1, "tags": {…} }`
+ * (pulumi/pkg/backend/diy/stack_tags.go in 3.276.0).
+ */
+export function stackTagsFile(stateDir: string, stack: string): string {
+  return checkpointPaths(stateDir, stack).file.replace(/\.json$/, ".pulumi-tags");
+}
+
+/**
+ * The tags of `stacks` read in one pass from a file backend's folder, without the CLI (`pulumi
+ * stack tag ls` is one process per stack, about a second each). A stack with no checkpoint, or a
+ * checkpoint and no tags file, has no tags (`{}`: it runs). A tags file this code does not
+ * understand (another version, bad JSON) leaves its stack out of the result: the caller asks the
+ * CLI for it. On any other backend the result is empty.
+ */
+export function readStackTags(
+  environment: Environment,
+  stacks: readonly string[],
+): Map<string, Record<string, string>> {
+  const stateDir = fileBackendDir(environment.backend.backendUrl);
+  return stateDir ? stackTagsIn(stateDir, stacks) : new Map();
+}
+
+/** {@link readStackTags} on the state folder `stateDir` of a file backend. */
+export function stackTagsIn(
+  stateDir: string,
+  stacks: readonly string[],
+): Map<string, Record<string, string>> {
+  const found = new Map<string, Record<string, string>>();
+  for (const stack of stacks) {
+    const paths = checkpointPaths(stateDir, stack);
+    if (!fs.existsSync(paths.file) && !fs.existsSync(paths.gzFile)) {
+      found.set(stack, {});
+      continue;
+    }
+    let text: string;
+    try {
+      text = fs.readFileSync(stackTagsFile(stateDir, stack), "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") found.set(stack, {});
+      continue; // unreadable: the CLI decides
+    }
+    try {
+      const doc = JSON.parse(text) as { version?: unknown; tags?: Record<string, unknown> };
+      if (doc.version !== 1) continue;
+      found.set(
+        stack,
+        Object.fromEntries(
+          Object.entries(doc.tags ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"),
+        ),
+      );
+    } catch {
+      continue; // not JSON: the CLI decides
+    }
+  }
+  return found;
+}
+
+/** The fingerprint tag of each stack {@link stackTagsIn} could read (undefined: none). */
+export function fingerprintTagsIn(
+  stateDir: string,
+  stacks: readonly string[],
+): Map<string, string | undefined> {
+  return new Map([...stackTagsIn(stateDir, stacks)].map(([stack, tags]) => [stack, tags[FINGERPRINT_TAG]]));
 }
