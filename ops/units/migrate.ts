@@ -69,10 +69,11 @@ export async function migrateToUnits(
   const file = journalFile(environment);
   let journal = readJournal(file);
   if (journal?.status === "done") {
-    options.log(`${env}: already migrated to units (finished ${journal.finishedAt ?? "?"}; journal ${file})`);
     // since then, the spec may have regrouped apps and workloads between units
     const relocated = await relocateUnits(environment, options);
-    return relocated.outcome === "already-done" ? { ...relocated, journal } : relocated;
+    if (relocated.outcome !== "already-done") return relocated;
+    options.log(`${env}: already migrated to units (finished ${journal.finishedAt ?? "?"}; journal ${file})`);
+    return { ...relocated, journal };
   }
   if (journal && journalHolderAlive(journal))
     throw new MigrationRefusal(

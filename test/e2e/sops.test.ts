@@ -238,3 +238,29 @@ test("bad input is refused naming the file and key, nothing applied: a wrong age
   expect(leaks([["policy", policy.stdout + policy.stderr]])).toEqual([]);
   writeSecret(PLANTED);
 });
+
+test("in units, the app's SOPS Secret moves into its unit: the same object and value, nothing replaced, no value in any state", async () => {
+  // the agent applies the single-stack revisions of its source: stop it before the layout changes
+  await AgentProcess.stopAll();
+  const uid = () =>
+    ws.kubectlJson<{ metadata: { uid: string } }>(["get", "secret", "checkout-sops", "-n", "payments"])
+      .metadata.uid;
+  const before = uid();
+  ws.editSpec("local", (t) => t.concat("\nunits: {}\n"));
+  const moved = await ws.platform(["units", "migrate", "local", "--yes"], 600_000);
+  expect(moved.code).toBe(0);
+  expect(moved.stdout).toMatch(/payments: moved \d+ resource\(s\) to local\.payments/);
+  const res = await ws.platform(["up", "local", "--yes"], 900_000);
+  console.log(`sops e2e, units: up exit ${res.code}\n${res.stdout.trim()}`);
+  expect(res.code).toBe(0);
+  expect(res.stdout).toMatch(/^ {2}payments +succeeded +no changes$/m);
+  expect(uid()).toBe(before);
+  expect(clusterValue()).toBe(PLANTED);
+  const state = filesUnder(stateDir(ws.root, ws.env));
+  expect(
+    state.some(([f, t]) => f.endsWith("local.payments.json") && t.includes("checkout-local-sops-secret")),
+  ).toBe(true);
+  expect(
+    leaks([["up stdout", res.stdout], ["up stderr", res.stderr], ["migrate stdout", moved.stdout], ...state]),
+  ).toEqual([]);
+});

@@ -439,3 +439,37 @@ test("preview --json and --markdown of an unchanged units revision list every un
     "| `search` | `local.search` | unchanged |  |",
   );
 });
+
+test("regrouping two tenants' units into one: up refuses, units migrate moves the state, nothing is replaced", async () => {
+  const before = uids();
+  ws.editSpec("local", (t) =>
+    t.replace(
+      /\nunits: \{\}[^\n]*\n/,
+      "\nunits: { perTenant: false, groups: { shop: { tenants: [payments, search] } } }\n",
+    ),
+  );
+  // Before the move: the apps' state is in local.payments and local.search, the spec puts it in local.shop.
+  const refused = await up("regrouped, not moved");
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(
+    "local: some apps and workloads are deployed in another stack than the spec's units put them in",
+  );
+  expect(refused.stderr).toContain("  local.payments → local.shop: checkout (AppSet)");
+  expect(refused.stderr).toContain("  local.search → local.shop: catalog (AppSet)");
+  expect(uids()).toEqual(before);
+
+  const started = Date.now();
+  const moved = await ws.platform(["units", "migrate", "local", "--yes"], 600_000);
+  log(`units migrate (regroup): exit ${moved.code} in ${seconds(started)} s\n${moved.stdout.trim()}`);
+  expect(moved.code).toBe(0);
+  expect(moved.stdout).toContain(
+    "local: the spec regrouped apps or workloads between units; their state moves:",
+  );
+  expect(moved.stdout).toMatch(/moved \d+ resource\(s\) from local\.payments to local\.shop/);
+
+  const res = await up("after the regroup move");
+  expect(res.code).toBe(0);
+  // the group ran once on its new state and changed nothing
+  expect(row(res.stdout, "shop")).toEqual(["shop", "succeeded", "no changes"]);
+  expect(uids()).toEqual(before);
+});
