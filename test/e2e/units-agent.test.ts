@@ -2,6 +2,7 @@ import * as fs from "fs";
 import type { UnitStatus } from "../../model/agentApi";
 import { AgentProcess, GitSource, sleep } from "./helpers/agent";
 import { KubeObject, TestWorkspace } from "./helpers/workspace";
+import { PRIVILEGED_DEPLOYMENT } from "./helpers/units";
 
 /**
  * The agent over units (docs/units.md, "Status per unit"): the local environment on one control
@@ -20,21 +21,6 @@ const source = new GitSource(ws, "Units Agent E2E");
 const NS = "platform-system";
 const log = (line: string) => process.stderr.write(`[units-agent] ${line}\n`);
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
-
-const PRIVILEGED = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: debug-shell }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: debug-shell } }
-  template:
-    metadata: { labels: { app: debug-shell } }
-    spec:
-      containers:
-        - name: shell
-          image: registry.k8s.io/pause:3.10
-          securityContext: { privileged: true }
-`;
 
 const penv = () => ws.kubectlJson<KubeObject>(["get", "penv", "local", "-n", NS]);
 const replicasOf = (name: string, ns: string) =>
@@ -75,7 +61,7 @@ test("the agent applies the first revision: the base and every unit Ready at it"
 
 test("a commit refused in payments and changing search: search applies, payments Stalled at the older revision, the environment not Ready", async () => {
   fs.mkdirSync(ws.file("deploy", "payments-debug"), { recursive: true });
-  fs.writeFileSync(ws.file("deploy", "payments-debug", "deployment.yaml"), PRIVILEGED);
+  fs.writeFileSync(ws.file("deploy", "payments-debug", "deployment.yaml"), PRIVILEGED_DEPLOYMENT);
   ws.editSpec("local", (t) =>
     t.replace(
       "    replicas: 1\n\ndrift:",

@@ -1,6 +1,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { descendants, TestWorkspace } from "./helpers/workspace";
+import { PRIVILEGED_DEPLOYMENT } from "./helpers/units";
 
 /**
  * Units for real (docs/units.md): the local environment on one control plane, first deployed as
@@ -43,21 +44,6 @@ async function up(what: string) {
   log(`${what}: exit ${res.code} in ${seconds(started)} s\n${res.stdout.trim()}`);
   return res;
 }
-
-const PRIVILEGED = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: debug-shell }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: debug-shell } }
-  template:
-    metadata: { labels: { app: debug-shell } }
-    spec:
-      containers:
-        - name: shell
-          image: registry.k8s.io/pause:3.10
-          securityContext: { privileged: true }
-`;
 
 /** The uid of a Kubernetes object: unchanged when the object was never replaced. */
 const uidOf = (kind: string, name: string, ns: string) =>
@@ -300,7 +286,7 @@ test("a change to one tenant runs only that tenant's unit", async () => {
 test("a refused change in one tenant stalls that unit only: the other tenant's change applies", async () => {
   const before = counts();
   fs.mkdirSync(ws.file("deploy", "payments-debug"), { recursive: true });
-  fs.writeFileSync(ws.file("deploy", "payments-debug", "deployment.yaml"), PRIVILEGED);
+  fs.writeFileSync(ws.file("deploy", "payments-debug", "deployment.yaml"), PRIVILEGED_DEPLOYMENT);
   // catalog 1 → 2 (search) and a privileged workload for payments
   ws.editSpec("local", (t) =>
     t.replace(
