@@ -80,24 +80,36 @@ export async function detectUnits(
     { unit: BASE_UNIT, stackName: environment.name },
     ...plan.units.map((u) => ({ unit: u.name, stackName: unitStackName(environment.name, u.name) })),
   ];
+  // Opened one after another before any check runs: every unit's workspace rewrites the same
+  // Pulumi.yaml in the units folder, and a CLI reading it mid-write fails (seen at 50 units).
+  const opened = new Map<string, Stack | string>();
+  for (const { unit } of items) {
+    if (unit === BASE_UNIT || !values) continue;
+    const read = values;
+    try {
+      opened.set(
+        unit,
+        await openUnitStack(
+          environment,
+          unit,
+          async () => runUnit(environment, unit, read, withSopsValues(environment, ignore)),
+          options.engineOverrides,
+        ),
+      );
+    } catch (err) {
+      opened.set(unit, `opening the stack failed: ${errorText(err)}`);
+    }
+  }
   return mapWithConcurrency(
     items,
     options.concurrency ?? DEFAULT_STACK_CONCURRENCY,
     async ({ unit, stackName }): Promise<CheckedStack> => {
       if (unit === BASE_UNIT) return { unit, stackName, stack: base, detection: await detect(base) };
       if (!values) return failed(unit, stackName, valuesProblem);
-      const read = values;
-      try {
-        const stack = await openUnitStack(
-          environment,
-          unit,
-          async () => runUnit(environment, unit, read, ignore),
-          options.engineOverrides,
-        );
-        return { unit, stackName, stack, detection: await detect(stack) };
-      } catch (err) {
-        return failed(unit, stackName, `opening the stack failed: ${errorText(err)}`);
-      }
+      const stack = opened.get(unit);
+      if (stack === undefined || typeof stack === "string")
+        return failed(unit, stackName, stack ?? "the stack was not opened");
+      return { unit, stackName, stack, detection: await detect(stack) };
     },
   );
 }
