@@ -53,13 +53,14 @@ export async function deployUnits(
   if (environment.name === "local") await ensureLocalEngine(io, environment);
   await preflight(environment);
   const base = await openStack(environment, async () => runPlatform(environment));
-  const migration = await migrationNeeded(environment, base);
+  const baseTags = await base.listTags(); // one read for the migration guard and the suspension
+  const migration = await migrationNeeded(environment, base, baseTags);
   // named StateMisplaced for the agent (the result file), printed as a refusal like any pre-flight check
   if (migration) throw new PreflightError("placement", migration);
   if (args.mode === "up") {
     checkSuspended(
       args.env,
-      await base.listTags(),
+      baseTags,
       appliedStacksTree(io.root, args.env, io.processEnv),
       args.resume === true,
     );

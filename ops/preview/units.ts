@@ -30,16 +30,10 @@ export interface UnitPreview {
 }
 
 /** `platform preview <env> --json` of a units environment. */
-export interface UnitsPreviewReport {
-  schemaVersion: typeof PREVIEW_SCHEMA_VERSION;
-  project: string;
-  /** The environment (its base's stack). */
-  stack: string;
-  workdir: string;
-  commit?: string;
-  pr?: string;
-  runUrl?: string;
-  status: "succeeded" | "failed";
+export interface UnitsPreviewReport extends Pick<
+  PreviewReport,
+  "schemaVersion" | "project" | "stack" | "workdir" | "commit" | "pr" | "runUrl" | "status"
+> {
   /** The base first, then the units in the plan's order. */
   units: UnitPreview[];
 }

@@ -232,10 +232,15 @@ async function moveUnits(
  * the units' stacks and delete from the base: replacements. Reads the base's state only when it
  * has no fingerprint.
  */
-export async function migrationNeeded(environment: Environment, base: Stack): Promise<string | undefined> {
+export async function migrationNeeded(
+  environment: Environment,
+  base: Stack,
+  /** The base's tags, when the caller read them already. @default read here */
+  baseTags?: Record<string, string>,
+): Promise<string | undefined> {
   const unfinished = unfinishedMigration(environment);
   if (unfinished) return unfinished;
-  if ((await base.listTags())[FINGERPRINT_TAG] !== undefined) return undefined;
+  if ((baseTags ?? (await base.listTags()))[FINGERPRINT_TAG] !== undefined) return undefined;
   const { resources } = await readState(base);
   const { moves } = planMigration(environment.spec, unitPlan(environment.spec), resources);
   const held = Object.entries(moves).filter(([, urns]) => urns.length > 0);
